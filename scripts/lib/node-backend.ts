@@ -1,0 +1,77 @@
+/**
+ * Sets up a tfjs backend for the Node CLIs: `cpu`, `wasm`, or `webgpu`
+ * through Dawn (the `webgpu` package) on whatever Vulkan device is present:
+ * SwiftShader here (Chromium's copy), the NVIDIA driver on a GPU machine.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+export type NodeBackend = 'cpu' | 'wasm' | 'webgpu';
+
+const CHROMIUM_LIBS = '/usr/lib/chromium';
+const SWIFTSHADER_ICD = `${CHROMIUM_LIBS}/vk_swiftshader_icd.json`;
+
+/**
+ * The dynamic linker reads LD_LIBRARY_PATH only at process start, so when
+ * WebGPU needs Chromium's Vulkan loader and it is not on the path yet, the
+ * CLI runs itself again with it set, and exits with the child's status.
+ */
+export function reexecForWebGpuIfNeeded(backend: string): void {
+  if (backend !== 'webgpu' || process.env.WEGEFT_WEBGPU_ENV === '1') return;
+  if (process.env.VK_ICD_FILENAMES || !existsSync(SWIFTSHADER_ICD)) return; // a real driver, or nothing to add
+  const env = {
+    ...process.env,
+    WEGEFT_WEBGPU_ENV: '1',
+    LD_LIBRARY_PATH: [CHROMIUM_LIBS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+    VK_ICD_FILENAMES: SWIFTSHADER_ICD,
+  };
+  const result = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env, stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+}
+
+export interface BackendInfo {
+  backend: NodeBackend;
+  /** The adapter, for WebGPU: vendor and architecture (e.g. google/swiftshader, nvidia/hopper). */
+  device?: string;
+}
+
+export async function setupNodeBackend(backend: NodeBackend): Promise<BackendInfo> {
+  // Production mode: no debug checks, and no advice to install tfjs-node (it cannot be, here).
+  tf.enableProdMode();
+  if (backend === 'webgpu') {
+    const require = createRequire(import.meta.url);
+    const { create, globals } = require('webgpu') as { create: (flags: string[]) => GPU; globals: object };
+    Object.assign(globalThis, globals);
+    const gpu = create([]);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) throw new Error('WebGPU: no adapter found (is a Vulkan driver or SwiftShader available?)');
+    // The backend registers itself at import time, and only when navigator.gpu exists.
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) throw new Error('WebGPU: tfjs could not initialise the webgpu backend');
+    // `info` is newer than this project's @webgpu/types.
+    const info = (adapter as unknown as { info: { vendor?: string; architecture?: string; device?: string } }).info;
+    return { backend, device: `${info.vendor || 'unknown'}/${info.architecture || info.device || 'unknown'}` };
+  }
+  if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const require = createRequire(import.meta.url);
+    const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+    wasm.setWasmPaths(`${dist}/`);
+    if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not initialise the wasm backend');
+    return { backend };
+  }
+  if (!(await tf.setBackend('cpu'))) throw new Error('tfjs could not initialise the cpu backend');
+  return { backend };
+}
+
+export function parseBackend(value: string | undefined): NodeBackend {
+  const backend = value ?? 'cpu';
+  if (backend !== 'cpu' && backend !== 'wasm' && backend !== 'webgpu') {
+    throw new Error(`--backend must be cpu, wasm or webgpu, got "${backend}"`);
+  }
+  return backend;
+}

@@ -1,0 +1,93 @@
+/**
+ * The one shape every fine-tuning method has (PEFT's "a method is a folder").
+ *
+ * A method (src/engine/adapters/<method>/) turns plain settings into an
+ * Adapter for a loaded Model. The adapter owns its trainable variables and
+ * changes what the model computes only through a ModelPatch, so the frozen
+ * base model can be shared by several runs.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { SafetensorsFile } from '../io/safetensors';
+import type { Model, ModelPatch } from '../models/model';
+
+export type AdapterMethodName = 'wegeft' | 'lora' | 'full' | 'bitfit' | 'head';
+
+/**
+ * Which linear modules an adapter wraps: module-name suffixes (PEFT's
+ * `target_modules` list: `c_attn` or `attn.c_attn` match
+ * `transformer.h.0.attn.c_attn`), a regular expression matched against the
+ * full module path, or every linear layer of the blocks. Head modules (a
+ * classifier, lm_head) are never targets: they are trained whole when the
+ * method trains the head.
+ */
+export type TargetSpec = { kind: 'suffixes'; suffixes: string[] } | { kind: 'regex'; pattern: string } | { kind: 'all-linear' };
+
+/** Plain, serialisable settings of one run's method (forms, saved runs and URLs use these). */
+export interface AdapterSettings {
+  method: AdapterMethodName;
+  /** WeGeFT and LoRA. */
+  rank?: number;
+  /** WeGeFT and LoRA: scaling is alpha / rank. */
+  alpha?: number;
+  /** WeGeFT and LoRA; the family's defaults when absent. */
+  targets?: TargetSpec;
+  /** WeGeFT: one (phi, psi) pair per layer instead of one per module type. */
+  perLayer?: boolean;
+  /**
+   * Classifiers: the dataset's label names. When their count differs from the
+   * checkpoint's, a new head of that size replaces the old one.
+   */
+  labels?: string[];
+}
+
+/** The files of an adapter in PEFT's layout. */
+export interface AdapterFiles {
+  /** adapter_config.json, as an object. */
+  config: Record<string, unknown>;
+  /** adapter_model.safetensors bytes. */
+  weights: Uint8Array;
+}
+
+export interface Adapter {
+  readonly method: AdapterMethodName;
+  readonly settings: AdapterSettings;
+  /**
+   * Trainable tensors keyed as they are saved and as the fixtures name their
+   * gradients (`base_model.model.<module>.lora_A.weight`), in a stable order.
+   */
+  readonly trainable: ReadonlyMap<string, tf.Variable>;
+  /** Elements in `trainable`: the exact trainable-parameter count. */
+  trainableParameterCount(): number;
+  /** What to attach to the model for forward passes with this adapter. */
+  patch(): ModelPatch;
+  /** W ← W + ΔW into merged copies of the weights; outputs stay the same. */
+  merge(): void;
+  /** Back to the low-rank path. */
+  unmerge(): void;
+  readonly merged: boolean;
+  /** The base model's weights with this adapter merged in, by canonical name (for export). */
+  mergedWeights(): Map<string, tf.Tensor>;
+  /** adapter_config.json + adapter_model.safetensors. */
+  save(): Promise<AdapterFiles>;
+  dispose(): void;
+}
+
+export interface AdapterMethod {
+  readonly name: AdapterMethodName;
+  readonly displayName: string;
+  /** One sentence for the UI. */
+  readonly description: string;
+  /** Settings filled in with this method's defaults for this model. */
+  withDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings;
+  /** Problems with these settings for this model, in words; empty when valid. */
+  validate(model: Model, settings: AdapterSettings): string[];
+  /** The exact trainable-parameter count, before anything is allocated. */
+  countTrainable(model: Model, settings: AdapterSettings): number;
+  /** A fresh adapter (WeGeFT: phi = 0; LoRA: B = 0), deterministic for a seed. */
+  create(model: Model, settings: AdapterSettings, seed: number): Adapter;
+  /**
+   * An adapter from its files. `file` names adapter_model.safetensors in errors;
+   * loading onto the wrong base model is an InputFileError saying so.
+   */
+  load(model: Model, config: Record<string, unknown>, weights: SafetensorsFile, file: string): Adapter;
+}

@@ -1,0 +1,146 @@
+/**
+ * GPT-2 (transformers' GPT2LMHeadModel), config.json `model_type: gpt2`.
+ *
+ * Its linear layers are Conv1D: weights are stored (d_in, d_out), the
+ * transpose of torch.nn.Linear, and the attention's q, k and v share one
+ * fused `c_attn` layer of width 3·D. The LM head is tied to `wte` unless the
+ * config says otherwise.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InputFileError } from '../errors';
+import { boolField, intField, numberField, requireDivisible, stringField, tokenIdField } from './config-fields';
+import { activation, attention, attentionMask, embed, layerNorm, positionIds } from './layers';
+import { lmHeadLogits, requireCausalInputs } from './causal-lm';
+import type { CausalLMConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
+
+export interface Gpt2Config extends CausalLMConfig {
+  innerSize: number;
+  activation: string;
+  layerNormEps: number;
+  scaleAttnWeights: boolean;
+  scaleAttnByInverseLayerIdx: boolean;
+}
+
+const PREFIX = 'transformer.';
+
+function normaliseConfig(raw: Record<string, unknown>, file: string): Gpt2Config {
+  const hiddenSize = intField(raw, ['n_embd', 'hidden_size'], file);
+  const numHeads = intField(raw, ['n_head', 'num_attention_heads'], file);
+  requireDivisible(file, 'n_embd', hiddenSize, 'n_head', numHeads);
+  const config: Gpt2Config = {
+    modelType: 'gpt2',
+    task: 'causal-lm',
+    raw,
+    numLayers: intField(raw, ['n_layer', 'num_hidden_layers'], file),
+    hiddenSize,
+    numHeads,
+    vocabSize: intField(raw, ['vocab_size'], file),
+    maxPositions: intField(raw, ['n_positions', 'max_position_embeddings'], file),
+    tieWordEmbeddings: boolField(raw, ['tie_word_embeddings'], file, true),
+    bosTokenId: tokenIdField(raw, 'bos_token_id'),
+    eosTokenId: tokenIdField(raw, 'eos_token_id'),
+    innerSize: intField(raw, ['n_inner'], file, 4 * hiddenSize),
+    activation: stringField(raw, ['activation_function'], file, 'gelu_new'),
+    layerNormEps: numberField(raw, ['layer_norm_epsilon'], file, 1e-5),
+    scaleAttnWeights: boolField(raw, ['scale_attn_weights'], file, true),
+    scaleAttnByInverseLayerIdx: boolField(raw, ['scale_attn_by_inverse_layer_idx'], file, false),
+  };
+  activation(config.activation, file); // fail on an unknown activation now, not mid-forward
+  if (raw.add_cross_attention === true) {
+    throw new InputFileError(file, 'GPT-2 with cross-attention (add_cross_attention) is not supported');
+  }
+  return config;
+}
+
+function linearModules(c: Gpt2Config): LinearModule[] {
+  const D = c.hiddenSize;
+  const modules: LinearModule[] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    const block = `${PREFIX}h.${i}`;
+    const conv1d = (name: string, dIn: number, dOut: number): LinearModule => ({
+      path: `${block}.${name}`,
+      weight: `${block}.${name}.weight`,
+      bias: `${block}.${name}.bias`,
+      dIn,
+      dOut,
+      layout: 'conv1d',
+      layer: i,
+    });
+    modules.push(
+      conv1d('attn.c_attn', D, 3 * D),
+      conv1d('attn.c_proj', D, D),
+      conv1d('mlp.c_fc', D, c.innerSize),
+      conv1d('mlp.c_proj', c.innerSize, D),
+    );
+  }
+  return modules;
+}
+
+function parameters(c: Gpt2Config): ParameterSpec[] {
+  const D = c.hiddenSize;
+  const specs: ParameterSpec[] = [
+    { name: `${PREFIX}wte.weight`, shape: [c.vocabSize, D] },
+    { name: `${PREFIX}wpe.weight`, shape: [c.maxPositions, D] },
+  ];
+  for (let i = 0; i < c.numLayers; i++) {
+    const block = `${PREFIX}h.${i}`;
+    for (const norm of ['ln_1', 'ln_2']) {
+      specs.push({ name: `${block}.${norm}.weight`, shape: [D] }, { name: `${block}.${norm}.bias`, shape: [D] });
+    }
+  }
+  for (const m of linearModules(c)) {
+    specs.push({ name: m.weight, shape: [m.dIn, m.dOut] }, { name: m.bias!, shape: [m.dOut] });
+  }
+  specs.push({ name: `${PREFIX}ln_f.weight`, shape: [D] }, { name: `${PREFIX}ln_f.bias`, shape: [D] });
+  if (!c.tieWordEmbeddings) specs.push({ name: 'lm_head.weight', shape: [c.vocabSize, D] });
+  return specs;
+}
+
+function forward(model: ModelGraph<Gpt2Config>, inputs: ModelInputs): tf.Tensor {
+  const c = model.config;
+  const ids = requireCausalInputs(inputs, c);
+  const [B, T] = ids.shape;
+  const D = c.hiddenSize;
+  const headDim = D / c.numHeads;
+  const act = activation(c.activation, 'config.json');
+  return tf.tidy(() => {
+    const mask = attentionMask(T, null);
+    let h = tf.add(
+      embed(model.param(`${PREFIX}wte.weight`), ids),
+      tf.gather(model.param(`${PREFIX}wpe.weight`), positionIds(B, T)),
+    ) as tf.Tensor2D; // (B*T, D)
+    for (let i = 0; i < c.numLayers; i++) {
+      const block = `${PREFIX}h.${i}`;
+      const ln = (name: string, x: tf.Tensor2D) =>
+        layerNorm(x, model.param(`${block}.${name}.weight`), model.param(`${block}.${name}.bias`), c.layerNormEps);
+
+      const qkv = model.linear(`${block}.attn.c_attn`, ln('ln_1', h)); // (B*T, 3D)
+      const [q, k, v] = tf.split(qkv, 3, 1) as tf.Tensor2D[];
+      let scale = c.scaleAttnWeights ? 1 / Math.sqrt(headDim) : 1;
+      if (c.scaleAttnByInverseLayerIdx) scale /= i + 1;
+      const context = attention(q, k, v, mask, {
+        batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numHeads, headDim, scale,
+      });
+      h = tf.add(h, model.linear(`${block}.attn.c_proj`, context));
+
+      const up = act(model.linear(`${block}.mlp.c_fc`, ln('ln_2', h))) as tf.Tensor2D;
+      h = tf.add(h, model.linear(`${block}.mlp.c_proj`, up));
+    }
+    h = layerNorm(h, model.param(`${PREFIX}ln_f.weight`), model.param(`${PREFIX}ln_f.bias`), c.layerNormEps);
+    return tf.reshape(lmHeadLogits(model, h, `${PREFIX}wte.weight`), [B, T, c.vocabSize]);
+  });
+}
+
+export const gpt2: ModelFamily<Gpt2Config> = {
+  modelType: 'gpt2',
+  displayName: 'GPT-2',
+  task: 'causal-lm',
+  normaliseConfig,
+  parameters,
+  linearModules,
+  basePrefix: PREFIX,
+  ignoredKeys: [/(^|\.)attn\.(bias|masked_bias)$/],
+  forward,
+  defaultTargets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'],
+  headModules: () => ['lm_head'],
+};

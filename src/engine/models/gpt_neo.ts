@@ -1,0 +1,171 @@
+/**
+ * GPT-Neo (transformers' GPTNeoForCausalLM), `model_type: gpt_neo`: the
+ * architecture of the TinyStories models.
+ *
+ * Differences from GPT-2 that matter: separate q/k/v projections without bias
+ * (torch.nn.Linear layout), attention that is NOT scaled by 1/√head_dim, and
+ * layers that alternate between global and local attention, where local
+ * attention sees only the last `window_size` positions.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InputFileError } from '../errors';
+import { boolField, intField, numberField, requireDivisible, stringField, tokenIdField } from './config-fields';
+import { activation, attention, attentionMask, embed, layerNorm, positionIds } from './layers';
+import { lmHeadLogits, requireCausalInputs } from './causal-lm';
+import type { CausalLMConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
+
+export interface GptNeoConfig extends CausalLMConfig {
+  innerSize: number;
+  activation: string;
+  layerNormEps: number;
+  windowSize: number;
+  /** 'global' or 'local' for each layer. */
+  attentionLayers: Array<'global' | 'local'>;
+}
+
+const PREFIX = 'transformer.';
+
+/** Expands `attention_types` ([[["global","local"], 12]]) into one kind per layer. */
+function attentionLayers(raw: Record<string, unknown>, numLayers: number, file: string): Array<'global' | 'local'> {
+  let layers: unknown = raw.attention_layers;
+  if (!Array.isArray(layers) && Array.isArray(raw.attention_types)) {
+    layers = [];
+    for (const entry of raw.attention_types as unknown[]) {
+      const [kinds, repeat] = entry as [unknown[], number];
+      for (let r = 0; r < repeat; r++) (layers as unknown[]).push(...kinds);
+    }
+  }
+  if (!Array.isArray(layers)) return Array(numLayers).fill('global');
+  if (layers.length !== numLayers || !layers.every((k) => k === 'global' || k === 'local')) {
+    throw new InputFileError(
+      file,
+      `"attention_layers" must list "global" or "local" for each of the ${numLayers} layers, got ${JSON.stringify(layers)}`,
+    );
+  }
+  return layers as Array<'global' | 'local'>;
+}
+
+function normaliseConfig(raw: Record<string, unknown>, file: string): GptNeoConfig {
+  const hiddenSize = intField(raw, ['hidden_size'], file);
+  const numHeads = intField(raw, ['num_heads', 'num_attention_heads'], file);
+  requireDivisible(file, 'hidden_size', hiddenSize, 'num_heads', numHeads);
+  const numLayers = intField(raw, ['num_layers', 'num_hidden_layers'], file);
+  const config: GptNeoConfig = {
+    modelType: 'gpt_neo',
+    task: 'causal-lm',
+    raw,
+    numLayers,
+    hiddenSize,
+    numHeads,
+    vocabSize: intField(raw, ['vocab_size'], file),
+    maxPositions: intField(raw, ['max_position_embeddings'], file),
+    tieWordEmbeddings: boolField(raw, ['tie_word_embeddings'], file, true),
+    bosTokenId: tokenIdField(raw, 'bos_token_id'),
+    eosTokenId: tokenIdField(raw, 'eos_token_id'),
+    innerSize: intField(raw, ['intermediate_size'], file, 4 * hiddenSize),
+    activation: stringField(raw, ['activation_function'], file, 'gelu_new'),
+    layerNormEps: numberField(raw, ['layer_norm_epsilon'], file, 1e-5),
+    windowSize: intField(raw, ['window_size'], file, 256),
+    attentionLayers: attentionLayers(raw, numLayers, file),
+  };
+  activation(config.activation, file);
+  return config;
+}
+
+function linearModules(c: GptNeoConfig): LinearModule[] {
+  const D = c.hiddenSize;
+  const modules: LinearModule[] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    const block = `${PREFIX}h.${i}`;
+    const linear = (name: string, dIn: number, dOut: number, bias: boolean): LinearModule => ({
+      path: `${block}.${name}`,
+      weight: `${block}.${name}.weight`,
+      bias: bias ? `${block}.${name}.bias` : null,
+      dIn,
+      dOut,
+      layout: 'linear',
+      layer: i,
+    });
+    modules.push(
+      linear('attn.attention.q_proj', D, D, false),
+      linear('attn.attention.k_proj', D, D, false),
+      linear('attn.attention.v_proj', D, D, false),
+      linear('attn.attention.out_proj', D, D, true),
+      linear('mlp.c_fc', D, c.innerSize, true),
+      linear('mlp.c_proj', c.innerSize, D, true),
+    );
+  }
+  return modules;
+}
+
+function parameters(c: GptNeoConfig): ParameterSpec[] {
+  const D = c.hiddenSize;
+  const specs: ParameterSpec[] = [
+    { name: `${PREFIX}wte.weight`, shape: [c.vocabSize, D] },
+    { name: `${PREFIX}wpe.weight`, shape: [c.maxPositions, D] },
+  ];
+  for (let i = 0; i < c.numLayers; i++) {
+    for (const norm of ['ln_1', 'ln_2']) {
+      specs.push({ name: `${PREFIX}h.${i}.${norm}.weight`, shape: [D] }, { name: `${PREFIX}h.${i}.${norm}.bias`, shape: [D] });
+    }
+  }
+  for (const m of linearModules(c)) {
+    specs.push({ name: m.weight, shape: [m.dOut, m.dIn] });
+    if (m.bias) specs.push({ name: m.bias, shape: [m.dOut] });
+  }
+  specs.push({ name: `${PREFIX}ln_f.weight`, shape: [D] }, { name: `${PREFIX}ln_f.bias`, shape: [D] });
+  if (!c.tieWordEmbeddings) specs.push({ name: 'lm_head.weight', shape: [c.vocabSize, D] });
+  return specs;
+}
+
+function forward(model: ModelGraph<GptNeoConfig>, inputs: ModelInputs): tf.Tensor {
+  const c = model.config;
+  const ids = requireCausalInputs(inputs, c);
+  const [B, T] = ids.shape;
+  const headDim = c.hiddenSize / c.numHeads;
+  const act = activation(c.activation, 'config.json');
+  return tf.tidy(() => {
+    const globalMask = attentionMask(T, null);
+    const localMask = c.attentionLayers.includes('local') ? attentionMask(T, c.windowSize) : globalMask;
+    let h = tf.add(
+      embed(model.param(`${PREFIX}wte.weight`), ids),
+      tf.gather(model.param(`${PREFIX}wpe.weight`), positionIds(B, T)),
+    ) as tf.Tensor2D; // (B*T, D)
+    for (let i = 0; i < c.numLayers; i++) {
+      const block = `${PREFIX}h.${i}`;
+      const ln = (name: string, x: tf.Tensor2D) =>
+        layerNorm(x, model.param(`${block}.${name}.weight`), model.param(`${block}.${name}.bias`), c.layerNormEps);
+
+      const x = ln('ln_1', h);
+      const q = model.linear(`${block}.attn.attention.q_proj`, x);
+      const k = model.linear(`${block}.attn.attention.k_proj`, x);
+      const v = model.linear(`${block}.attn.attention.v_proj`, x);
+      const mask = c.attentionLayers[i] === 'local' ? localMask : globalMask;
+      // GPT-Neo does not scale attention scores by 1/√head_dim.
+      const context = attention(q, k, v, mask, {
+        batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numHeads, headDim, scale: 1,
+      });
+      h = tf.add(h, model.linear(`${block}.attn.attention.out_proj`, context));
+
+      const up = act(model.linear(`${block}.mlp.c_fc`, ln('ln_2', h))) as tf.Tensor2D;
+      h = tf.add(h, model.linear(`${block}.mlp.c_proj`, up));
+    }
+    h = layerNorm(h, model.param(`${PREFIX}ln_f.weight`), model.param(`${PREFIX}ln_f.bias`), c.layerNormEps);
+    return tf.reshape(lmHeadLogits(model, h, `${PREFIX}wte.weight`), [B, T, c.vocabSize]);
+  });
+}
+
+export const gptNeo: ModelFamily<GptNeoConfig> = {
+  modelType: 'gpt_neo',
+  displayName: 'GPT-Neo',
+  task: 'causal-lm',
+  normaliseConfig,
+  parameters,
+  linearModules,
+  basePrefix: PREFIX,
+  ignoredKeys: [/(^|\.)attn\.attention\.(bias|masked_bias)$/],
+  forward,
+  // The WeGeFT paper's language-model choice (q, k, v, up, down) in GPT-Neo's names.
+  defaultTargets: ['q_proj', 'k_proj', 'v_proj', 'mlp.c_fc', 'mlp.c_proj'],
+  headModules: () => ['lm_head'],
+};

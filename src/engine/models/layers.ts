@@ -1,0 +1,116 @@
+/**
+ * Building blocks shared by the model families. Hidden states are kept 2-D,
+ * (B*T, D), between blocks: every linear layer is then one matMul, and only
+ * attention reshapes to (B, heads, T, head_dim).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InputFileError } from '../errors';
+
+/** torch.nn.LayerNorm over the last axis (biased variance, as PyTorch). x: (N, D). */
+export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+    return tf.add(tf.mul(normed, weight), bias) as tf.Tensor2D;
+  });
+}
+
+/** Llama's RMSNorm: x / sqrt(mean(x²) + eps) * weight. x: (N, D). */
+export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor, eps: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const meanSquare = tf.mean(tf.square(x), -1, true);
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight) as tf.Tensor2D;
+  });
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+export type Activation = (x: tf.Tensor) => tf.Tensor;
+
+/** The activations config.json names (`hidden_act`, `activation_function`). */
+export const ACTIVATIONS: Record<string, Activation> = {
+  // Exact GELU (torch.nn.GELU()): 0.5 x (1 + erf(x / √2)).
+  gelu: (x) => tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))))),
+  // The tanh approximation GPT-2 was trained with.
+  gelu_new: tanhGelu,
+  gelu_pytorch_tanh: tanhGelu,
+  gelu_fast: tanhGelu,
+  quick_gelu: (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)))),
+  relu: (x) => tf.relu(x),
+  silu: (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x))),
+  swish: (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x))),
+};
+
+function tanhGelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI);
+    return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+  });
+}
+
+export function activation(name: string, file: string): Activation {
+  const fn = ACTIVATIONS[name];
+  if (!fn) {
+    throw new InputFileError(file, `unsupported activation "${name}" (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
+  }
+  return fn;
+}
+
+/** Additive attention mask (T, T): 0 where query i may see key j, -1e9 elsewhere. */
+export function attentionMask(seqLength: number, window: number | null): tf.Tensor2D {
+  return tf.tidy(() => {
+    const ones = tf.ones([seqLength, seqLength]);
+    // Causal: j <= i. Local (GPT-Neo): also i - j < window.
+    const allowed = tf.linalg.bandPart(ones, window === null ? -1 : window - 1, 0);
+    return tf.mul(tf.sub(1, allowed), -1e9) as tf.Tensor2D;
+  });
+}
+
+export interface AttentionShape {
+  batch: number;
+  seqLength: number;
+  numHeads: number;
+  /** Grouped-query attention: numHeads must be a multiple of it. */
+  numKvHeads: number;
+  headDim: number;
+  /** Multiplier on q·k (1/√head_dim, or 1 for GPT-Neo). */
+  scale: number;
+}
+
+/**
+ * Softmax attention. q: (B*T, H*hd); k, v: (B*T, KV*hd); mask: (T, T) additive.
+ * Returns (B*T, H*hd).
+ */
+export function attention(
+  q: tf.Tensor2D,
+  k: tf.Tensor2D,
+  v: tf.Tensor2D,
+  mask: tf.Tensor2D,
+  s: AttentionShape,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { batch: B, seqLength: T, numHeads: H, numKvHeads: KV, headDim: hd } = s;
+    const group = H / KV;
+    // (B*T, H*hd) → (B, T, H, hd) → (B, H, T, hd) → (B, KV, group*T, hd): query head h = kv*group + g
+    // shares kv head `kv`, so grouping queries avoids copying k and v `group` times.
+    const qh = tf.reshape(tf.transpose(tf.reshape(q, [B, T, H, hd]), [0, 2, 1, 3]), [B, KV, group * T, hd]);
+    const kh = tf.transpose(tf.reshape(k, [B, T, KV, hd]), [0, 2, 1, 3]); // (B, KV, T, hd)
+    const vh = tf.transpose(tf.reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]); // (B, KV, T, hd)
+    let scores = tf.matMul(qh, kh, false, true); // (B, KV, group*T, T)
+    if (s.scale !== 1) scores = tf.mul(scores, s.scale);
+    scores = tf.add(tf.reshape(scores, [B, H, T, T]), mask);
+    const probs = tf.reshape(tf.softmax(scores, -1), [B, KV, group * T, T]);
+    const context = tf.reshape(tf.matMul(probs, vh), [B, H, T, hd]); // (B, H, T, hd)
+    return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [B * T, H * hd]) as tf.Tensor2D;
+  });
+}
+
+/** Token embedding lookup: ids (B, T) → (B*T, D). */
+export function embed(table: tf.Tensor, ids: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.gather(table, tf.reshape(ids, [-1])) as tf.Tensor2D);
+}
+
+/** Position ids 0..T-1 repeated for each sequence: (B*T,). */
+export function positionIds(batch: number, seqLength: number): tf.Tensor1D {
+  return tf.tidy(() => tf.tile(tf.range(0, seqLength, 1, 'int32'), [batch]) as tf.Tensor1D);
+}

@@ -1,0 +1,214 @@
+/**
+ * Vision Transformer (transformers' ViTForImageClassification),
+ * `model_type: vit`; DeiT checkpoints saved with this type load too.
+ *
+ * Patch embedding (a stride-p convolution, computed as one matMul over
+ * flattened patches), a CLS token and learned position embeddings, pre-norm
+ * blocks, and a linear classifier on the final CLS state. A backbone-only
+ * checkpoint (ViTModel, no `classifier`) loads with a freshly initialised
+ * head, reported to the caller.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InputFileError, ModelError } from '../errors';
+import { boolField, intField, numberField, requireDivisible, stringField } from './config-fields';
+import { activation, attention, layerNorm } from './layers';
+import type { ImageClassifierConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
+
+export interface VitConfig extends ImageClassifierConfig {
+  intermediateSize: number;
+  activation: string;
+  layerNormEps: number;
+  qkvBias: boolean;
+}
+
+const PREFIX = 'vit.';
+
+/** Label names from `id2label` ({"0": "cat", ...}), or `num_labels` generic names. */
+function labelNames(raw: Record<string, unknown>, file: string): string[] {
+  const id2label = raw.id2label as Record<string, unknown> | undefined;
+  if (id2label && typeof id2label === 'object') {
+    const count = Object.keys(id2label).length;
+    const labels: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const name = id2label[String(i)];
+      if (typeof name !== 'string') {
+        throw new InputFileError(file, `"id2label" must map every index 0..${count - 1} to a name; index ${i} is missing`);
+      }
+      labels.push(name);
+    }
+    if (labels.length > 0) return labels;
+  }
+  const numLabels = intField(raw, ['num_labels'], file, 2);
+  return Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
+}
+
+function normaliseConfig(raw: Record<string, unknown>, file: string): VitConfig {
+  const hiddenSize = intField(raw, ['hidden_size'], file);
+  const numHeads = intField(raw, ['num_attention_heads'], file);
+  requireDivisible(file, 'hidden_size', hiddenSize, 'num_attention_heads', numHeads);
+  const imageSize = intField(raw, ['image_size'], file, 224);
+  const patchSize = intField(raw, ['patch_size'], file, 16);
+  requireDivisible(file, 'image_size', imageSize, 'patch_size', patchSize);
+  const labels = labelNames(raw, file);
+  const config: VitConfig = {
+    modelType: 'vit',
+    task: 'image-classification',
+    raw,
+    numLayers: intField(raw, ['num_hidden_layers'], file),
+    hiddenSize,
+    numHeads,
+    imageSize,
+    patchSize,
+    numChannels: intField(raw, ['num_channels'], file, 3),
+    numLabels: labels.length,
+    labels,
+    intermediateSize: intField(raw, ['intermediate_size'], file, 4 * hiddenSize),
+    activation: stringField(raw, ['hidden_act'], file, 'gelu'),
+    layerNormEps: numberField(raw, ['layer_norm_eps'], file, 1e-12),
+    qkvBias: boolField(raw, ['qkv_bias'], file, true),
+  };
+  activation(config.activation, file);
+  return config;
+}
+
+function numPatches(c: VitConfig): number {
+  return (c.imageSize / c.patchSize) ** 2;
+}
+
+function linearModules(c: VitConfig): LinearModule[] {
+  const D = c.hiddenSize;
+  const modules: LinearModule[] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    const block = `${PREFIX}encoder.layer.${i}`;
+    const linear = (name: string, dIn: number, dOut: number, bias: boolean): LinearModule => ({
+      path: `${block}.${name}`,
+      weight: `${block}.${name}.weight`,
+      bias: bias ? `${block}.${name}.bias` : null,
+      dIn,
+      dOut,
+      layout: 'linear',
+      layer: i,
+    });
+    modules.push(
+      linear('attention.attention.query', D, D, c.qkvBias),
+      linear('attention.attention.key', D, D, c.qkvBias),
+      linear('attention.attention.value', D, D, c.qkvBias),
+      linear('attention.output.dense', D, D, true),
+      linear('intermediate.dense', D, c.intermediateSize, true),
+      linear('output.dense', c.intermediateSize, D, true),
+    );
+  }
+  modules.push({
+    path: 'classifier', weight: 'classifier.weight', bias: 'classifier.bias',
+    dIn: D, dOut: c.numLabels, layout: 'linear', layer: null,
+  });
+  return modules;
+}
+
+function parameters(c: VitConfig): ParameterSpec[] {
+  const D = c.hiddenSize;
+  const p = c.patchSize;
+  const specs: ParameterSpec[] = [
+    { name: `${PREFIX}embeddings.cls_token`, shape: [1, 1, D] },
+    { name: `${PREFIX}embeddings.position_embeddings`, shape: [1, numPatches(c) + 1, D] },
+    { name: `${PREFIX}embeddings.patch_embeddings.projection.weight`, shape: [D, c.numChannels, p, p] },
+    { name: `${PREFIX}embeddings.patch_embeddings.projection.bias`, shape: [D] },
+  ];
+  for (let i = 0; i < c.numLayers; i++) {
+    for (const norm of ['layernorm_before', 'layernorm_after']) {
+      const name = `${PREFIX}encoder.layer.${i}.${norm}`;
+      specs.push({ name: `${name}.weight`, shape: [D] }, { name: `${name}.bias`, shape: [D] });
+    }
+  }
+  for (const m of linearModules(c)) {
+    const optional = m.layer === null ? ({ optional: 'initialise' } as const) : {};
+    specs.push({ name: m.weight, shape: [m.dOut, m.dIn], ...optional });
+    if (m.bias) specs.push({ name: m.bias, shape: [m.dOut], ...optional });
+  }
+  specs.push({ name: `${PREFIX}layernorm.weight`, shape: [D] }, { name: `${PREFIX}layernorm.bias`, shape: [D] });
+  return specs;
+}
+
+/**
+ * pixels (B, C, H, W) → patch embeddings (B, N, D), N = (H/p)·(W/p), as the
+ * stride-p convolution: each patch flattened in (C, p, p) order times the
+ * kernel flattened the same way.
+ */
+function patchEmbeddings(model: ModelGraph<VitConfig>, pixels: tf.Tensor4D): tf.Tensor3D {
+  const c = model.config;
+  const [B, C, H, W] = pixels.shape;
+  const p = c.patchSize;
+  const gh = H / p;
+  const gw = W / p;
+  const D = c.hiddenSize;
+  return tf.tidy(() => {
+    const patches = tf.reshape(
+      tf.transpose(tf.reshape(pixels, [B, C, gh, p, gw, p]), [0, 2, 4, 1, 3, 5]), // (B, gh, gw, C, p, p)
+      [B * gh * gw, C * p * p],
+    );
+    const kernel = tf.reshape(model.param(`${PREFIX}embeddings.patch_embeddings.projection.weight`), [D, C * p * p]);
+    const bias = model.param(`${PREFIX}embeddings.patch_embeddings.projection.bias`);
+    const embedded = tf.fused.matMul({ a: patches as tf.Tensor2D, b: kernel as tf.Tensor2D, transposeB: true, bias });
+    return tf.reshape(embedded, [B, gh * gw, D]) as tf.Tensor3D;
+  });
+}
+
+function forward(model: ModelGraph<VitConfig>, inputs: ModelInputs): tf.Tensor {
+  const c = model.config;
+  if (!('pixelValues' in inputs)) throw new ModelError('a ViT needs images (pixelValues)');
+  const pixels = inputs.pixelValues;
+  const [B, C, H, W] = pixels.shape;
+  if (C !== c.numChannels || H !== c.imageSize || W !== c.imageSize) {
+    throw new ModelError(
+      `pixelValues must be (batch, ${c.numChannels}, ${c.imageSize}, ${c.imageSize}), got [${pixels.shape}]`,
+    );
+  }
+  const D = c.hiddenSize;
+  const T = numPatches(c) + 1;
+  const headDim = D / c.numHeads;
+  const act = activation(c.activation, 'config.json');
+  return tf.tidy(() => {
+    const cls = tf.tile(model.param(`${PREFIX}embeddings.cls_token`), [B, 1, 1]); // (B, 1, D)
+    const tokens = tf.concat([cls, patchEmbeddings(model, pixels)], 1); // (B, T, D)
+    const withPositions = tf.add(tokens, model.param(`${PREFIX}embeddings.position_embeddings`));
+    let h = tf.reshape(withPositions, [B * T, D]) as tf.Tensor2D;
+    const noMask = tf.zeros([T, T]) as tf.Tensor2D; // ViT attention is bidirectional
+    for (let i = 0; i < c.numLayers; i++) {
+      const block = `${PREFIX}encoder.layer.${i}`;
+      const ln = (name: string, x: tf.Tensor2D) =>
+        layerNorm(x, model.param(`${block}.${name}.weight`), model.param(`${block}.${name}.bias`), c.layerNormEps);
+
+      const x = ln('layernorm_before', h);
+      const q = model.linear(`${block}.attention.attention.query`, x);
+      const k = model.linear(`${block}.attention.attention.key`, x);
+      const v = model.linear(`${block}.attention.attention.value`, x);
+      const context = attention(q, k, v, noMask, {
+        batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numHeads, headDim, scale: 1 / Math.sqrt(headDim),
+      });
+      h = tf.add(h, model.linear(`${block}.attention.output.dense`, context));
+
+      const up = act(model.linear(`${block}.intermediate.dense`, ln('layernorm_after', h))) as tf.Tensor2D;
+      h = tf.add(h, model.linear(`${block}.output.dense`, up));
+    }
+    h = layerNorm(h, model.param(`${PREFIX}layernorm.weight`), model.param(`${PREFIX}layernorm.bias`), c.layerNormEps);
+    // The CLS state of each image: rows 0, T, 2T, ... of (B*T, D).
+    const clsStates = tf.reshape(tf.slice(tf.reshape(h, [B, T, D]), [0, 0, 0], [B, 1, D]), [B, D]) as tf.Tensor2D;
+    return model.linear('classifier', clsStates); // (B, labels)
+  });
+}
+
+export const vit: ModelFamily<VitConfig> = {
+  modelType: 'vit',
+  displayName: 'ViT',
+  task: 'image-classification',
+  normaliseConfig,
+  parameters,
+  linearModules,
+  basePrefix: PREFIX,
+  // ViTForImageClassification has no pooler; checkpoints from ViTModel do.
+  ignoredKeys: [/^(vit\.)?pooler\./],
+  forward,
+  // The WeGeFT paper's vision setting: the attention output projection only.
+  defaultTargets: ['attention.output.dense'],
+  headModules: () => ['classifier'],
+};
