@@ -1,0 +1,69 @@
+/**
+ * Datasets as the engine sees them. Parsers (pure functions over bytes) turn
+ * the user's files into these; preparation turns them into training samples.
+ */
+
+/** A decoded image: RGBA, row-major, 4 bytes per pixel. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+/** A file handed to a parser: its path (as the user would name it) and its bytes. */
+export interface DataFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+/** What data preparation needs of a tokenizer (src/engine/tokenizer.ts implements it). */
+export interface TokenEncoder {
+  encode(text: string): number[];
+  readonly eosTokenId: number | null;
+  readonly bosTokenId: number | null;
+}
+
+/** One language-modelling example: plain text, or a prompt with its completion. */
+export type TextExample =
+  | { kind: 'text'; text: string; source: string }
+  | { kind: 'pair'; prompt: string; completion: string; source: string };
+
+export interface TextDataset {
+  task: 'causal-lm';
+  examples: TextExample[];
+  /** The files it was read from. */
+  files: string[];
+  /** Non-fatal remarks for the user (skipped empty lines, ...). */
+  warnings: string[];
+}
+
+export interface ImageExample {
+  image: RgbaImage;
+  label: string;
+  /** The file it came from, for messages and previews. */
+  source: string;
+}
+
+export interface ImageDataset {
+  task: 'image-classification';
+  examples: ImageExample[];
+  /** Sorted label names; an example's class index is its label's index here. */
+  labels: string[];
+  files: string[];
+  warnings: string[];
+}
+
+export type Dataset = TextDataset | ImageDataset;
+
+/** A training sequence: token ids and, for prompt/completion data, which tokens count in the loss. */
+export interface TokenSequence {
+  ids: Int32Array;
+  /** 1 where the token is a target of the loss; null when every token is. */
+  lossMask: Uint8Array | null;
+}
+
+/** A labelled image ready for batching (preprocessed per batch, to bound memory). */
+export interface ImageSample {
+  image: RgbaImage;
+  label: number;
+}
