@@ -1,0 +1,222 @@
+/**
+ * The one message protocol between the page and the engine worker.
+ *
+ * Commands go page → worker, events worker → page. Both carry plain,
+ * structured-cloneable data only (File objects and typed arrays included; no
+ * tensors, no class instances). A command that expects a reply carries a
+ * `requestId`, and its reply event carries the same id.
+ */
+import type { AdapterMethodName, TargetSpec } from '../engine/adapters/types';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | BackendName;
+
+/** Where the model comes from. */
+export type ModelSourceSpec =
+  /** A model bundled with the app, served under `/models/<name>/`. */
+  | { kind: 'bundled'; name: string }
+  /** A Hugging Face Hub repository. */
+  | { kind: 'hub'; repoId: string; revision?: string }
+  /** Files the user dropped or chose (a checkpoint folder's contents). */
+  | { kind: 'files'; files: File[]; label?: string };
+
+/** Where a dataset comes from: files the user dropped, or bundled files by URL. */
+export type DatasetSourceSpec =
+  | { kind: 'files'; files: File[] }
+  | { kind: 'urls'; name: string; urls: string[] };
+
+/** What a run trains: the method's settings, as the engine's AdapterSettings. */
+export interface MethodSettings {
+  method: AdapterMethodName;
+  rank?: number;
+  alpha?: number;
+  targets?: TargetSpec;
+  perLayer?: boolean;
+}
+
+export type ScheduleName = 'constant' | 'linear' | 'cosine';
+
+/** Common hyperparameters of a run. */
+export interface TrainingSettings {
+  learningRate: number;
+  /** Train for this many optimizer steps, or for this many epochs. */
+  budget: { kind: 'steps'; steps: number } | { kind: 'epochs'; epochs: number };
+  batchSize: number;
+  schedule: ScheduleName;
+  warmupSteps: number;
+  weightDecay: number;
+  seed: number;
+  /** Language models: tokens per training sequence. */
+  seqLength: number;
+  /** Evaluate on the validation split every this many steps (0: only at the end). */
+  evalEvery: number;
+}
+
+export interface RunSettings {
+  method: MethodSettings;
+  training: TrainingSettings;
+}
+
+export interface RunSpec {
+  id: string;
+  name: string;
+  settings: RunSettings;
+}
+
+export type RunStatus = 'idle' | 'queued' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed' | 'interrupted';
+
+export type ScheduleMode = 'interleaved' | 'sequential';
+
+/** What the user sees of a loaded model. */
+export interface ModelSummary {
+  /** What the user would call it: bundled name, repo id, folder name. */
+  label: string;
+  sourceKind: ModelSourceSpec['kind'];
+  family: string;
+  modelType: string;
+  task: 'causal-lm' | 'image-classification';
+  numLayers: number;
+  hiddenSize: number;
+  numHeads: number;
+  parameterCount: number;
+  /** Bytes of the base weights (float32). */
+  memoryBytes: number;
+  vocabSize: number | null;
+  maxPositions: number | null;
+  imageSize: number | null;
+  labels: string[] | null;
+  hasTokenizer: boolean;
+  /** Module-name suffixes the family targets by default. */
+  defaultTargets: string[];
+  /** Every linear module adapters may target. */
+  linearModules: { path: string; dIn: number; dOut: number; layer: number | null }[];
+  /** Remarks for the user (a new head initialised, default preprocessing, ...). */
+  notes: string[];
+}
+
+export type DatasetPreview =
+  | { kind: 'text'; samples: string[] }
+  | { kind: 'image'; items: { label: string; source: string; width: number; height: number; rgba: Uint8ClampedArray }[] };
+
+export interface DatasetSummary {
+  name: string;
+  task: 'causal-lm' | 'image-classification';
+  files: string[];
+  examples: number;
+  trainCount: number;
+  validationCount: number;
+  /** Image datasets: examples per label. */
+  labelCounts: { label: string; count: number }[] | null;
+  /** Text datasets: characters in total. */
+  characters: number | null;
+  preview: DatasetPreview;
+  warnings: string[];
+}
+
+/** One training step's measurements, as the charts plot them. */
+export interface MetricPoint {
+  runId: string;
+  step: number;
+  /** Milliseconds of training wall time since the run started. */
+  timeMs: number;
+  /** Null on steps whose loss was not read back (it is read every few steps). */
+  loss: number | null;
+  learningRate: number;
+  /** Examples (images or sequences) per second over this step. */
+  examplesPerSecond: number;
+  /** Tokens per second (language models), else null. */
+  tokensPerSecond: number | null;
+  memoryBytes: number;
+  numTensors: number;
+  /** Validation metric, on steps where evaluation ran. */
+  validation: EvalResult | null;
+}
+
+export type EvalResult =
+  | { kind: 'lm'; loss: number; perplexity: number }
+  | { kind: 'classifier'; loss: number; accuracy: number };
+
+export type FailureKind = 'non-finite-loss' | 'out-of-memory' | 'device-lost' | 'error';
+
+/** Settings for text generation in "Try it". */
+export interface GenerationSettings {
+  maxNewTokens: number;
+  /** 0 = greedy. */
+  temperature: number;
+  topK: number;
+  seed: number;
+}
+
+export interface RgbaImageData {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+// ---------------------------------------------------------------- commands
+
+export type WorkerCommand =
+  | { type: 'setBackend'; requestId: number; preference: BackendPreference }
+  | { type: 'loadModel'; requestId: number; source: ModelSourceSpec }
+  | { type: 'loadDataset'; requestId: number; source: DatasetSourceSpec; validationFraction: number }
+  | { type: 'countTrainable'; requestId: number; settings: MethodSettings }
+  | { type: 'addRun'; run: RunSpec }
+  | { type: 'updateRun'; run: RunSpec }
+  | { type: 'startRun'; runId: string }
+  | { type: 'pauseRun'; runId: string }
+  | { type: 'stopRun'; runId: string }
+  | { type: 'removeRun'; runId: string }
+  | { type: 'setScheduleMode'; mode: ScheduleMode }
+  | { type: 'generate'; requestId: number; prompt: string; runIds: string[]; settings: GenerationSettings }
+  | { type: 'classify'; requestId: number; image: RgbaImageData; runIds: string[]; k: number }
+  | { type: 'exportAdapter'; requestId: number; runId: string }
+  | { type: 'exportMerged'; requestId: number; runId: string };
+
+// ---------------------------------------------------------------- events
+
+export interface GenerationOutput {
+  /** null: the base model. */
+  runId: string | null;
+  text: string;
+  error: string | null;
+}
+
+export interface ClassificationOutput {
+  runId: string | null;
+  top: { label: string; index: number; probability: number }[];
+  error: string | null;
+}
+
+export type WorkerEvent =
+  | { type: 'backend'; requestId: number | null; backend: BackendName; fallbackReasons: string[]; adapterInfo: string | null }
+  | { type: 'modelLoading'; requestId: number; file: string; loaded: number; total: number | null }
+  | { type: 'modelLoaded'; requestId: number; summary: ModelSummary }
+  | { type: 'datasetLoaded'; requestId: number; summary: DatasetSummary }
+  | {
+      type: 'trainableCount';
+      requestId: number;
+      count: number | null;
+      /** Of the base model's parameters, in percent. */
+      percent: number | null;
+      problems: string[];
+    }
+  | { type: 'runStatus'; runId: string; status: RunStatus; message: string | null }
+  | { type: 'runProgress'; runId: string; step: number; totalSteps: number; epoch: number; elapsedMs: number; etaMs: number | null }
+  | { type: 'runMetrics'; points: MetricPoint[] }
+  | { type: 'runFinished'; runId: string; finalEval: EvalResult | null; trainableParameters: number }
+  | { type: 'runFailed'; runId: string; kind: FailureKind; message: string; suggestedBackend: BackendName | null }
+  | { type: 'generation'; requestId: number; outputs: GenerationOutput[] }
+  | { type: 'classification'; requestId: number; outputs: ClassificationOutput[] }
+  | { type: 'exportReady'; requestId: number; fileName: string; mimeType: string; bytes: Uint8Array }
+  | {
+      type: 'error';
+      requestId: number | null;
+      /** The command that failed. */
+      command: WorkerCommand['type'] | null;
+      message: string;
+      /** The file concerned, when the error is about one (InputFileError). */
+      file: string | null;
+    };
+
+export type WorkerEventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
+export type WorkerCommandOf<T extends WorkerCommand['type']> = Extract<WorkerCommand, { type: T }>;
