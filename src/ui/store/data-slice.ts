@@ -1,0 +1,34 @@
+import type { StateCreator } from 'zustand';
+import type { DatasetSummary } from '../../worker/protocol';
+import type { PlaygroundState } from './index';
+import type { DatasetState, FileProblem } from './types';
+
+export interface DataSlice {
+  data: DatasetState;
+  datasetLoading(files: string[]): void;
+  datasetLoaded(summary: DatasetSummary): void;
+  datasetFailed(errors: FileProblem[]): void;
+  /** Files above the size limit: loading waits for the user to confirm. */
+  datasetNeedsConfirmation(largeFiles: { name: string; bytes: number }[]): void;
+  setValidationFraction(fraction: number): void;
+}
+
+export const INITIAL_DATA: DatasetState = {
+  status: 'idle',
+  pending: [],
+  summary: null,
+  errors: [],
+  largeFiles: [],
+  validationFraction: 0.1,
+};
+
+export const createDataSlice: StateCreator<PlaygroundState, [], [], DataSlice> = (set) => ({
+  data: INITIAL_DATA,
+  datasetLoading: (files) => set((s) => ({ data: { ...s.data, status: 'loading', pending: files, errors: [], largeFiles: [] } })),
+  datasetLoaded: (summary) => set((s) => ({ data: { ...s.data, status: 'ready', summary, pending: [], errors: [], largeFiles: [] } })),
+  // A failed load keeps the previous dataset: nothing the user set up is lost.
+  datasetFailed: (errors) =>
+    set((s) => ({ data: { ...s.data, status: s.data.summary ? 'ready' : 'error', pending: [], errors, largeFiles: [] } })),
+  datasetNeedsConfirmation: (largeFiles) => set((s) => ({ data: { ...s.data, largeFiles } })),
+  setValidationFraction: (fraction) => set((s) => ({ data: { ...s.data, validationFraction: fraction } })),
+});

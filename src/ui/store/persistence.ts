@@ -1,0 +1,144 @@
+/**
+ * Runs, their settings and metrics survive a page reload: a snapshot of the
+ * store's plain data goes to IndexedDB (debounced), and is read back at
+ * start. Dropped model and dataset files are kept there too (up to a size
+ * limit), so a reload can load them again without the user.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { MetricPoint, ScheduleMode, BackendPreference } from '../../worker/protocol';
+import type { SharedModel } from '../schemas/share-url';
+import type { PlaygroundState, PlaygroundStore } from './index';
+import type { RunRecord, Theme } from './types';
+
+export const DB_NAME = 'wegeft-playground';
+const DB_VERSION = 1;
+const SNAPSHOT_KEY = 'current';
+
+export interface Snapshot {
+  version: 1;
+  model: SharedModel | null;
+  runs: Record<string, RunRecord>;
+  runOrder: string[];
+  metrics: Record<string, MetricPoint[]>;
+  scheduleMode: ScheduleMode;
+  theme: Theme;
+  validationFraction: number;
+  backendPreference: BackendPreference;
+}
+
+/** Files kept for a reload: a dropped model or dataset. */
+export interface StoredFiles {
+  label: string;
+  files: { path: string; bytes: Uint8Array; type: string }[];
+}
+
+export type StoredFilesKey = 'model' | 'dataset';
+
+interface PlaygroundDb extends DBSchema {
+  snapshots: { key: string; value: Snapshot };
+  files: { key: StoredFilesKey; value: StoredFiles };
+}
+
+export type PlaygroundDatabase = IDBPDatabase<PlaygroundDb>;
+
+export function openPlaygroundDb(): Promise<PlaygroundDatabase> {
+  return openDB<PlaygroundDb>(DB_NAME, DB_VERSION, {
+    upgrade(db) {
+      db.createObjectStore('snapshots');
+      db.createObjectStore('files');
+    },
+  });
+}
+
+/** The part of the state worth keeping across a reload. */
+export function snapshotOf(state: PlaygroundState): Snapshot {
+  const source = state.model.source;
+  return {
+    version: 1,
+    model: source && source.kind !== 'files' ? source : null,
+    runs: state.runs,
+    runOrder: state.runOrder,
+    metrics: state.metrics,
+    scheduleMode: state.scheduleMode,
+    theme: state.theme,
+    validationFraction: state.data.validationFraction,
+    backendPreference: state.backend.preference,
+  };
+}
+
+/**
+ * Puts a snapshot back into the store. The worker that was training is gone,
+ * so runs that were training, waiting or paused become `interrupted`: their
+ * settings and metrics are kept, and they can be started again.
+ */
+export function restoreSnapshot(store: PlaygroundStore, snapshot: Snapshot): void {
+  const runs: Record<string, RunRecord> = {};
+  for (const id of snapshot.runOrder) {
+    const run = snapshot.runs[id];
+    if (!run) continue;
+    const wasActive = run.status === 'running' || run.status === 'queued' || run.status === 'paused';
+    runs[id] = wasActive ? { ...run, status: 'interrupted', statusMessage: 'The page was reloaded while this run was training.' } : run;
+  }
+  store.setState((s) => ({
+    runs,
+    runOrder: snapshot.runOrder.filter((id) => runs[id]),
+    metrics: snapshot.metrics,
+    scheduleMode: snapshot.scheduleMode,
+    theme: snapshot.theme,
+    data: { ...s.data, validationFraction: snapshot.validationFraction },
+    backend: { ...s.backend, preference: snapshot.backendPreference },
+  }));
+}
+
+export async function loadSnapshot(db: PlaygroundDatabase): Promise<Snapshot | null> {
+  const snapshot = await db.get('snapshots', SNAPSHOT_KEY);
+  return snapshot && snapshot.version === 1 ? snapshot : null;
+}
+
+export async function saveSnapshot(db: PlaygroundDatabase, snapshot: Snapshot): Promise<void> {
+  await db.put('snapshots', snapshot, SNAPSHOT_KEY);
+}
+
+export async function saveFiles(db: PlaygroundDatabase, key: StoredFilesKey, files: StoredFiles | null): Promise<void> {
+  if (files) await db.put('files', files, key);
+  else await db.delete('files', key);
+}
+
+export function loadFiles(db: PlaygroundDatabase, key: StoredFilesKey): Promise<StoredFiles | undefined> {
+  return db.get('files', key);
+}
+
+/**
+ * Saves a snapshot whenever the persisted part of the state changes, at most
+ * once per `intervalMs`. Returns a function that stops it (after a last save).
+ */
+export function persistStore(store: PlaygroundStore, db: PlaygroundDatabase, intervalMs = 1000): () => Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let last = snapshotOf(store.getState());
+  let writing: Promise<void> = Promise.resolve();
+  const flush = () => {
+    timer = null;
+    const snapshot = snapshotOf(store.getState());
+    writing = writing.then(() => saveSnapshot(db, snapshot)).catch((error) => {
+      store.getState().notify('warning', `Could not save runs for a reload: ${(error as Error).message}`);
+    });
+  };
+  const unsubscribe = store.subscribe((state) => {
+    const snapshot = snapshotOf(state);
+    if (sameSnapshot(snapshot, last)) return;
+    last = snapshot;
+    timer ??= setTimeout(flush, intervalMs);
+  });
+  return async () => {
+    unsubscribe();
+    if (timer) {
+      clearTimeout(timer);
+      flush();
+    }
+    await writing;
+  };
+}
+
+function sameSnapshot(a: Snapshot, b: Snapshot): boolean {
+  return (Object.keys(a) as (keyof Snapshot)[]).every((key) => a[key] === b[key]);
+}

@@ -1,0 +1,94 @@
+import type { StateCreator } from 'zustand';
+import type { EvalResult, RunStatus, ScheduleMode } from '../../worker/protocol';
+import { describeMethod, type RunForm } from '../schemas/run-form';
+import type { PlaygroundState } from './index';
+import type { RunFailure, RunProgress, RunRecord, TrainableCount } from './types';
+
+/** Distinct colours that read on light and dark backgrounds (Tableau 10). */
+export const RUN_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+export interface RunsSlice {
+  runs: Record<string, RunRecord>;
+  /** Run ids in the order they were added. */
+  runOrder: string[];
+  scheduleMode: ScheduleMode;
+  /** Adds a run and returns its id. */
+  addRun(form: RunForm, modelLabel: string | null): string;
+  updateRunForm(id: string, form: RunForm): void;
+  renameRun(id: string, name: string): void;
+  removeRun(id: string): void;
+  setRunStatus(id: string, status: RunStatus, message: string | null): void;
+  setRunProgress(id: string, progress: RunProgress): void;
+  setRunTrainable(id: string, trainable: TrainableCount): void;
+  runFinished(id: string, finalEval: EvalResult | null): void;
+  runFailed(id: string, failure: RunFailure): void;
+  setScheduleMode(mode: ScheduleMode): void;
+}
+
+/** The first palette colour no run uses yet (cycling when all are taken). */
+export function nextRunColor(runs: RunRecord[]): string {
+  const used = new Set(runs.map((r) => r.color));
+  return RUN_COLORS.find((c) => !used.has(c)) ?? RUN_COLORS[runs.length % RUN_COLORS.length];
+}
+
+/** A name no other run has, from the method's description. */
+export function uniqueRunName(form: RunForm, runs: RunRecord[]): string {
+  const base = describeMethod(form);
+  const names = new Set(runs.map((r) => r.name));
+  if (!names.has(base)) return base;
+  for (let i = 2; ; i++) if (!names.has(`${base} (${i})`)) return `${base} (${i})`;
+}
+
+/** A run id unique among `runs`, readable in URLs and logs. */
+export function newRunId(runs: RunRecord[]): string {
+  const ids = new Set(runs.map((r) => r.id));
+  for (let i = runs.length + 1; ; i++) if (!ids.has(`run-${i}`)) return `run-${i}`;
+}
+
+function patchRun(state: PlaygroundState, id: string, patch: Partial<RunRecord>): Pick<RunsSlice, 'runs'> | PlaygroundState {
+  const run = state.runs[id];
+  if (!run) return state;
+  return { runs: { ...state.runs, [id]: { ...run, ...patch } } };
+}
+
+export const createRunsSlice: StateCreator<PlaygroundState, [], [], RunsSlice> = (set, get) => ({
+  runs: {},
+  runOrder: [],
+  scheduleMode: 'interleaved',
+  addRun: (form, modelLabel) => {
+    const existing = get().runOrder.map((id) => get().runs[id]);
+    const run: RunRecord = {
+      id: newRunId(existing),
+      name: uniqueRunName(form, existing),
+      color: nextRunColor(existing),
+      form,
+      status: 'idle',
+      statusMessage: null,
+      progress: null,
+      trainable: null,
+      finalEval: null,
+      failure: null,
+      modelLabel,
+      createdAt: Date.now(),
+    };
+    set((s) => ({ runs: { ...s.runs, [run.id]: run }, runOrder: [...s.runOrder, run.id] }));
+    return run.id;
+  },
+  updateRunForm: (id, form) => set((s) => patchRun(s, id, { form, trainable: null })),
+  renameRun: (id, name) => set((s) => patchRun(s, id, { name })),
+  removeRun: (id) =>
+    set((s) => {
+      const runs = { ...s.runs };
+      delete runs[id];
+      const metrics = { ...s.metrics };
+      delete metrics[id];
+      return { runs, metrics, runOrder: s.runOrder.filter((r) => r !== id) };
+    }),
+  setRunStatus: (id, status, message) =>
+    set((s) => patchRun(s, id, { status, statusMessage: message, ...(status === 'running' ? { failure: null } : {}) })),
+  setRunProgress: (id, progress) => set((s) => patchRun(s, id, { progress })),
+  setRunTrainable: (id, trainable) => set((s) => patchRun(s, id, { trainable })),
+  runFinished: (id, finalEval) => set((s) => patchRun(s, id, { status: 'finished', statusMessage: null, finalEval })),
+  runFailed: (id, failure) => set((s) => patchRun(s, id, { status: 'failed', statusMessage: failure.message, failure })),
+  setScheduleMode: (mode) => set({ scheduleMode: mode }),
+});
