@@ -1,0 +1,324 @@
+/**
+ * Checkpoints served over HTTP: the models bundled with the app
+ * (`/models/<name>/`) and the Hugging Face Hub
+ * (`https://huggingface.co/<repo id>/resolve/<revision>/<file>`).
+ *
+ * Downloads stream, reporting progress per chunk, and end in the cache only
+ * when complete: a body cut short, or longer or shorter than the
+ * content-length the server announced, is an error and is never cached. A
+ * download that receives nothing for `stallTimeoutMs` is aborted rather than
+ * left to hang.
+ */
+import { InputFileError } from '../errors';
+import { defaultModelCache, noModelCache, type ModelCache } from './model-cache';
+import type { FileSource, ProgressCallback } from './source';
+
+export type FetchFunction = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface UrlSourceOptions {
+  /** Defaults to the global fetch (bound, so browsers do not throw "Illegal invocation"). */
+  fetch?: FetchFunction;
+  /** Defaults to the browser Cache API where it exists, else no cache. */
+  cache?: ModelCache;
+  /** Extra request headers, e.g. `authorization` for a gated Hub repo. */
+  headers?: Record<string, string>;
+  /** Abort when no byte (or no response) arrives for this long. Default 60 s. */
+  stallTimeoutMs?: number;
+  /** Non-fatal problems, such as a full cache; the download itself succeeded. */
+  onWarning?: (message: string) => void;
+  /** Explains a 401/403 to the user; the Hub source says "gated or private repo". */
+  accessDeniedHint?: string;
+}
+
+const DEFAULT_STALL_TIMEOUT_MS = 60_000;
+
+export class UrlSource implements FileSource {
+  private readonly baseUrl: string;
+  private readonly fetchFn: FetchFunction;
+  private readonly cache: ModelCache;
+  private readonly stallTimeoutMs: number;
+
+  constructor(
+    baseUrl: string,
+    readonly label: string,
+    private readonly options: UrlSourceOptions = {},
+  ) {
+    this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.cache = options.cache ?? defaultModelCache();
+    this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  }
+
+  /** The URL a file is fetched from, which is also its cache key. */
+  urlOf(path: string): string {
+    if (path === '' || path.startsWith('/') || path.split('/').some((part) => part === '..' || part === '.')) {
+      throw new InputFileError(`${this.baseUrl}${path}`, 'is not a file path inside the model folder');
+    }
+    return this.baseUrl + path.split('/').map(encodeURIComponent).join('/');
+  }
+
+  describe(path: string): string {
+    return this.urlOf(path);
+  }
+
+  /**
+   * Whether the server has the file: a cached file counts without a request;
+   * else a HEAD (or, where HEAD is not allowed, a GET whose body is dropped).
+   * 404 is false; any other failure is an InputFileError naming the URL.
+   */
+  async has(path: string): Promise<boolean> {
+    const url = this.urlOf(path);
+    if (await this.cachedBytes(url)) return true;
+    let response = await this.request(url, 'HEAD');
+    if (response.status === 405 || response.status === 501) {
+      response = await this.request(url, 'GET');
+      await response.body?.cancel().catch(() => {});
+    }
+    if (response.status === 404 || isHtmlFallback(path, response)) return false;
+    if (!response.ok) throw this.httpError(url, response);
+    return true;
+  }
+
+  async read(path: string, onProgress?: ProgressCallback): Promise<Uint8Array> {
+    const url = this.urlOf(path);
+    const cached = await this.cachedBytes(url);
+    if (cached) {
+      onProgress?.(path, cached.byteLength, cached.byteLength);
+      return cached;
+    }
+    const response = await this.request(url, 'GET');
+    if (response.status === 404 || isHtmlFallback(path, response)) {
+      await response.body?.cancel().catch(() => {});
+      throw new InputFileError(url, 'file not found (HTTP 404)');
+    }
+    if (!response.ok) throw this.httpError(url, response);
+    const bytes = await this.download(url, path, response, onProgress);
+    await this.store(url, bytes);
+    return bytes;
+  }
+
+  private async cachedBytes(url: string): Promise<Uint8Array | undefined> {
+    try {
+      return await this.cache.get(url);
+    } catch (error) {
+      this.options.onWarning?.(`${this.cache.kind} could not be read for ${url} (${messageOf(error)}); downloading`);
+      return undefined;
+    }
+  }
+
+  private async store(url: string, bytes: Uint8Array): Promise<void> {
+    try {
+      await this.cache.put(url, bytes);
+    } catch (error) {
+      // A full or unavailable cache costs a download next time, not this load.
+      this.options.onWarning?.(`${url} was not cached (${messageOf(error)}): it will be downloaded again next time`);
+    }
+  }
+
+  /** fetch with a deadline for the response headers; network failures become InputFileErrors. */
+  private async request(url: string, method: 'GET' | 'HEAD'): Promise<Response> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.stallTimeoutMs);
+    try {
+      return await this.fetchFn(url, { method, headers: this.options.headers, signal: controller.signal });
+    } catch (error) {
+      const reason = controller.signal.aborted
+        ? `no response within ${this.stallTimeoutMs / 1000} s`
+        : `could not be reached (${messageOf(error)})`;
+      throw new InputFileError(url, `${reason}: check the network connection and the address`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private httpError(url: string, response: Response): InputFileError {
+    const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    void response.body?.cancel().catch(() => {});
+    if (response.status === 401 || response.status === 403) {
+      return new InputFileError(url, `access denied (${status})${this.options.accessDeniedHint ?? ''}`);
+    }
+    return new InputFileError(url, `download failed (${status})`);
+  }
+
+  /** Reads the body chunk by chunk, checking its length against content-length. */
+  private async download(url: string, path: string, response: Response, onProgress?: ProgressCallback): Promise<Uint8Array> {
+    const total = announcedLength(response);
+    if (!response.body) {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      checkLength(url, bytes.byteLength, total);
+      onProgress?.(path, bytes.byteLength, total ?? bytes.byteLength);
+      return bytes;
+    }
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    onProgress?.(path, 0, total);
+    for (;;) {
+      const { done, value } = await this.readChunk(url, reader, loaded, total);
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      if (total !== undefined && loaded > total) {
+        await reader.cancel().catch(() => {});
+        checkLength(url, loaded, total);
+      }
+      onProgress?.(path, loaded, total);
+    }
+    checkLength(url, loaded, total);
+    return concat(chunks, loaded);
+  }
+
+  private async readChunk(
+    url: string,
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    loaded: number,
+    total: number | undefined,
+  ): Promise<ReadableStreamReadResult<Uint8Array>> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('stalled')), this.stallTimeoutMs);
+    });
+    try {
+      return await Promise.race([reader.read(), stalled]);
+    } catch (error) {
+      await reader.cancel().catch(() => {});
+      const progress = `after ${loaded}${total === undefined ? '' : ` of ${total}`} bytes`;
+      const cause = messageOf(error) === 'stalled' ? `nothing arrived for ${this.stallTimeoutMs / 1000} s` : messageOf(error);
+      throw new InputFileError(url, `download interrupted ${progress} (${cause}); it was not cached, try again`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * The body's length when the server states it. A compressed transfer's
+ * content-length counts compressed bytes, not the ones a reader receives,
+ * so it is ignored then.
+ */
+function announcedLength(response: Response): number | undefined {
+  const encoding = response.headers.get('content-encoding');
+  if (encoding && encoding !== 'identity') return undefined;
+  const header = response.headers.get('content-length');
+  const length = header === null ? NaN : Number(header);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+function checkLength(url: string, loaded: number, total: number | undefined): void {
+  if (total !== undefined && loaded !== total) {
+    throw new InputFileError(url, `download incomplete: received ${loaded} bytes, the server announced ${total}; it was not cached, try again`);
+  }
+}
+
+/**
+ * Development servers and single-page-app hosts answer a missing file with
+ * the app's index.html and status 200. A model file is never HTML, so such an
+ * answer means "not found".
+ */
+function isHtmlFallback(path: string, response: Response): boolean {
+  const type = response.headers.get('content-type') ?? '';
+  return response.ok && type.startsWith('text/html') && !/\.html?$/i.test(path);
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as Error & { cause?: unknown }).cause;
+    return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
+  }
+  return String(error);
+}
+
+// ---------------------------------------------------------------------------
+// The Hugging Face Hub
+
+export const HUB_ENDPOINT = 'https://huggingface.co';
+
+export interface HubSourceOptions extends Omit<UrlSourceOptions, 'accessDeniedHint'> {
+  /** Branch, tag or commit; default `main`. */
+  revision?: string;
+  /** Default https://huggingface.co; tests point it at a local server. */
+  endpoint?: string;
+  /** A Hugging Face access token, for gated or private repos. */
+  token?: string;
+}
+
+const REPO_PART = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+const MAX_REPO_NAME = 96;
+
+/**
+ * Checks a repo id as the Hub does: `name` or `owner/name`, letters, digits,
+ * `.`, `_` and `-`, not starting or ending with `.` or `-`, without `--` or
+ * `..`, names at most 96 characters. Returns the id trimmed.
+ */
+export function validateRepoId(repoId: string): string {
+  const id = repoId.trim();
+  const parts = id.split('/');
+  const problem =
+    id === ''
+      ? 'is empty'
+      : parts.length > 2
+        ? 'has more than one "/": use "owner/name", e.g. "openai-community/gpt2"'
+        : parts.some((p) => !REPO_PART.test(p))
+          ? 'may use only letters, digits, ".", "_" and "-", and must not start or end with "." or "-"'
+          : parts.some((p) => p.includes('--') || p.includes('..'))
+            ? 'must not contain "--" or ".."'
+            : parts[parts.length - 1].length > MAX_REPO_NAME
+              ? `is longer than ${MAX_REPO_NAME} characters`
+              : null;
+  if (problem) throw new InputFileError(`Hugging Face repo id "${repoId}"`, problem);
+  return id;
+}
+
+function validateRevision(revision: string): string {
+  if (revision === '' || /\s/.test(revision) || revision.split('/').includes('..')) {
+    throw new InputFileError(`revision "${revision}"`, 'is not a branch, tag or commit name');
+  }
+  return revision;
+}
+
+/**
+ * A repo on the Hub at one revision: files come from
+ * `${endpoint}/${repoId}/resolve/${revision}/${file}` (the revision
+ * URL-encoded, so `refs/pr/1` works), cached by that URL.
+ */
+export function hubSource(repoId: string, options: HubSourceOptions = {}): UrlSource {
+  const id = validateRepoId(repoId);
+  const revision = validateRevision(options.revision ?? 'main');
+  const endpoint = (options.endpoint ?? HUB_ENDPOINT).replace(/\/+$/, '');
+  const { token, ...rest } = options;
+  const headers = token ? { ...rest.headers, authorization: `Bearer ${token}` } : rest.headers;
+  const label = revision === 'main' ? id : `${id}@${revision}`;
+  return new UrlSource(`${endpoint}/${id}/resolve/${encodeURIComponent(revision)}/`, label, {
+    ...rest,
+    headers,
+    accessDeniedHint:
+      ': the repo does not exist, or it is gated or private. For a gated repo, accept its terms on the ' +
+      'Hugging Face website and provide an access token',
+  });
+}
+
+/**
+ * A model bundled with the app under `public/models/<name>/`, served at
+ * `<base>models/<name>/`. Not put in the model cache by default: the files
+ * come from the app's own server (the browser's HTTP cache covers them), and
+ * a cached copy would outlive an app update that changed them.
+ */
+export function bundledModelSource(name: string, options: UrlSourceOptions & { base?: string } = {}): UrlSource {
+  if (!REPO_PART.test(name)) throw new InputFileError(`bundled model "${name}"`, 'is not a valid folder name');
+  const { base = '/', ...rest } = options;
+  return new UrlSource(`${base.endsWith('/') ? base : `${base}/`}models/${name}/`, name, {
+    ...rest,
+    cache: rest.cache ?? noModelCache,
+  });
+}
