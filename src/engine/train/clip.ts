@@ -1,0 +1,46 @@
+/**
+ * Global-norm gradient clipping as torch.nn.utils.clip_grad_norm_ computes it:
+ *
+ *   total = sqrt(Σ_g ‖g‖²)           over every gradient together
+ *   coef  = max_norm / (total + 1e-6)
+ *   g ← g · min(coef, 1)             scaled only when coef < 1
+ *
+ * Everything stays on the device: the norm comes back as a tensor, so a
+ * training step never waits for the GPU to decide whether to clip.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The L2 norm of all gradients taken together, as a scalar tensor. */
+export function globalNorm(grads: Iterable<tf.Tensor>): tf.Scalar {
+  return tf.tidy(() => {
+    const squares = [...grads].map((g) => tf.sum(tf.square(g)));
+    if (squares.length === 0) return tf.scalar(0);
+    return tf.sqrt(tf.addN(squares)) as tf.Scalar;
+  });
+}
+
+export interface ClippedGradients {
+  /** New tensors, keyed as the input; the caller disposes them. */
+  grads: Map<string, tf.Tensor>;
+  /** The norm before clipping (what torch returns); the caller disposes it. */
+  norm: tf.Scalar;
+}
+
+/**
+ * Scales `grads` so their global norm is at most `maxNorm`. The input tensors
+ * are left as they are (the caller still owns and disposes them).
+ */
+export function clipByGlobalNorm(grads: ReadonlyMap<string, tf.Tensor>, maxNorm: number): ClippedGradients {
+  if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) {
+    throw new Error(`the maximum gradient norm must be a finite number > 0, got ${maxNorm}`);
+  }
+  const norm = globalNorm(grads.values());
+  const clipped = new Map<string, tf.Tensor>();
+  tf.tidy(() => {
+    // min(coef, 1): a multiply by exactly 1 when the norm is already small.
+    const coef = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
+    // tidy does not look inside a Map, so each result is kept explicitly.
+    for (const [name, g] of grads) clipped.set(name, tf.keep(tf.mul(g, coef)));
+  });
+  return { grads: clipped, norm };
+}
