@@ -48,7 +48,11 @@ function normaliseConfig(raw: Record<string, unknown>, file: string): VitConfig 
   requireDivisible(file, 'hidden_size', hiddenSize, 'num_attention_heads', numHeads);
   const imageSize = intField(raw, ['image_size'], file, 224);
   const patchSize = intField(raw, ['patch_size'], file, 16);
-  requireDivisible(file, 'image_size', imageSize, 'patch_size', patchSize);
+  // image_size need not be a multiple of patch_size: the patch convolution
+  // (kernel = stride = patch_size) then ignores the last pixels, as in transformers.
+  if (patchSize > imageSize) {
+    throw new InputFileError(file, `patch_size (${patchSize}) must not exceed image_size (${imageSize})`);
+  }
   const labels = labelNames(raw, file);
   const config: VitConfig = {
     modelType: 'vit',
@@ -71,8 +75,13 @@ function normaliseConfig(raw: Record<string, unknown>, file: string): VitConfig 
   return config;
 }
 
+/** Whole patches along each side of the image. */
+function patchGrid(c: VitConfig): number {
+  return Math.floor(c.imageSize / c.patchSize);
+}
+
 function numPatches(c: VitConfig): number {
-  return (c.imageSize / c.patchSize) ** 2;
+  return patchGrid(c) ** 2;
 }
 
 function linearModules(c: VitConfig): LinearModule[] {
@@ -130,20 +139,23 @@ function parameters(c: VitConfig): ParameterSpec[] {
 }
 
 /**
- * pixels (B, C, H, W) → patch embeddings (B, N, D), N = (H/p)·(W/p), as the
+ * pixels (B, C, H, W) → patch embeddings (B, N, D), N = ⌊H/p⌋·⌊W/p⌋, as the
  * stride-p convolution: each patch flattened in (C, p, p) order times the
  * kernel flattened the same way.
  */
 function patchEmbeddings(model: ModelGraph<VitConfig>, pixels: tf.Tensor4D): tf.Tensor3D {
   const c = model.config;
-  const [B, C, H, W] = pixels.shape;
+  const [B, C] = pixels.shape;
   const p = c.patchSize;
-  const gh = H / p;
-  const gw = W / p;
+  const gh = patchGrid(c);
+  const gw = patchGrid(c);
   const D = c.hiddenSize;
   return tf.tidy(() => {
+    // Pixels past the last whole patch are never read by the stride-p convolution.
+    const covered =
+      gh * p === pixels.shape[2] && gw * p === pixels.shape[3] ? pixels : tf.slice(pixels, [0, 0, 0, 0], [B, C, gh * p, gw * p]);
     const patches = tf.reshape(
-      tf.transpose(tf.reshape(pixels, [B, C, gh, p, gw, p]), [0, 2, 4, 1, 3, 5]), // (B, gh, gw, C, p, p)
+      tf.transpose(tf.reshape(covered, [B, C, gh, p, gw, p]), [0, 2, 4, 1, 3, 5]), // (B, gh, gw, C, p, p)
       [B * gh * gw, C * p * p],
     );
     const kernel = tf.reshape(model.param(`${PREFIX}embeddings.patch_embeddings.projection.weight`), [D, C * p * p]);
