@@ -1,0 +1,122 @@
+/**
+ * Settings of one training run: plain, serialisable data (forms, saved runs
+ * and URLs carry them), with defaults in the spirit of transformers'
+ * TrainingArguments and validation in words a user can act on.
+ */
+import type { AdapterMethodName } from '../adapters/types';
+import { isScheduleName, warmupStepsForRatio, type Schedule, type ScheduleName } from './schedule';
+
+export interface TrainSettings {
+  /** Optimizer steps to run; takes precedence over `epochs`. */
+  steps?: number;
+  /** Passes over the training set (fractions allowed), when `steps` is absent. */
+  epochs?: number;
+  /** Samples per micro-batch (transformers' per_device_train_batch_size). */
+  batchSize: number;
+  /** Micro-batches per optimizer step: the effective batch is batchSize × this. */
+  gradientAccumulation: number;
+  /** Peak learning rate. */
+  learningRate: number;
+  schedule: ScheduleName;
+  /** Warm-up steps; when absent, `warmupRatio` of the run (rounded up). */
+  warmupSteps?: number;
+  warmupRatio?: number;
+  /** AdamW's decoupled weight decay, applied to every trainable tensor. */
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Global-norm gradient clipping; null turns it off. */
+  maxGradNorm: number | null;
+  /** Seeds the order of batches (the adapter's initialisation takes its own seed). */
+  seed: number;
+  /** Evaluate on the validation set every this many steps and after the last; 0 = only when asked. */
+  evalEvery: number;
+  /** Read the loss back from the device every this many steps (and after the last). */
+  lossReadbackEvery: number;
+  /** Samples per evaluation batch; the training batch size when absent. */
+  evalBatchSize?: number;
+}
+
+/** The learning rate each method starts from: low-rank and small-set methods tolerate larger steps. */
+export function defaultLearningRate(method: AdapterMethodName): number {
+  return method === 'full' ? 1e-4 : 1e-3;
+}
+
+export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = {
+  epochs: 1,
+  batchSize: 8,
+  gradientAccumulation: 1,
+  learningRate: 1e-3,
+  // transformers' defaults: linear decay without warm-up, clipping at 1.0, seed 42.
+  schedule: 'linear',
+  warmupSteps: 0,
+  weightDecay: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  maxGradNorm: 1,
+  seed: 42,
+  evalEvery: 0,
+  lossReadbackEvery: 10,
+};
+
+/** `partial` over the defaults; a method's default learning rate when none is given. */
+export function trainSettingsWithDefaults(partial: Partial<TrainSettings>, method?: AdapterMethodName): TrainSettings {
+  const learningRate = partial.learningRate ?? (method ? defaultLearningRate(method) : DEFAULT_TRAIN_SETTINGS.learningRate);
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<TrainSettings>;
+  const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...defined, learningRate };
+  // A warm-up ratio given without steps replaces the default of 0 steps.
+  if (partial.warmupSteps === undefined && partial.warmupRatio !== undefined) delete settings.warmupSteps;
+  if (partial.steps !== undefined && partial.epochs === undefined) delete settings.epochs;
+  return settings;
+}
+
+/** Problems with these settings, in words; empty when valid. */
+export function validateTrainSettings(settings: TrainSettings): string[] {
+  const problems: string[] = [];
+  const wholeAtLeast = (name: string, value: number | undefined, min: number) => {
+    if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
+      problems.push(`${name} must be a whole number ≥ ${min}, got ${value}`);
+    }
+  };
+  const positive = (name: string, value: number | undefined) => {
+    if (value !== undefined && !(value > 0 && Number.isFinite(value))) problems.push(`${name} must be a number > 0, got ${value}`);
+  };
+  if (settings.steps === undefined && settings.epochs === undefined) problems.push('give either steps or epochs');
+  wholeAtLeast('steps', settings.steps, 1);
+  positive('epochs', settings.epochs);
+  wholeAtLeast('the batch size', settings.batchSize, 1);
+  wholeAtLeast('gradient accumulation', settings.gradientAccumulation, 1);
+  positive('the learning rate', settings.learningRate);
+  if (!isScheduleName(settings.schedule)) problems.push(`the schedule must be constant, linear or cosine, got "${settings.schedule}"`);
+  wholeAtLeast('warm-up steps', settings.warmupSteps, 0);
+  if (settings.warmupRatio !== undefined && !(settings.warmupRatio >= 0 && settings.warmupRatio <= 1)) {
+    problems.push(`the warm-up ratio must be in [0, 1], got ${settings.warmupRatio}`);
+  }
+  if (!(settings.weightDecay >= 0 && Number.isFinite(settings.weightDecay))) {
+    problems.push(`weight decay must be a number ≥ 0, got ${settings.weightDecay}`);
+  }
+  if (!(settings.beta1 >= 0 && settings.beta1 < 1)) problems.push(`beta1 must be in [0, 1), got ${settings.beta1}`);
+  if (!(settings.beta2 >= 0 && settings.beta2 < 1)) problems.push(`beta2 must be in [0, 1), got ${settings.beta2}`);
+  positive('epsilon', settings.epsilon);
+  if (settings.maxGradNorm !== null) positive('the maximum gradient norm', settings.maxGradNorm);
+  if (!Number.isInteger(settings.seed)) problems.push(`the seed must be a whole number, got ${settings.seed}`);
+  wholeAtLeast('evalEvery', settings.evalEvery, 0);
+  wholeAtLeast('lossReadbackEvery', settings.lossReadbackEvery, 1);
+  wholeAtLeast('the evaluation batch size', settings.evalBatchSize, 1);
+  return problems;
+}
+
+/** Optimizer steps of a run over `trainCount` samples: `steps`, or enough steps for `epochs`. */
+export function totalStepsFor(settings: TrainSettings, trainCount: number): number {
+  if (settings.steps !== undefined) return settings.steps;
+  const samplesPerStep = settings.batchSize * settings.gradientAccumulation;
+  return Math.max(1, Math.ceil(((settings.epochs ?? 1) * trainCount) / samplesPerStep));
+}
+
+/** The schedule these settings describe for a run of `totalSteps`. */
+export function scheduleFor(settings: TrainSettings, totalSteps: number): Schedule {
+  const warmupSteps = settings.warmupSteps ?? warmupStepsForRatio(settings.warmupRatio ?? 0, totalSteps);
+  return { name: settings.schedule, warmupSteps, totalSteps };
+}

@@ -1,0 +1,394 @@
+/**
+ * One fine-tuning run: an adapter on a model, its data and its settings.
+ *
+ * `step()` performs one optimizer step (gradient accumulation over
+ * micro-batches, clipping, AdamW with the scheduled learning rate) and
+ * returns, so a CLI can loop over it and a Web Worker can interleave runs,
+ * pause or stop between steps. The adapter acts only through its patch,
+ * attached around this run's own forward and backward passes: several
+ * trainers can share one model.
+ *
+ * Nothing in a step waits for the device. Each step's loss and gradient norm
+ * go into small on-device windows, read back every `lossReadbackEvery` steps
+ * (and after the last); a NaN or infinite loss is noticed then, and stops the
+ * run with a NonFiniteLossError naming the step it appeared at.
+ *
+ * Memory: after the first step (which creates AdamW's moments), every step
+ * allocates and frees the same tensors, so tf.memory().numTensors is the same
+ * after each.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Adapter } from '../adapters/types';
+import { NonFiniteLossError } from '../errors';
+import type { Model } from '../models/model';
+import { AdamW } from './adamw';
+import {
+  batchOf,
+  batchTensors,
+  disposeBatchTensors,
+  lossWeight,
+  paddedLength,
+  SampleStream,
+  sampleCount,
+  type Batch,
+  type TrainingData,
+} from './batches';
+import { clipByGlobalNorm, globalNorm } from './clip';
+import { batchLoss, evaluate, type Evaluation } from './evaluate';
+import { learningRateAt, type Schedule } from './schedule';
+import { scheduleFor, totalStepsFor, validateTrainSettings, type TrainSettings } from './settings';
+import { checkTrainingData } from './validate-data';
+
+export interface TrainerOptions {
+  model: Model;
+  adapter: Adapter;
+  train: TrainingData;
+  /** Held-out data for evaluation; null when there is none. */
+  validation?: TrainingData | null;
+  settings: TrainSettings;
+}
+
+export interface MemorySnapshot {
+  /** tf.memory().numTensors: tensors alive, variables included. */
+  numTensors: number;
+  /** tf.memory().numBytes: bytes of those tensors. */
+  numBytes: number;
+  /** WebGPU/WebGL: bytes of GPU buffers in use, when the backend says. */
+  gpuBytes?: number;
+  /** WebGPU/WebGL: bytes the backend's buffer pool holds (in use or free), when it says. */
+  gpuBytesAllocated?: number;
+}
+
+/** A step's loss as read back from the device. */
+export interface LossPoint {
+  step: number;
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+export interface StepMetrics {
+  /** Optimizer steps completed, this one included (1-based). */
+  step: number;
+  totalSteps: number;
+  /** Fractional epochs: training samples drawn over the training-set size. */
+  epoch: number;
+  /** The learning rate this step used. */
+  learningRate: number;
+  /** This step's mean training loss, when read back at this step; else null. */
+  loss: number | null;
+  /** Every step's loss since the previous read-back, oldest first, when read back at this step. */
+  lossesRead: LossPoint[];
+  /** Wall time of this step() call, ms. Between read-backs it may not include device time. */
+  stepMs: number;
+  /** At a read-back: wall time per step over the steps read, ms, device time included; else null. */
+  syncedStepMs: number | null;
+  /** Samples in this step (batch × accumulation). */
+  examples: number;
+  /** Real (unpadded) tokens in this step; 0 for images. */
+  tokens: number;
+  memory: MemorySnapshot;
+  /** Evaluation on the validation set, when one ran after this step. */
+  evaluation?: Evaluation;
+}
+
+export class Trainer {
+  readonly totalSteps: number;
+  readonly schedule: Schedule;
+  readonly settings: TrainSettings;
+  private readonly model: Model;
+  private readonly adapter: Adapter;
+  private readonly train: TrainingData;
+  private readonly validation: TrainingData | null;
+  private readonly stream: SampleStream;
+  private readonly optimizer: AdamW;
+  private readonly tokenLength: number;
+  private readonly window: LossWindow;
+  private stepsDone = 0;
+  private failure: Error | null = null;
+  private peakTensorBytes = 0;
+  private disposed = false;
+
+  constructor(options: TrainerOptions) {
+    const { model, adapter, train, settings } = options;
+    const problems = validateTrainSettings(settings);
+    if (problems.length > 0) throw new Error(`training settings: ${problems.join('; ')}`);
+    checkTrainingData(model, adapter, train, 'training');
+    if (options.validation) checkTrainingData(model, adapter, options.validation, 'validation');
+    if (adapter.trainable.size === 0) throw new Error(`the ${adapter.method} adapter has nothing to train`);
+    this.model = model;
+    this.adapter = adapter;
+    this.train = train;
+    this.validation = options.validation && sampleCount(options.validation) > 0 ? options.validation : null;
+    this.settings = settings;
+    this.totalSteps = totalStepsFor(settings, sampleCount(train));
+    this.schedule = scheduleFor(settings, this.totalSteps);
+    this.stream = new SampleStream(sampleCount(train), settings.seed);
+    this.tokenLength = train.kind === 'tokens' ? paddedLength(train.sequences) : 0;
+    this.optimizer = new AdamW(adapter.trainable, {
+      learningRate: settings.learningRate,
+      beta1: settings.beta1,
+      beta2: settings.beta2,
+      epsilon: settings.epsilon,
+      weightDecay: settings.weightDecay,
+    });
+    this.window = new LossWindow(settings.lossReadbackEvery);
+  }
+
+  /** Optimizer steps completed. */
+  get stepsCompleted(): number {
+    return this.stepsDone;
+  }
+
+  get done(): boolean {
+    return this.stepsDone >= this.totalSteps;
+  }
+
+  /** Fractional epochs so far. */
+  get epoch(): number {
+    return this.stream.epoch;
+  }
+
+  /**
+   * High-water mark of memory: tfjs's tensor bytes, sampled at the end of
+   * every forward pass (when activations peak) and after every step, or the
+   * GPU buffer pool's size when the backend reports it and it is larger.
+   */
+  get peakBytes(): number {
+    return Math.max(this.peakTensorBytes, memorySnapshot().gpuBytesAllocated ?? 0);
+  }
+
+  /** One optimizer step; throws NonFiniteLossError when a read-back finds a NaN or infinite loss. */
+  async step(): Promise<StepMetrics> {
+    this.checkCanStep();
+    const started = performance.now();
+    const learningRate = learningRateAt(this.schedule, this.settings.learningRate, this.stepsDone);
+    const batches = this.nextBatches();
+    const { loss, grads } = this.accumulateGradients(batches);
+    const norm = this.clipAndApply(grads, learningRate);
+    this.stepsDone++;
+    this.window.record(this.stepsDone, loss, norm, started);
+    loss.dispose();
+    norm.dispose();
+    const stepMs = performance.now() - started;
+    const readBack = this.stepsDone % this.settings.lossReadbackEvery === 0 || this.done;
+    const read = readBack ? await this.readLosses() : null;
+    const evaluation = this.evaluationDue() ? await this.evaluate() : undefined;
+    const memory = memorySnapshot();
+    this.peakTensorBytes = Math.max(this.peakTensorBytes, memory.numBytes);
+    return {
+      step: this.stepsDone,
+      totalSteps: this.totalSteps,
+      epoch: this.stream.epoch,
+      learningRate,
+      loss: read ? read.points[read.points.length - 1].loss : null,
+      lossesRead: read?.points ?? [],
+      stepMs,
+      syncedStepMs: read?.msPerStep ?? null,
+      examples: batches.reduce((n, b) => n + b.size, 0),
+      tokens: batches.reduce((n, b) => n + (b.kind === 'tokens' ? b.tokenCount : 0), 0),
+      memory,
+      ...(evaluation ? { evaluation } : {}),
+    };
+  }
+
+  /** Loss (and accuracy) on the validation set with the adapter as it is now. */
+  async evaluate(onBatch?: (done: number, total: number) => void | Promise<void>): Promise<Evaluation> {
+    if (!this.validation) throw new Error('this run has no validation set to evaluate on');
+    const data = this.validation;
+    const tokenLength = data.kind === 'tokens' ? paddedLength(data.sequences) : 0;
+    const batchSize = this.settings.evalBatchSize ?? this.settings.batchSize;
+    return evaluate(this.model, this.adapter.patch(), data, { batchSize, tokenLength, onBatch });
+  }
+
+  get hasValidation(): boolean {
+    return this.validation !== null;
+  }
+
+  /** Frees the optimizer's state and the loss windows (not the adapter, nor the model). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.optimizer.dispose();
+    this.window.dispose();
+    this.disposed = true;
+  }
+
+  private checkCanStep(): void {
+    if (this.failure) throw this.failure;
+    if (this.disposed) throw new Error('this run was disposed');
+    if (this.done) throw new Error(`the run is finished: all ${this.totalSteps} steps are done`);
+    if (this.adapter.merged) throw new Error('the adapter is merged into the weights: unmerge it before training');
+  }
+
+  private nextBatches(): Batch[] {
+    const batches: Batch[] = [];
+    for (let i = 0; i < this.settings.gradientAccumulation; i++) {
+      batches.push(batchOf(this.train, this.stream.next(this.settings.batchSize), this.tokenLength));
+    }
+    return batches;
+  }
+
+  /**
+   * Gradients of the step's loss, summed over its micro-batches. Each
+   * micro-batch's mean loss is weighted by its share of the step's targets
+   * (tokens, or images), so k micro-batches give exactly the gradient of one
+   * batch k times as large, padding and masks included.
+   */
+  private accumulateGradients(batches: Batch[]): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+    const totalWeight = Math.max(1, batches.reduce((w, b) => w + lossWeight(b), 0));
+    const grads = new Map<string, tf.Tensor>();
+    let loss: tf.Scalar = tf.scalar(0);
+    for (const batch of batches) {
+      const micro = this.microBatchGradients(batch, lossWeight(batch) / totalWeight);
+      const sum = tf.add(loss, micro.loss) as tf.Scalar;
+      loss.dispose();
+      micro.loss.dispose();
+      loss = sum;
+      for (const [key, grad] of micro.grads) {
+        const previous = grads.get(key);
+        if (!previous) {
+          grads.set(key, grad);
+          continue;
+        }
+        grads.set(key, tf.add(previous, grad));
+        previous.dispose();
+        grad.dispose();
+      }
+    }
+    return { loss, grads };
+  }
+
+  private microBatchGradients(batch: Batch, scale: number): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+    const keys = [...this.adapter.trainable.keys()];
+    const variables = [...this.adapter.trainable.values()];
+    const tensors = batchTensors(batch);
+    try {
+      const { value, grads } = this.model.withPatch(this.adapter.patch(), () =>
+        tf.variableGrads(() => {
+          const { loss } = batchLoss(this.model, tensors);
+          // Activations are all alive here, just before the backward pass.
+          this.peakTensorBytes = Math.max(this.peakTensorBytes, tf.memory().numBytes);
+          return tf.mul(loss, scale) as tf.Scalar;
+        }, variables),
+      );
+      const byKey = new Map<string, tf.Tensor>();
+      // A variable the loss does not reach has no gradient; AdamW then leaves it alone, as PyTorch does.
+      keys.forEach((key, i) => {
+        const grad = grads[variables[i].name];
+        if (grad) byKey.set(key, grad);
+      });
+      return { loss: value, grads: byKey };
+    } finally {
+      disposeBatchTensors(tensors);
+    }
+  }
+
+  /** Clips (when set), applies AdamW, frees the gradients; returns the norm before clipping. */
+  private clipAndApply(grads: Map<string, tf.Tensor>, learningRate: number): tf.Scalar {
+    let norm: tf.Scalar;
+    let applied = grads;
+    if (this.settings.maxGradNorm !== null) {
+      const clipped = clipByGlobalNorm(grads, this.settings.maxGradNorm);
+      norm = clipped.norm;
+      applied = clipped.grads;
+    } else {
+      norm = globalNorm(grads.values());
+    }
+    try {
+      this.optimizer.applyGradients(applied, learningRate);
+    } finally {
+      for (const g of grads.values()) g.dispose();
+      if (applied !== grads) for (const g of applied.values()) g.dispose();
+    }
+    return norm;
+  }
+
+  private async readLosses(): Promise<{ points: LossPoint[]; msPerStep: number }> {
+    const read = await this.window.read();
+    const bad = read.points.find((p) => !Number.isFinite(p.loss));
+    if (bad) {
+      this.failure = new NonFiniteLossError(bad.step, bad.loss);
+      throw this.failure;
+    }
+    return read;
+  }
+
+  private evaluationDue(): boolean {
+    const every = this.settings.evalEvery;
+    return this.validation !== null && every > 0 && (this.stepsDone % every === 0 || this.done);
+  }
+}
+
+/**
+ * The last few steps' losses and gradient norms, kept on the device in two
+ * fixed-size tensors (slot i of the window holds the i-th step since the last
+ * read-back), so recording a step allocates nothing that outlives it.
+ */
+class LossWindow {
+  private losses: tf.Tensor1D;
+  private norms: tf.Tensor1D;
+  private steps: number[] = [];
+  private startedAt = 0;
+
+  constructor(private readonly size: number) {
+    this.losses = tf.zeros([size]);
+    this.norms = tf.zeros([size]);
+  }
+
+  /** `startedAt`: when the step began (performance.now()), for the time per step. */
+  record(step: number, loss: tf.Scalar, norm: tf.Scalar, startedAt: number): void {
+    const slot = this.steps.length;
+    if (slot >= this.size) throw new Error('the loss window is full: read it back first');
+    if (slot === 0) this.startedAt = startedAt;
+    const [losses, norms] = tf.tidy(() => {
+      const inSlot = tf.tensor1d(
+        Array.from({ length: this.size }, (_, i) => (i === slot ? 1 : 0)),
+        'bool',
+      ); // (N,)
+      // where, not a one-hot product: 0 × NaN would spread a NaN to every slot.
+      const put = (window: tf.Tensor1D, value: tf.Scalar) =>
+        tf.where(inSlot, tf.broadcastTo(tf.reshape(value, [1]), [this.size]), window) as tf.Tensor1D;
+      return [put(this.losses, loss), put(this.norms, norm)];
+    });
+    this.losses.dispose();
+    this.norms.dispose();
+    this.losses = losses;
+    this.norms = norms;
+    this.steps.push(step);
+  }
+
+  /** The recorded steps' values, oldest first; empties the window. */
+  async read(): Promise<{ points: LossPoint[]; msPerStep: number }> {
+    const both = tf.concat([this.losses, this.norms]); // (2N,)
+    let values: Float32Array;
+    try {
+      values = (await both.data()) as Float32Array;
+    } finally {
+      both.dispose();
+    }
+    const now = performance.now();
+    const points = this.steps.map((step, i) => ({ step, loss: values[i], gradNorm: values[this.size + i] }));
+    const msPerStep = (now - this.startedAt) / Math.max(1, this.steps.length);
+    this.steps = [];
+    return { points, msPerStep };
+  }
+
+  dispose(): void {
+    this.losses.dispose();
+    this.norms.dispose();
+  }
+}
+
+function memorySnapshot(): MemorySnapshot {
+  const info = tf.memory() as tf.MemoryInfo & {
+    numBytesInGPU?: number;
+    numBytesAllocatedInGPU?: number;
+    numBytesInGPUAllocated?: number;
+  };
+  const snapshot: MemorySnapshot = { numTensors: info.numTensors, numBytes: info.numBytes };
+  if (info.numBytesInGPU !== undefined) snapshot.gpuBytes = info.numBytesInGPU;
+  // WebGPU calls the pool numBytesAllocatedInGPU, WebGL numBytesInGPUAllocated.
+  const allocated = info.numBytesAllocatedInGPU ?? info.numBytesInGPUAllocated;
+  if (allocated !== undefined) snapshot.gpuBytesAllocated = allocated;
+  return snapshot;
+}
