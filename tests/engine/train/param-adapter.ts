@@ -12,6 +12,7 @@ export class ParamAdapter implements Adapter {
   readonly settings: AdapterSettings = { method: 'bitfit' };
   readonly trainable: Map<string, tf.Variable>;
   readonly merged = false;
+  readonly headKeys: readonly string[] = [];
 
   constructor(model: Model, names: string[]) {
     this.trainable = new Map(names.map((name) => [name, tf.variable(model.baseParam(name).clone(), true)]));
