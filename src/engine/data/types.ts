@@ -37,11 +37,16 @@ export interface TextDataset {
   warnings: string[];
 }
 
+/** Which split a dataset's own layout puts an example in (a `train/` or `val/` folder, a CSV `split` column). */
+export type DataSplit = 'train' | 'validation' | 'test';
+
 export interface ImageExample {
   image: RgbaImage;
   label: string;
   /** The file it came from, for messages and previews. */
   source: string;
+  /** The split its folder or CSV row names, when the dataset comes split; absent otherwise. */
+  split?: DataSplit;
 }
 
 export interface ImageDataset {
