@@ -56,6 +56,11 @@ export interface Adapter {
    * gradients (`base_model.model.<module>.lora_A.weight`), in a stable order.
    */
   readonly trainable: ReadonlyMap<string, tf.Variable>;
+  /**
+   * The keys of `trainable` that belong to the task head (a classifier saved
+   * whole, PEFT's `modules_to_save`); empty when the method trains no head.
+   */
+  readonly headKeys: readonly string[];
   /** Elements in `trainable`: the exact trainable-parameter count. */
   trainableParameterCount(): number;
   /** What to attach to the model for forward passes with this adapter. */

@@ -1,0 +1,129 @@
+/**
+ * What every adapter shares: its trainable variables, the live patch it
+ * attaches to the model, merge/unmerge, the merged weights for export,
+ * saving and disposal. A method supplies its hooks or parameter overrides,
+ * its merged linear weights and its adapter_config.json.
+ *
+ * The patch is live: an attached patch follows merge() and unmerge() without
+ * being attached again. While merged, the forward pass uses snapshots of
+ * W + ΔW and no hooks, so gradients no longer reach the low-rank tensors:
+ * unmerge before training again.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LinearHook, Model, ModelPatch } from '../../models/model';
+import type { Adapter, AdapterFiles, AdapterMethodName, AdapterSettings } from '../types';
+import { writeAdapterWeights } from './files';
+
+export interface AdapterParts {
+  model: Model;
+  method: AdapterMethodName;
+  settings: AdapterSettings;
+  /** Trainable variables by saved key, in save order. */
+  trainable: Map<string, tf.Variable>;
+  /** Keys of `trainable` that belong to the task head (modules_to_save). */
+  headKeys: string[];
+  /** Canonical parameter name → the variable that replaces it in the forward pass. */
+  paramOverrides: Map<string, tf.Variable>;
+  /** Hooks around linear modules, by module path (the low-rank methods). */
+  hooks: Map<string, LinearHook>;
+  /** Label names of a classifier (saved in the weights' metadata), else null. */
+  labels: string[] | null;
+}
+
+export abstract class BaseAdapter implements Adapter {
+  readonly method: AdapterMethodName;
+  readonly settings: AdapterSettings;
+  readonly trainable: ReadonlyMap<string, tf.Variable>;
+  readonly headKeys: readonly string[];
+  protected readonly model: Model;
+  protected readonly labels: string[] | null;
+  private readonly paramOverrides: Map<string, tf.Variable>;
+  private readonly hooks: Map<string, LinearHook>;
+  /** W + ΔW per adapted weight while merged (owned), else null. */
+  private mergedLinear: Map<string, tf.Tensor> | null = null;
+  /** paramOverrides and mergedLinear together, while merged. */
+  private mergedParams: Map<string, tf.Tensor> | null = null;
+  private readonly livePatch: ModelPatch;
+
+  constructor(parts: AdapterParts) {
+    this.model = parts.model;
+    this.method = parts.method;
+    this.settings = parts.settings;
+    this.trainable = parts.trainable;
+    this.headKeys = parts.headKeys;
+    this.paramOverrides = parts.paramOverrides;
+    this.hooks = parts.hooks;
+    this.labels = parts.labels;
+    const adapter = this;
+    this.livePatch = {
+      get linear() {
+        return adapter.mergedLinear ? undefined : adapter.hooks;
+      },
+      get params() {
+        return adapter.mergedParams ?? adapter.paramOverrides;
+      },
+    };
+  }
+
+  /** W + ΔW for every weight the method adapts through hooks, by parameter name: new tensors the caller owns. */
+  protected abstract mergedLinearWeights(): Map<string, tf.Tensor>;
+
+  /** adapter_config.json for save(). */
+  protected abstract adapterConfig(): Record<string, unknown>;
+
+  trainableParameterCount(): number {
+    let count = 0;
+    for (const v of this.trainable.values()) count += v.size;
+    return count;
+  }
+
+  patch(): ModelPatch {
+    return this.livePatch;
+  }
+
+  get merged(): boolean {
+    return this.mergedLinear !== null;
+  }
+
+  merge(): void {
+    if (this.mergedLinear) return;
+    const linear = this.mergedLinearWeights();
+    this.mergedLinear = linear;
+    this.mergedParams = new Map<string, tf.Tensor>([...this.paramOverrides, ...linear]);
+  }
+
+  unmerge(): void {
+    if (!this.mergedLinear) return;
+    for (const t of this.mergedLinear.values()) t.dispose();
+    this.mergedLinear = null;
+    this.mergedParams = null;
+  }
+
+  /**
+   * Every parameter of the adapted model by canonical name, ΔW merged in: the
+   * base model's names plus any the adapter adds (an untied lm_head). Each
+   * tensor is a new handle the caller must dispose.
+   */
+  mergedWeights(): Map<string, tf.Tensor> {
+    const linear = this.mergedLinear ?? this.mergedLinearWeights();
+    const out = new Map<string, tf.Tensor>();
+    for (const name of this.model.parameterNames()) {
+      out.set(name, tf.clone(this.paramOverrides.get(name) ?? linear.get(name) ?? this.model.baseParam(name)));
+    }
+    for (const [name, variable] of this.paramOverrides) if (!out.has(name)) out.set(name, tf.clone(variable));
+    if (linear !== this.mergedLinear) for (const t of linear.values()) t.dispose();
+    return out;
+  }
+
+  async save(): Promise<AdapterFiles> {
+    return { config: this.adapterConfig(), weights: await writeAdapterWeights(this.trainable, this.labels) };
+  }
+
+  dispose(): void {
+    this.unmerge();
+    for (const v of this.trainable.values()) v.dispose();
+    (this.trainable as Map<string, tf.Variable>).clear();
+    this.paramOverrides.clear();
+    this.hooks.clear();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * LoRA exactly as PEFT computes it: y = base(x) + s · (x · Aᵀ) · Bᵀ,
+ * s = alpha / r, A (r, d_in) Kaiming-uniform (a = √5), B (d_out, r) zero.
+ * The same path serves GPT-2's Conv1D layers: fan_in_fan_out only changes
+ * how the merged delta is laid out, never A and B.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InputFileError } from '../../errors';
+import type { SafetensorsFile } from '../../io/safetensors';
+import type { BaseLinear, LinearHook, Model } from '../../models/model';
+import type { LinearModule } from '../../models/types';
+import { deriveSeed } from '../../random';
+import { BaseAdapter } from '../common/base-adapter';
+import { configFileFor, readAdapterTensor, rejectUnexpectedTensors } from '../common/files';
+import { classifierHead, createHeadVariables, loadHeadVariables, trainableVariable, type ClassifierHead } from '../common/head';
+import { kaimingUniform } from '../common/init';
+import { adapterTensorKey, savedModuleKey } from '../common/keys';
+import { scaling } from '../common/low-rank';
+import { resolveTargets } from '../common/targets';
+import type { AdapterSettings } from '../types';
+import { loraConfigJson, loraSettingsFromConfig } from './config';
+
+const keyA = (m: LinearModule) => adapterTensorKey(m.path, 'lora_A');
+const keyB = (m: LinearModule) => adapterTensorKey(m.path, 'lora_B');
+
+function loraHook(a: tf.Variable, b: tf.Variable, scale: number): LinearHook {
+  return (x: tf.Tensor2D, base: BaseLinear) =>
+    tf.tidy(() => {
+      const xA = tf.mul(tf.matMul(x, a as tf.Tensor2D, false, true), scale); // (N, r)
+      return tf.add(base.apply(x), tf.matMul(xA, b as tf.Tensor2D, false, true)) as tf.Tensor2D; // (N, d_out)
+    });
+}
+
+export class LoraAdapter extends BaseAdapter {
+  private constructor(
+    model: Model,
+    settings: AdapterSettings,
+    private readonly modules: LinearModule[],
+    pairs: Map<string, tf.Variable>,
+    head: ClassifierHead | null,
+    headVariables: Map<string, tf.Variable>,
+  ) {
+    const trainable = new Map(pairs);
+    const headKeys: string[] = [];
+    for (const [name, variable] of headVariables) {
+      trainable.set(savedModuleKey(name), variable);
+      headKeys.push(savedModuleKey(name));
+    }
+    const hooks = new Map<string, LinearHook>();
+    for (const m of modules) hooks.set(m.path, loraHook(pairs.get(keyA(m))!, pairs.get(keyB(m))!, scaling(settings)));
+    super({
+      model, method: 'lora', settings, trainable, headKeys, paramOverrides: headVariables, hooks,
+      labels: head ? head.labels : null,
+    });
+  }
+
+  /** A fresh adapter: B = 0 so ΔW = 0, A Kaiming-uniform, as PEFT initialises. */
+  static create(model: Model, settings: AdapterSettings, seed: number): LoraAdapter {
+    const modules = resolveTargets(model, settings.targets!);
+    const r = settings.rank!;
+    const pairs = new Map<string, tf.Variable>();
+    for (const m of modules) {
+      const a = kaimingUniform(r, m.dIn, deriveSeed(seed, `lora_A:${m.path}`));
+      pairs.set(keyA(m), trainableVariable(() => tf.tensor2d(a, [r, m.dIn])));
+      pairs.set(keyB(m), trainableVariable(() => tf.zeros([m.dOut, r])));
+    }
+    const head = classifierHead(model, settings.labels);
+    const headVariables = head ? createHeadVariables(model, head, deriveSeed(seed, 'head')) : new Map();
+    return new LoraAdapter(model, settings, modules, pairs, head, headVariables);
+  }
+
+  /** An adapter from PEFT's adapter_config.json (as an object) and adapter_model.safetensors. */
+  static load(model: Model, config: Record<string, unknown>, weights: SafetensorsFile): LoraAdapter {
+    const configFile = configFileFor(weights.file);
+    const recorded = loraSettingsFromConfig(config, configFile);
+    const modules = resolveTargets(model, recorded.targets!);
+    if (modules.length === 0) {
+      throw new InputFileError(
+        configFile,
+        `its target_modules match no linear layer of this ${model.family.displayName} model: ` +
+          'the adapter was made for a different base model',
+      );
+    }
+    const r = recorded.rank!;
+    const pairs = new Map<string, tf.Variable>();
+    let headVariables = new Map<string, tf.Variable>();
+    try {
+      for (const m of modules) {
+        pairs.set(keyA(m), trainableVariable(() => readAdapterTensor(weights, keyA(m), [r, m.dIn], `LoRA A of ${m.path}`)));
+        pairs.set(keyB(m), trainableVariable(() => readAdapterTensor(weights, keyB(m), [m.dOut, r], `LoRA B of ${m.path}`)));
+      }
+      const loaded = loadHeadVariables(model, weights, savedModuleKey);
+      headVariables = loaded.variables;
+      rejectUnexpectedTensors(weights, new Set([...pairs.keys(), ...[...headVariables.keys()].map(savedModuleKey)]));
+      const settings: AdapterSettings = { ...recorded, labels: loaded.head?.labels };
+      return new LoraAdapter(model, settings, modules, pairs, loaded.head, headVariables);
+    } catch (error) {
+      for (const v of [...pairs.values(), ...headVariables.values()]) v.dispose();
+      throw error;
+    }
+  }
+
+  protected mergedLinearWeights(): Map<string, tf.Tensor> {
+    const s = scaling(this.settings);
+    const merged = new Map<string, tf.Tensor>();
+    for (const m of this.modules) {
+      const a = this.trainable.get(keyA(m))! as tf.Tensor2D;
+      const b = this.trainable.get(keyB(m))! as tf.Tensor2D;
+      const weight = this.model.baseParam(m.weight);
+      merged.set(m.weight, tf.tidy(() => {
+        // ΔW = s · B · A (d_out, d_in); Conv1D (fan_in_fan_out) stores its transpose Aᵀ · Bᵀ (d_in, d_out).
+        const delta = m.layout === 'linear' ? tf.matMul(b, a) : tf.matMul(a, b, true, true);
+        return tf.add(weight, tf.mul(delta, s));
+      }));
+    }
+    return merged;
+  }
+
+  protected adapterConfig(): Record<string, unknown> {
+    return loraConfigJson(this.model, this.settings);
+  }
+}

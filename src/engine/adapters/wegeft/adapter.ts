@@ -1,0 +1,141 @@
+/**
+ * WeGeFT (Savadikar et al., ICML 2025): ΔW = s · W · phiᵀ · psi, s = alpha / r,
+ * with phi, psi of shape (r, d_in) shared by every layer of one module type
+ * (or one pair per layer).
+ *
+ * The forward pass takes the low-rank path and never builds the
+ * (d_out, d_in) delta:
+ *
+ *   y = base(x) + s · (x · psiᵀ) · (W · phiᵀ)ᵀ
+ *
+ * W · phiᵀ (d_out, r) is computed once per layer per forward pass; autodiff
+ * keeps that product for the backward pass rather than recomputing it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InputFileError } from '../../errors';
+import type { SafetensorsFile } from '../../io/safetensors';
+import type { BaseLinear, LinearHook, Model } from '../../models/model';
+import type { LinearModule } from '../../models/types';
+import { deriveSeed } from '../../random';
+import { BaseAdapter } from '../common/base-adapter';
+import { configFileFor, readAdapterTensor, rejectUnexpectedTensors } from '../common/files';
+import { classifierHead, createHeadVariables, loadHeadVariables, trainableVariable, type ClassifierHead } from '../common/head';
+import { kaimingUniform } from '../common/init';
+import { savedModuleKey } from '../common/keys';
+import { scaling } from '../common/low-rank';
+import type { AdapterSettings } from '../types';
+import { checkRecordedGroups, wegeftConfigJson, wegeftGroups, wegeftSettingsFromConfig, type WegeftGroup } from './config';
+
+/** W · phiᵀ (d_out, r) for a weight in either storage layout. */
+function weightTimesPhiT(weight: tf.Tensor2D, phi: tf.Tensor2D, layout: LinearModule['layout']): tf.Tensor2D {
+  // linear: W (d_out, d_in) · phiᵀ; conv1d stores Wᵀ (d_in, d_out), so (Wᵀ)ᵀ · phiᵀ.
+  return tf.matMul(weight, phi, layout === 'conv1d', true);
+}
+
+function wegeftHook(phi: tf.Variable, psi: tf.Variable, scale: number): LinearHook {
+  return (x: tf.Tensor2D, base: BaseLinear) =>
+    tf.tidy(() => {
+      const wPhi = weightTimesPhiT(base.weight, phi as tf.Tensor2D, base.module.layout); // (d_out, r)
+      const xPsi = tf.mul(tf.matMul(x, psi as tf.Tensor2D, false, true), scale); // (N, r)
+      return tf.add(base.apply(x), tf.matMul(xPsi, wPhi, false, true)) as tf.Tensor2D; // (N, d_out)
+    });
+}
+
+export class WegeftAdapter extends BaseAdapter {
+  private constructor(
+    model: Model,
+    settings: AdapterSettings,
+    private readonly groups: WegeftGroup[],
+    pairs: Map<string, tf.Variable>,
+    head: ClassifierHead | null,
+    headVariables: Map<string, tf.Variable>,
+  ) {
+    const trainable = new Map(pairs);
+    const headKeys: string[] = [];
+    for (const [name, variable] of headVariables) {
+      trainable.set(savedModuleKey(name), variable);
+      headKeys.push(savedModuleKey(name));
+    }
+    const hooks = new Map<string, LinearHook>();
+    for (const g of groups) {
+      const hook = wegeftHook(pairs.get(g.phiKey)!, pairs.get(g.psiKey)!, scaling(settings));
+      for (const m of g.members) hooks.set(m.path, hook);
+    }
+    super({
+      model, method: 'wegeft', settings, trainable, headKeys, paramOverrides: headVariables, hooks,
+      labels: head ? head.labels : null,
+    });
+  }
+
+  /** A fresh adapter: phi = 0 (so ΔW = 0), psi Kaiming-uniform (a = √5), as the authors initialise. */
+  static create(model: Model, settings: AdapterSettings, seed: number): WegeftAdapter {
+    const groups = wegeftGroups(model, settings);
+    const r = settings.rank!;
+    const pairs = new Map<string, tf.Variable>();
+    for (const g of groups) {
+      pairs.set(g.phiKey, trainableVariable(() => tf.zeros([r, g.dIn])));
+      const psi = kaimingUniform(r, g.dIn, deriveSeed(seed, `wegeft_psi:${g.name}`));
+      pairs.set(g.psiKey, trainableVariable(() => tf.tensor2d(psi, [r, g.dIn])));
+    }
+    const head = classifierHead(model, settings.labels);
+    const headVariables = head ? createHeadVariables(model, head, deriveSeed(seed, 'head')) : new Map();
+    return new WegeftAdapter(model, settings, groups, pairs, head, headVariables);
+  }
+
+  /** An adapter from adapter_config.json (as an object) and adapter_model.safetensors. */
+  static load(model: Model, config: Record<string, unknown>, weights: SafetensorsFile): WegeftAdapter {
+    const configFile = configFileFor(weights.file);
+    const recorded = wegeftSettingsFromConfig(config, configFile);
+    const groups = wegeftGroups(model, recorded);
+    if (groups.length === 0) {
+      throw new InputFileError(
+        configFile,
+        `its target_modules match no linear layer of this ${model.family.displayName} model: ` +
+          'the adapter was made for a different base model',
+      );
+    }
+    checkRecordedGroups(model, config.groups, groups, configFile);
+    const pairs = new Map<string, tf.Variable>();
+    let headVariables = new Map<string, tf.Variable>();
+    try {
+      for (const g of groups) {
+        for (const key of [g.phiKey, g.psiKey]) {
+          const what = `WeGeFT ${key.includes('wegeft_phi') ? 'phi' : 'psi'} of ${g.name}`;
+          pairs.set(key, trainableVariable(() => readAdapterTensor(weights, key, [recorded.rank!, g.dIn], what)));
+        }
+      }
+      const loaded = loadHeadVariables(model, weights, savedModuleKey);
+      headVariables = loaded.variables;
+      const expected = new Set([...pairs.keys(), ...[...headVariables.keys()].map(savedModuleKey)]);
+      rejectUnexpectedTensors(weights, expected);
+      const settings: AdapterSettings = { ...recorded, labels: loaded.head?.labels };
+      return new WegeftAdapter(model, settings, groups, pairs, loaded.head, headVariables);
+    } catch (error) {
+      for (const v of [...pairs.values(), ...headVariables.values()]) v.dispose();
+      throw error;
+    }
+  }
+
+  protected mergedLinearWeights(): Map<string, tf.Tensor> {
+    const s = scaling(this.settings);
+    const merged = new Map<string, tf.Tensor>();
+    for (const g of this.groups) {
+      const phi = this.trainable.get(g.phiKey)! as tf.Tensor2D;
+      const psi = this.trainable.get(g.psiKey)! as tf.Tensor2D;
+      for (const m of g.members) {
+        const weight = this.model.baseParam(m.weight) as tf.Tensor2D;
+        merged.set(m.weight, tf.tidy(() => {
+          const wPhi = weightTimesPhiT(weight, phi, m.layout); // (d_out, r)
+          // ΔW = s · (W phiᵀ) · psi (d_out, d_in); conv1d stores its transpose psiᵀ · (W phiᵀ)ᵀ (d_in, d_out).
+          const delta = m.layout === 'linear' ? tf.matMul(wPhi, psi) : tf.matMul(psi, wPhi, true, true);
+          return tf.add(weight, tf.mul(delta, s));
+        }));
+      }
+    }
+    return merged;
+  }
+
+  protected adapterConfig(): Record<string, unknown> {
+    return wegeftConfigJson(this.model, this.settings, this.groups);
+  }
+}
