@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../src/engine/errors';
 import { parseBackend, reexecForWebGpuIfNeeded, setupNodeBackend } from './lib/node-backend';
+import { adapterChecks } from './lib/parity-adapters';
 import { baseChecks, loadCase, type CheckResult } from './lib/parity-checks';
 
 async function main(): Promise<number> {
@@ -27,7 +28,7 @@ async function main(): Promise<number> {
   let failed = false;
   for (const dir of positionals) {
     const parityCase = await loadCase(dir);
-    const results: CheckResult[] = await baseChecks(parityCase);
+    const results: CheckResult[] = [...(await baseChecks(parityCase)), ...(await adapterChecks(parityCase))];
     for (const r of results) {
       console.log(JSON.stringify(r));
       failed ||= !r.ok;
