@@ -25,21 +25,41 @@ export interface GptNeoConfig extends CausalLMConfig {
 
 const PREFIX = 'transformer.';
 
-/** Expands `attention_types` ([[["global","local"], 12]]) into one kind per layer. */
-function attentionLayers(raw: Record<string, unknown>, numLayers: number, file: string): Array<'global' | 'local'> {
-  let layers: unknown = raw.attention_layers;
-  if (!Array.isArray(layers) && Array.isArray(raw.attention_types)) {
-    layers = [];
-    for (const entry of raw.attention_types as unknown[]) {
-      const [kinds, repeat] = entry as [unknown[], number];
-      for (let r = 0; r < repeat; r++) (layers as unknown[]).push(...kinds);
+/** transformers' GPTNeoConfig default: 24 layers alternating global and local. */
+const DEFAULT_ATTENTION_TYPES = [[['global', 'local'], 12]];
+
+/**
+ * Expands `attention_types` ([[["global","local"], 12]]) into one kind per
+ * layer, checking each entry so a malformed or absurd one is a clear error
+ * rather than a crash or an endless loop.
+ */
+function expandAttentionTypes(types: unknown, numLayers: number, file: string): unknown[] {
+  if (!Array.isArray(types)) throw new InputFileError(file, `"attention_types" must be a list, got ${JSON.stringify(types)}`);
+  const layers: unknown[] = [];
+  for (const entry of types) {
+    const [kinds, repeat] = Array.isArray(entry) ? entry : [];
+    if (!Array.isArray(kinds) || kinds.length === 0 || !Number.isSafeInteger(repeat) || repeat < 1) {
+      throw new InputFileError(file, `"attention_types" entries must be [[kinds...], repeat], got ${JSON.stringify(entry)}`);
     }
+    for (let r = 0; r < repeat && layers.length <= numLayers; r++) layers.push(...kinds);
   }
-  if (!Array.isArray(layers)) return Array(numLayers).fill('global');
+  return layers;
+}
+
+/**
+ * One kind per layer, from `attention_layers` or else `attention_types`, as
+ * GPTNeoConfig derives it; with neither, transformers' default pattern
+ * (which only fits 24 layers, as in transformers).
+ */
+function attentionLayers(raw: Record<string, unknown>, numLayers: number, file: string): Array<'global' | 'local'> {
+  const layers = Array.isArray(raw.attention_layers)
+    ? raw.attention_layers
+    : expandAttentionTypes(raw.attention_types ?? DEFAULT_ATTENTION_TYPES, numLayers, file);
   if (layers.length !== numLayers || !layers.every((k) => k === 'global' || k === 'local')) {
+    const given = Array.isArray(raw.attention_layers) || raw.attention_types != null ? 'got' : 'the default without "attention_types" is';
     throw new InputFileError(
       file,
-      `"attention_layers" must list "global" or "local" for each of the ${numLayers} layers, got ${JSON.stringify(layers)}`,
+      `"attention_layers" must list "global" or "local" for each of the ${numLayers} layers, ${given} ${JSON.stringify(layers)}`,
     );
   }
   return layers as Array<'global' | 'local'>;
