@@ -1,0 +1,203 @@
+/**
+ * Inference helpers for the "try it" panel and the CLIs: text generation for
+ * causal language models (greedy, or sampled with temperature and top-k) and
+ * top-k classification for image classifiers.
+ *
+ * Both run whatever adapter patch is attached to the model (model.attach):
+ * they only call model.forward.
+ *
+ * Generation recomputes the whole context at every step (no key/value
+ * cache): simple, and cheap for the small models the app trains. The context
+ * is cropped to the model's last `maxPositions` tokens. Sampling happens in
+ * JavaScript on the last position's logits, with a seeded generator, so a
+ * seed gives the same tokens on every backend whose logits agree.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ModelError } from './errors';
+import type { Model } from './models/model';
+import type { CausalLMConfig, ImageClassifierConfig } from './models/types';
+import { createRng } from './random';
+import type { TextTokenizer } from './tokenizer';
+
+export interface GenerateOptions {
+  /** How many tokens to add at most. */
+  maxNewTokens: number;
+  /** 0 (the default) is greedy: always the most likely token. */
+  temperature?: number;
+  /** Sample among the k most likely tokens only; 0 or undefined: all. */
+  topK?: number;
+  /** Seed for sampling; the same seed, prompt and model give the same tokens. Default 0. */
+  seed?: number;
+  /** The end-of-sequence token; generation stops after it when `stopAtEos` (default true). */
+  eosTokenId?: number | null;
+  stopAtEos?: boolean;
+  /** Called with each new token as soon as it is chosen (for streaming to the UI). */
+  onToken?: (tokenId: number, index: number) => void;
+  /** Stops generation between two tokens. */
+  signal?: AbortSignal;
+}
+
+export interface GenerateResult {
+  /** The new tokens, without the prompt (an EOS that stopped generation included). */
+  tokens: number[];
+  stoppedBy: 'eos' | 'max-new-tokens' | 'aborted';
+}
+
+function causalConfig(model: Model): CausalLMConfig {
+  if (model.config.task !== 'causal-lm') {
+    throw new ModelError(`text generation needs a language model; this ${model.family.displayName} model classifies images`);
+  }
+  return model.config;
+}
+
+function checkOptions(options: GenerateOptions): void {
+  const { maxNewTokens, temperature = 0, topK = 0 } = options;
+  if (!Number.isSafeInteger(maxNewTokens) || maxNewTokens < 0) {
+    throw new RangeError(`maxNewTokens must be a whole number ≥ 0, got ${maxNewTokens}`);
+  }
+  if (!Number.isFinite(temperature) || temperature < 0) throw new RangeError(`temperature must be ≥ 0, got ${temperature}`);
+  if (!Number.isSafeInteger(topK) || topK < 0) throw new RangeError(`topK must be a whole number ≥ 0, got ${topK}`);
+}
+
+function checkPrompt(prompt: ArrayLike<number>, vocabSize: number): number[] {
+  const ids = Array.from(prompt);
+  if (ids.length === 0) throw new ModelError('generation needs a prompt of at least one token');
+  const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= vocabSize);
+  if (bad !== undefined) throw new ModelError(`prompt token id ${bad} is outside this model's vocabulary (0–${vocabSize - 1})`);
+  return ids;
+}
+
+/** The logits of the next token after `context` (the last maxPositions tokens). */
+async function nextTokenLogits(model: Model, context: number[]): Promise<Float32Array> {
+  const logits = tf.tidy(() => {
+    const ids = tf.tensor2d(context, [1, context.length], 'int32'); // (1, T)
+    const all = model.forward({ inputIds: ids }) as tf.Tensor3D; // (1, T, V)
+    const vocab = all.shape[2];
+    return all.slice([0, context.length - 1, 0], [1, 1, vocab]).reshape([vocab]); // (V)
+  });
+  try {
+    return (await logits.data()) as Float32Array;
+  } finally {
+    logits.dispose();
+  }
+}
+
+/** The index of the largest value; the first one on ties, as torch.argmax. */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/**
+ * Draws a token from softmax(logits / temperature), restricted to the top-k
+ * logits (ties with the k-th kept, as transformers' TopKLogitsWarper does).
+ * `uniform` is a number in [0, 1).
+ */
+export function sampleToken(logits: ArrayLike<number>, temperature: number, topK: number, uniform: number): number {
+  if (temperature === 0) return argmax(logits);
+  const n = logits.length;
+  let threshold = -Infinity;
+  if (topK > 0 && topK < n) threshold = Array.from(logits).sort((a, b) => b - a)[topK - 1];
+  const max = logits[argmax(logits)];
+  const weights = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    // Subtracting the max keeps exp() finite however small the temperature.
+    weights[i] = logits[i] >= threshold ? Math.exp((logits[i] - max) / temperature) : 0;
+    total += weights[i];
+  }
+  let target = uniform * total;
+  let last = 0;
+  for (let i = 0; i < n; i++) {
+    if (weights[i] === 0) continue;
+    last = i;
+    target -= weights[i];
+    if (target < 0) return i;
+  }
+  return last; // rounding left a sliver: the last candidate
+}
+
+/**
+ * Generates up to `maxNewTokens` tokens after `prompt` (token ids). Leaves no
+ * tensors behind.
+ */
+export async function generate(model: Model, prompt: ArrayLike<number>, options: GenerateOptions): Promise<GenerateResult> {
+  const config = causalConfig(model);
+  checkOptions(options);
+  const sequence = checkPrompt(prompt, config.vocabSize);
+  const { temperature = 0, topK = 0, eosTokenId = null, stopAtEos = true } = options;
+  const random = createRng(options.seed ?? 0);
+  const tokens: number[] = [];
+  while (tokens.length < options.maxNewTokens) {
+    if (options.signal?.aborted) return { tokens, stoppedBy: 'aborted' };
+    const context = sequence.slice(-config.maxPositions);
+    const logits = await nextTokenLogits(model, context);
+    const token = sampleToken(logits, temperature, topK, random());
+    tokens.push(token);
+    sequence.push(token);
+    options.onToken?.(token, tokens.length - 1);
+    if (stopAtEos && eosTokenId !== null && token === eosTokenId) return { tokens, stoppedBy: 'eos' };
+  }
+  return { tokens, stoppedBy: 'max-new-tokens' };
+}
+
+export interface GenerateTextResult extends GenerateResult {
+  /** The new text, special tokens left out. */
+  text: string;
+  promptTokens: number[];
+}
+
+/**
+ * Encodes `prompt` with the tokenizer, generates, decodes. An empty prompt
+ * starts from BOS when the tokenizer has one. EOS defaults to the tokenizer's.
+ */
+export async function generateText(
+  model: Model,
+  tokenizer: TextTokenizer,
+  prompt: string,
+  options: GenerateOptions,
+): Promise<GenerateTextResult> {
+  let promptTokens = tokenizer.encode(prompt);
+  if (promptTokens.length === 0 && tokenizer.bosTokenId !== null) promptTokens = [tokenizer.bosTokenId];
+  const result = await generate(model, promptTokens, { eosTokenId: tokenizer.eosTokenId, ...options });
+  return { ...result, promptTokens, text: tokenizer.decode(result.tokens, { skipSpecialTokens: true }) };
+}
+
+// ---------------------------------------------------------------------------
+// Classification
+
+export interface ClassPrediction {
+  label: string;
+  index: number;
+  probability: number;
+}
+
+/**
+ * The k most probable labels of each image, most probable first.
+ * pixelValues: preprocessed float32 (B, C, H, W); the tensor is not disposed.
+ */
+export async function classifyTopK(model: Model, pixelValues: tf.Tensor4D, k: number): Promise<ClassPrediction[][]> {
+  if (model.config.task !== 'image-classification') {
+    throw new ModelError(`classification needs an image classifier; this ${model.family.displayName} model generates text`);
+  }
+  const config: ImageClassifierConfig = model.config;
+  if (!Number.isSafeInteger(k) || k < 1) throw new RangeError(`k must be a whole number ≥ 1, got ${k}`);
+  const kept = Math.min(k, config.numLabels);
+  const { values, indices } = tf.tidy(() => {
+    const logits = model.forward({ pixelValues }) as tf.Tensor2D; // (B, labels)
+    return tf.topk(tf.softmax(logits), kept); // (B, k) each
+  });
+  try {
+    const [probabilities, labelIndices] = await Promise.all([values.data(), indices.data()]);
+    const batch = pixelValues.shape[0];
+    return Array.from({ length: batch }, (_, b) =>
+      Array.from({ length: kept }, (_, j) => {
+        const index = labelIndices[b * kept + j];
+        return { label: config.labels[index], index, probability: probabilities[b * kept + j] };
+      }),
+    );
+  } finally {
+    tf.dispose([values, indices]);
+  }
+}
