@@ -11,6 +11,16 @@ import type { AdapterMethodName, TargetSpec } from '../engine/adapters/types';
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
 
+/**
+ * A file the user dropped, with its path relative to what was dropped
+ * (`digits/3/img.png`). The path travels beside the File because a File's
+ * `webkitRelativePath` does not survive postMessage.
+ */
+export interface DroppedFile {
+  path: string;
+  file: File;
+}
+
 /** Where the model comes from. */
 export type ModelSourceSpec =
   /** A model bundled with the app, served under `/models/<name>/`. */
@@ -18,11 +28,11 @@ export type ModelSourceSpec =
   /** A Hugging Face Hub repository. */
   | { kind: 'hub'; repoId: string; revision?: string }
   /** Files the user dropped or chose (a checkpoint folder's contents). */
-  | { kind: 'files'; files: File[]; label?: string };
+  | { kind: 'files'; files: DroppedFile[]; label?: string };
 
 /** Where a dataset comes from: files the user dropped, or bundled files by URL. */
 export type DatasetSourceSpec =
-  | { kind: 'files'; files: File[] }
+  | { kind: 'files'; files: DroppedFile[] }
   | { kind: 'urls'; name: string; urls: string[] };
 
 /** What a run trains: the method's settings, as the engine's AdapterSettings. */

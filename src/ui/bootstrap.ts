@@ -1,0 +1,74 @@
+/**
+ * Starts the playground: the engine worker, the store's persistence, the
+ * runs saved before a reload or shared in the URL, and the model and dataset
+ * the user had loaded.
+ */
+import type { WorkerEvent } from '../worker/protocol';
+import { PlaygroundActions } from './engine/actions';
+import { EngineClient, type WorkerLike } from './engine/engine-client';
+import { applyEngineEvent } from './engine/engine-events';
+import { decodeShareHash } from './schemas/share-url';
+import { playgroundStore, type PlaygroundStore } from './store';
+import { loadFiles, loadSnapshot, openPlaygroundDb, persistStore, restoreSnapshot, type PlaygroundDatabase } from './store/persistence';
+
+export interface Playground {
+  store: PlaygroundStore;
+  actions: PlaygroundActions;
+  /** Resolves once saved state is back and the model/dataset reloads have started. */
+  ready: Promise<void>;
+}
+
+function createEngineWorker(): WorkerLike {
+  return new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'wegeft-engine' }) as unknown as WorkerLike;
+}
+
+export function startPlayground(): Playground {
+  const store = playgroundStore;
+  const client = new EngineClient(
+    createEngineWorker(),
+    (event: WorkerEvent) => applyEngineEvent(store, event),
+    (message) => store.getState().notify('error', `The engine stopped: ${message}. Reload the page to start it again; your runs are saved.`),
+  );
+  const ready = openDatabase(store).then(async (db) => {
+    const actions = new PlaygroundActions(store, client, db);
+    playground.actions = actions;
+    await restore(store, actions, db);
+  });
+  const playground: Playground = { store, actions: new PlaygroundActions(store, client, null), ready };
+  return playground;
+}
+
+async function openDatabase(store: PlaygroundStore): Promise<PlaygroundDatabase | null> {
+  try {
+    return await openPlaygroundDb();
+  } catch (error) {
+    store.getState().notify('warning', `Runs will not survive a reload: IndexedDB is unavailable (${(error as Error).message}).`);
+    return null;
+  }
+}
+
+async function restore(store: PlaygroundStore, actions: PlaygroundActions, db: PlaygroundDatabase | null): Promise<void> {
+  const snapshot = db ? await loadSnapshot(db).catch(() => null) : null;
+  if (snapshot) restoreSnapshot(store, snapshot);
+  const shared = decodeShareHash(location.hash);
+  for (const problem of shared.problems) store.getState().notify('warning', `Shared link: ${problem}`);
+  store.getState().setHydrated();
+  if (db) persistStore(store, db);
+  if (store.getState().backend.preference !== 'auto') await actions.setBackend(store.getState().backend.preference);
+  actions.syncAllRuns();
+  // A shared link's runs are added unless the same settings are already there.
+  const existing = new Set(store.getState().runOrder.map((id) => JSON.stringify(store.getState().runs[id].form)));
+  for (const form of shared.runs) if (!existing.has(JSON.stringify(form))) actions.addRun(form);
+  const model = shared.model ?? snapshot?.model ?? null;
+  if (model) await actions.loadModel(model);
+  else if (db) await reloadStoredFiles(actions, db, 'model');
+  if (db && store.getState().model.status === 'ready') await reloadStoredFiles(actions, db, 'dataset');
+}
+
+async function reloadStoredFiles(actions: PlaygroundActions, db: PlaygroundDatabase, key: 'model' | 'dataset'): Promise<void> {
+  const stored = await loadFiles(db, key).catch(() => undefined);
+  if (!stored || stored.files.length === 0) return;
+  const files = stored.files.map((f) => ({ path: f.path, file: new File([f.bytes as BlobPart], f.path.split('/').pop() ?? f.path, { type: f.type }) }));
+  if (key === 'model') await actions.loadModel({ kind: 'files', files, label: stored.label });
+  else await actions.loadDataset(files);
+}

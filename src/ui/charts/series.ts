@@ -1,0 +1,106 @@
+/**
+ * Chart series from the runs' metric points: pure functions, so what each
+ * chart plots is tested apart from the drawing.
+ */
+import type { MetricPoint } from '../../worker/protocol';
+import type { RunRecord } from '../store/types';
+
+export interface XY {
+  x: number;
+  y: number;
+}
+
+export interface RunSeries {
+  runId: string;
+  name: string;
+  color: string;
+  points: XY[];
+}
+
+/** One series per run, from the points where `y` is defined. */
+export function runSeries(
+  runs: RunRecord[],
+  metrics: Record<string, MetricPoint[]>,
+  x: (p: MetricPoint) => number,
+  y: (p: MetricPoint) => number | null,
+): RunSeries[] {
+  return runs
+    .map((run) => ({
+      runId: run.id,
+      name: run.name,
+      color: run.color,
+      points: (metrics[run.id] ?? []).flatMap((p) => {
+        const value = y(p);
+        return value === null || !Number.isFinite(value) ? [] : [{ x: x(p), y: value }];
+      }),
+    }))
+    .filter((s) => s.points.length > 0);
+}
+
+export const byStep = (p: MetricPoint) => p.step;
+export const bySeconds = (p: MetricPoint) => p.timeMs / 1000;
+export const lossOf = (p: MetricPoint) => p.loss;
+export const memoryMbOf = (p: MetricPoint) => p.memoryBytes / (1024 * 1024);
+
+/** Throughput in tokens/s for language models, else examples/s. */
+export const throughputOf = (p: MetricPoint) => p.tokensPerSecond ?? p.examplesPerSecond;
+
+/** The validation metric: accuracy for classifiers, perplexity for language models. */
+export function validationOf(p: MetricPoint): number | null {
+  if (!p.validation) return null;
+  return p.validation.kind === 'classifier' ? p.validation.accuracy : p.validation.perplexity;
+}
+
+export interface RunSummaryRow {
+  runId: string;
+  name: string;
+  color: string;
+  method: string;
+  trainable: number | null;
+  percent: number | null;
+  steps: number;
+  firstLoss: number | null;
+  lastLoss: number | null;
+  validation: string | null;
+  medianStepMs: number | null;
+  throughput: number | null;
+  peakMemoryBytes: number | null;
+  status: string;
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One row per run for the summary table and the CSV/JSON report. */
+export function summaryRows(runs: RunRecord[], metrics: Record<string, MetricPoint[]>, describe: (run: RunRecord) => string): RunSummaryRow[] {
+  return runs.map((run) => {
+    const points = metrics[run.id] ?? [];
+    const losses = points.filter((p) => p.loss !== null);
+    const stepTimes = points.slice(1).map((p, i) => p.timeMs - points[i].timeMs).filter((t) => t > 0);
+    const lastEval = run.finalEval ?? [...points].reverse().find((p) => p.validation)?.validation ?? null;
+    return {
+      runId: run.id,
+      name: run.name,
+      color: run.color,
+      method: describe(run),
+      trainable: run.trainable?.count ?? null,
+      percent: run.trainable?.percent ?? null,
+      steps: points.length ? points[points.length - 1].step : 0,
+      firstLoss: losses[0]?.loss ?? null,
+      lastLoss: losses[losses.length - 1]?.loss ?? null,
+      validation: lastEval
+        ? lastEval.kind === 'classifier'
+          ? `accuracy ${(lastEval.accuracy * 100).toFixed(1)}%`
+          : `perplexity ${lastEval.perplexity.toFixed(2)}`
+        : null,
+      medianStepMs: median(stepTimes),
+      throughput: median(points.map(throughputOf)),
+      peakMemoryBytes: points.length ? Math.max(...points.map((p) => p.memoryBytes)) : null,
+      status: run.status,
+    };
+  });
+}

@@ -1,0 +1,90 @@
+import { useId } from 'react';
+import { RUN_FIELDS, fieldApplies, formForMethod, validateRunForm, type FieldSpec, type RunForm } from '../schemas/run-form';
+
+/**
+ * The form for a run's settings, generated from the RUN_FIELDS table: a new
+ * setting needs no change here.
+ */
+export function SettingsForm({ form, onChange, disabled }: { form: RunForm; onChange: (form: RunForm) => void; disabled?: boolean }) {
+  const problems = validateRunForm(form);
+  return (
+    <div className="settings-grid">
+      {RUN_FIELDS.filter((f) => fieldApplies(f, form)).map((field) => (
+        <Field
+          key={field.key}
+          field={field}
+          form={form}
+          problem={problems[field.key] ?? null}
+          disabled={disabled}
+          onChange={(value) => onChange(field.key === 'method' ? formForMethod(value as RunForm['method'], form) : { ...form, [field.key]: value })}
+        />
+      ))}
+    </div>
+  );
+}
+
+function Field({
+  field,
+  form,
+  problem,
+  disabled,
+  onChange,
+}: {
+  field: FieldSpec;
+  form: RunForm;
+  problem: string | null;
+  disabled?: boolean;
+  onChange: (value: unknown) => void;
+}) {
+  const id = useId();
+  const value = form[field.key];
+  const describedBy = problem ? `${id}-problem` : `${id}-help`;
+  const common = { id, disabled, 'aria-describedby': describedBy, 'aria-invalid': problem ? true : undefined, name: field.key };
+  let control;
+  switch (field.kind) {
+    case 'choice':
+      control = (
+        <select {...common} value={String(value)} onChange={(e) => onChange(e.target.value)}>
+          {field.choices.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+      );
+      break;
+    case 'boolean':
+      control = <input {...common} type="checkbox" checked={Boolean(value)} onChange={(e) => onChange(e.target.checked)} />;
+      break;
+    case 'text':
+      control = <input {...common} type="text" value={String(value)} placeholder={field.placeholder} spellCheck={false} onChange={(e) => onChange(e.target.value)} />;
+      break;
+    default:
+      control = (
+        <input
+          {...common}
+          type="number"
+          value={Number.isFinite(value as number) ? String(value) : ''}
+          min={field.min}
+          max={field.max}
+          step={field.kind === 'integer' ? 1 : 'any'}
+          onChange={(e) => onChange(e.target.value === '' ? Number.NaN : Number(e.target.value))}
+        />
+      );
+  }
+  return (
+    <div className={`field ${field.kind}`}>
+      <label htmlFor={id}>{field.label}</label>
+      {control}
+      {problem ? (
+        <span id={`${id}-problem`} className="field-problem">
+          {problem}
+        </span>
+      ) : (
+        <span id={`${id}-help`} className="field-help">
+          {field.help}
+        </span>
+      )}
+    </div>
+  );
+}

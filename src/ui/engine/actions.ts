@@ -1,0 +1,239 @@
+/**
+ * What the panels ask for: each action updates the store, talks to the
+ * worker through the EngineClient, and keeps what the user set up when
+ * something fails.
+ */
+import type {
+  BackendPreference,
+  ClassificationOutput,
+  DatasetSourceSpec,
+  DroppedFile,
+  GenerationOutput,
+  GenerationSettings,
+  ModelSourceSpec,
+  RgbaImageData,
+  WorkerEventOf,
+} from '../../worker/protocol';
+import { toRunSettings, validateRunForm, type RunForm } from '../schemas/run-form';
+import type { PlaygroundStore } from '../store';
+import { saveFiles, type PlaygroundDatabase, type StoredFiles } from '../store/persistence';
+import type { RunRecord, TrainableCount } from '../store/types';
+import { downloadBytes } from './download';
+import { labelOfDropped } from './dropped-files';
+import { EngineRequestError, type EngineClient } from './engine-client';
+
+/** Above this, a dropped file is only read after the user confirms. */
+export const LARGE_FILE_BYTES = 200 * 1024 * 1024;
+/** Dropped files up to this size are kept in IndexedDB for a reload. */
+const KEEP_FILES_BYTES = 256 * 1024 * 1024;
+
+export class PlaygroundActions {
+  private pendingLargeDataset: DroppedFile[] | null = null;
+
+  constructor(
+    private readonly store: PlaygroundStore,
+    private readonly client: EngineClient,
+    private readonly db: PlaygroundDatabase | null,
+  ) {}
+
+  private get state() {
+    return this.store.getState();
+  }
+
+  async setBackend(preference: BackendPreference): Promise<void> {
+    this.state.setBackendPreference(preference);
+    await this.client.request({ type: 'setBackend', preference }).catch((e) => this.state.notify('error', (e as Error).message));
+  }
+
+  async loadModel(spec: ModelSourceSpec): Promise<boolean> {
+    const source = spec.kind === 'files' ? { kind: 'files' as const, label: spec.label ?? labelOfDropped(spec.files) } : spec;
+    this.state.modelLoading(source);
+    try {
+      await this.client.request({ type: 'loadModel', source: spec });
+    } catch (error) {
+      this.state.modelFailed((error as Error).message);
+      return false;
+    }
+    if (spec.kind === 'files') await this.keepFiles('model', spec.label ?? labelOfDropped(spec.files), spec.files);
+    else await this.keepFiles('model', '', null);
+    this.refreshAllTrainableCounts();
+    return true;
+  }
+
+  /** Loads dropped or chosen dataset files; very large files wait for confirmLargeDataset(). */
+  async loadDataset(files: DroppedFile[]): Promise<boolean> {
+    const large = files.filter((f) => f.file.size > LARGE_FILE_BYTES);
+    if (large.length > 0) {
+      this.pendingLargeDataset = files;
+      this.state.datasetNeedsConfirmation(large.map((f) => ({ name: f.path, bytes: f.file.size })));
+      return false;
+    }
+    return this.readDataset(files);
+  }
+
+  private async readDataset(files: DroppedFile[]): Promise<boolean> {
+    this.state.datasetLoading(files.map((f) => f.path));
+    const loaded = await this.requestDataset({ kind: 'files', files });
+    if (loaded) await this.keepFiles('dataset', labelOfDropped(files), files);
+    return loaded;
+  }
+
+  async confirmLargeDataset(proceed: boolean): Promise<void> {
+    const files = this.pendingLargeDataset;
+    this.pendingLargeDataset = null;
+    this.state.datasetNeedsConfirmation([]);
+    if (proceed && files) await this.readDataset(files);
+  }
+
+  /** A bundled dataset, by the URLs of its files. */
+  async loadBundledDataset(name: string, urls: string[]): Promise<boolean> {
+    this.state.datasetLoading(urls.map((u) => u.split('/').pop() ?? u));
+    return this.requestDataset({ kind: 'urls', name, urls });
+  }
+
+  private async requestDataset(source: DatasetSourceSpec): Promise<boolean> {
+    try {
+      await this.client.request({ type: 'loadDataset', source, validationFraction: this.state.data.validationFraction });
+      return true;
+    } catch (error) {
+      const file = error instanceof EngineRequestError ? error.file : null;
+      this.state.datasetFailed([{ file: file ?? describeSource(source), problem: (error as Error).message }]);
+      return false;
+    }
+  }
+
+  addRun(form: RunForm): string {
+    const id = this.state.addRun(form, this.state.model.summary?.label ?? null);
+    this.syncRun(this.state.runs[id]);
+    void this.refreshTrainableCount(id);
+    return id;
+  }
+
+  updateRun(id: string, form: RunForm): void {
+    this.state.updateRunForm(id, form);
+    this.client.send({ type: 'updateRun', run: this.specOf(this.state.runs[id]) });
+    void this.refreshTrainableCount(id);
+  }
+
+  /** Tells the worker about every run in the store (after a reload). */
+  syncAllRuns(): void {
+    for (const id of this.state.runOrder) this.syncRun(this.state.runs[id]);
+  }
+
+  startRun(id: string): void {
+    const run = this.state.runs[id];
+    const problems = Object.values(validateRunForm(run.form));
+    if (problems.length > 0) {
+      this.state.notify('error', `${run.name}: ${problems.join('; ')}`);
+      return;
+    }
+    this.state.setRunStatus(id, 'queued', null);
+    this.client.send({ type: 'updateRun', run: this.specOf(run) });
+    this.client.send({ type: 'startRun', runId: id });
+  }
+
+  pauseRun(id: string): void {
+    this.client.send({ type: 'pauseRun', runId: id });
+  }
+
+  stopRun(id: string): void {
+    this.client.send({ type: 'stopRun', runId: id });
+  }
+
+  removeRun(id: string): void {
+    this.client.send({ type: 'removeRun', runId: id });
+    this.state.removeRun(id);
+  }
+
+  setScheduleMode(mode: 'interleaved' | 'sequential'): void {
+    this.state.setScheduleMode(mode);
+    this.client.send({ type: 'setScheduleMode', mode });
+  }
+
+  /** Switches backend and starts the failed run again. */
+  async retryOnBackend(id: string, preference: BackendPreference): Promise<void> {
+    await this.setBackend(preference);
+    this.startRun(id);
+  }
+
+  async generate(prompt: string, runIds: string[], settings: GenerationSettings): Promise<GenerationOutput[]> {
+    const reply = (await this.client.request({ type: 'generate', prompt, runIds, settings })) as WorkerEventOf<'generation'>;
+    return reply.outputs;
+  }
+
+  async classify(image: RgbaImageData, runIds: string[], k = 5): Promise<ClassificationOutput[]> {
+    const reply = (await this.client.request({ type: 'classify', image, runIds, k })) as WorkerEventOf<'classification'>;
+    return reply.outputs;
+  }
+
+  async exportAdapter(runId: string): Promise<void> {
+    await this.download(this.client.request({ type: 'exportAdapter', runId }));
+  }
+
+  async exportMerged(runId: string): Promise<void> {
+    await this.download(this.client.request({ type: 'exportMerged', runId }));
+  }
+
+  private async download(reply: Promise<unknown>): Promise<void> {
+    try {
+      const ready = (await reply) as WorkerEventOf<'exportReady'>;
+      downloadBytes(ready.fileName, ready.bytes, ready.mimeType);
+    } catch (error) {
+      this.state.notify('error', `Export failed: ${(error as Error).message}`);
+    }
+  }
+
+  private specOf(run: RunRecord) {
+    return { id: run.id, name: run.name, settings: toRunSettings(run.form) };
+  }
+
+  private syncRun(run: RunRecord): void {
+    this.client.send({ type: 'addRun', run: this.specOf(run) });
+  }
+
+  private refreshAllTrainableCounts(): void {
+    for (const id of this.state.runOrder) void this.refreshTrainableCount(id);
+  }
+
+  /** The exact trainable-parameter count of a method's settings on the loaded model. */
+  async countTrainable(form: RunForm): Promise<TrainableCount> {
+    try {
+      const reply = (await this.client.request({ type: 'countTrainable', settings: toRunSettings(form).method })) as WorkerEventOf<'trainableCount'>;
+      return { count: reply.count, percent: reply.percent, problems: reply.problems };
+    } catch (error) {
+      return { count: null, percent: null, problems: [(error as Error).message] };
+    }
+  }
+
+  /** Asks the engine for the exact trainable-parameter count of a run's settings. */
+  async refreshTrainableCount(id: string): Promise<void> {
+    const run = this.state.runs[id];
+    if (!run || !this.state.model.summary) return;
+    const trainable = await this.countTrainable(run.form);
+    // The form may have changed while the count was computed.
+    if (this.state.runs[id]?.form === run.form) this.state.setRunTrainable(id, trainable);
+  }
+
+  private async keepFiles(key: 'model' | 'dataset', label: string, files: DroppedFile[] | null): Promise<void> {
+    if (!this.db) return;
+    try {
+      const total = files?.reduce((sum, f) => sum + f.file.size, 0) ?? 0;
+      const stored: StoredFiles | null =
+        files && total <= KEEP_FILES_BYTES
+          ? {
+              label,
+              files: await Promise.all(
+                files.map(async (f) => ({ path: f.path, bytes: new Uint8Array(await f.file.arrayBuffer()), type: f.file.type })),
+              ),
+            }
+          : null;
+      await saveFiles(this.db, key, stored);
+    } catch (error) {
+      this.state.notify('warning', `Could not keep the files for a reload: ${(error as Error).message}`);
+    }
+  }
+}
+
+function describeSource(source: DatasetSourceSpec): string {
+  return source.kind === 'files' ? source.files.map((f) => f.path).join(', ') : source.name;
+}

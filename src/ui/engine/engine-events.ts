@@ -1,0 +1,55 @@
+/**
+ * The one handler that turns the worker's events into store actions. Replies
+ * that belong to one request (generation, exports, counts) are taken by the
+ * code that sent the request; this handler keeps the shared state.
+ */
+import type { WorkerEvent } from '../../worker/protocol';
+import type { PlaygroundStore } from '../store';
+
+export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): void {
+  const state = store.getState();
+  switch (event.type) {
+    case 'backend':
+      state.backendReady(event.backend, event.fallbackReasons, event.adapterInfo);
+      return;
+    case 'modelLoading':
+      state.modelProgress(event.file, event.loaded, event.total);
+      return;
+    case 'modelLoaded':
+      state.modelLoaded(event.summary);
+      return;
+    case 'datasetLoaded':
+      state.datasetLoaded(event.summary);
+      return;
+    case 'runStatus':
+      state.setRunStatus(event.runId, event.status, event.message);
+      return;
+    case 'runProgress':
+      state.setRunProgress(event.runId, {
+        step: event.step,
+        totalSteps: event.totalSteps,
+        epoch: event.epoch,
+        elapsedMs: event.elapsedMs,
+        etaMs: event.etaMs,
+      });
+      return;
+    case 'runMetrics':
+      state.appendMetrics(event.points);
+      return;
+    case 'runFinished':
+      state.runFinished(event.runId, event.finalEval);
+      return;
+    case 'runFailed':
+      state.runFailed(event.runId, { kind: event.kind, message: event.message, suggestedBackend: event.suggestedBackend });
+      return;
+    case 'error':
+      // Errors of a request are shown where the request was made.
+      if (event.requestId === null) state.notify('error', event.message);
+      return;
+    case 'trainableCount':
+    case 'generation':
+    case 'classification':
+    case 'exportReady':
+      return;
+  }
+}

@@ -1,0 +1,74 @@
+import type { DatasetSummary } from '../../worker/protocol';
+import { ImageThumb } from '../components/ImageThumb';
+import { formatCount } from '../format';
+
+export function DatasetSummaryView({ summary }: { summary: DatasetSummary }) {
+  return (
+    <div className="dataset-summary" data-testid="dataset-summary">
+      <h3>{summary.name}</h3>
+      <dl className="facts">
+        <div>
+          <dt>Examples</dt>
+          <dd>{formatCount(summary.examples)}</dd>
+        </div>
+        <div>
+          <dt>Train / validation</dt>
+          <dd data-testid="dataset-split">
+            {formatCount(summary.trainCount)} / {formatCount(summary.validationCount)}
+          </dd>
+        </div>
+        {summary.characters !== null && (
+          <div>
+            <dt>Characters</dt>
+            <dd>{formatCount(summary.characters)}</dd>
+          </div>
+        )}
+        <div>
+          <dt>Files</dt>
+          <dd>{summary.files.length <= 3 ? summary.files.join(', ') : `${summary.files.length} files`}</dd>
+        </div>
+      </dl>
+      {summary.labelCounts && (
+        <p className="small">
+          {summary.labelCounts.length} classes: {summary.labelCounts.map((l) => `${l.label} (${l.count})`).join(', ')}
+        </p>
+      )}
+      <Preview summary={summary} />
+      {summary.warnings.length > 0 && (
+        <details>
+          <summary>{summary.warnings.length} warning(s)</summary>
+          <ul>
+            {summary.warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
+  );
+}
+
+function Preview({ summary }: { summary: DatasetSummary }) {
+  const preview = summary.preview;
+  if (preview.kind === 'image') {
+    return (
+      <ul className="image-grid" aria-label="Preview of the images">
+        {preview.items.map((item, i) => (
+          <li key={i}>
+            <ImageThumb image={item} label={`${item.label}: ${item.source}`} />
+            <span className="small">{item.label}</span>
+          </li>
+        ))}
+      </ul>
+    );
+  }
+  return (
+    <ol className="text-samples" aria-label="Preview of the text">
+      {preview.samples.map((sample, i) => (
+        <li key={i}>
+          <pre>{sample}</pre>
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,73 @@
+import { useShallow } from 'zustand/react/shallow';
+import { chartsToPng } from '../charts/charts-png';
+import { Panel } from '../components/Panel';
+import { downloadBytes } from '../engine/download';
+import { useActions } from '../playground-context';
+import { metricsCsv, reportJson } from '../report';
+import { playgroundStore, usePlayground } from '../store';
+import { selectRunList } from '../store/selectors';
+import { CHARTS_ELEMENT_ID } from './ComparePanel';
+
+const exportable = (status: string) => status === 'finished' || status === 'stopped' || status === 'paused';
+
+export function ExportPanel() {
+  const runs = usePlayground(useShallow(selectRunList));
+  const actions = useActions();
+  const trained = runs.filter((r) => exportable(r.status));
+  const stamp = () => new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  const saveReport = () => {
+    const s = playgroundStore.getState();
+    const json = reportJson({
+      model: s.model.summary,
+      datasetName: s.data.summary?.name ?? null,
+      backend: s.backend.active,
+      runs,
+      metrics: s.metrics,
+      createdAt: new Date(),
+    });
+    downloadBytes(`wegeft-report-${stamp()}.json`, json, 'application/json');
+  };
+  const saveCsv = () => downloadBytes(`wegeft-metrics-${stamp()}.csv`, metricsCsv(runs, playgroundStore.getState().metrics), 'text/csv');
+  const savePng = async () => {
+    const element = document.getElementById(CHARTS_ELEMENT_ID);
+    if (!element) return;
+    try {
+      downloadBytes(`wegeft-charts-${stamp()}.png`, await chartsToPng(element), 'image/png');
+    } catch (error) {
+      playgroundStore.getState().notify('error', `Could not draw the charts: ${(error as Error).message}`);
+    }
+  };
+  return (
+    <Panel id="export" number={7} title="Export">
+      <h3>Trained runs</h3>
+      {trained.length === 0 && <p className="muted">Finish (or stop) a run to export it.</p>}
+      <ul className="export-list">
+        {trained.map((run) => (
+          <li key={run.id}>
+            <span className="swatch" style={{ background: run.color }} aria-hidden="true" /> {run.name}
+            <div className="row">
+              <button type="button" onClick={() => void actions.exportAdapter(run.id)} aria-label={`Download the adapter of ${run.name}`}>
+                Adapter (PEFT .zip)
+              </button>
+              <button type="button" onClick={() => void actions.exportMerged(run.id)} aria-label={`Download the merged model of ${run.name}`}>
+                Merged model (.zip)
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+      <h3>Run report</h3>
+      <div className="row">
+        <button type="button" disabled={runs.length === 0} onClick={saveReport}>
+          Report (JSON)
+        </button>
+        <button type="button" disabled={runs.length === 0} onClick={saveCsv}>
+          Metrics (CSV)
+        </button>
+        <button type="button" disabled={runs.length === 0} onClick={() => void savePng()}>
+          Charts (PNG)
+        </button>
+      </div>
+    </Panel>
+  );
+}
