@@ -1,0 +1,217 @@
+/**
+ * Command-line options of `npm run train`, parsed strictly: an unknown
+ * option, a missing value or a malformed number is a UsageError saying which.
+ */
+import { parseArgs } from 'node:util';
+import type { AdapterMethodName, TargetSpec } from '../../src/engine/adapters/types';
+import { isScheduleName } from '../../src/engine/train/schedule';
+import type { TrainSettings } from '../../src/engine/train/settings';
+import { parseBackend, type NodeBackend } from './node-backend';
+
+export const USAGE = `usage: npm run train -- --model <dir|hub-id> --data <file|dir> --method wegeft|lora|full|bitfit|head [options]
+
+model and data
+  --model <dir|id>       a checkpoint folder, or a Hugging Face repo id (a path that exists wins)
+  --revision <rev>       Hub branch, tag or commit (default main)
+  --data <file|dir>      training data: .txt .jsonl .json .csv, images in class folders, .zip; repeatable
+  --val-data <file|dir>  validation data (default: split off --val-fraction of --data, or the data's own val/ split)
+  --val-fraction <f>     share of the data held out for validation when no split is given (default 0.1)
+  --seq-length <n>       tokens per sequence for language models (default min(128, the model's context))
+
+method
+  --method <name>        wegeft, lora, full, bitfit or head
+  --rank <r>  --alpha <a>  --per-layer      WeGeFT and LoRA settings (defaults: the method's)
+  --targets <list>       module-name suffixes (c_attn,c_proj), all-linear, or re:<regex> (default: the family's)
+
+training
+  --steps <n> | --epochs <e>   length of the run (default 1 epoch)
+  --batch <b>            samples per micro-batch (default 8)
+  --accumulation <k>     micro-batches per optimizer step (default 1)
+  --lr <lr>              peak learning rate (default 1e-3; 1e-4 for full)
+  --schedule <s>         constant, linear or cosine (default linear)
+  --warmup <w>           warm-up steps (default 0)   --warmup-ratio <f>  warm-up as a share of the run
+  --weight-decay <wd>    AdamW weight decay (default 0)
+  --max-grad-norm <n>    global-norm clipping, 0 for none (default 1)
+  --seed <s>             seeds batch order, split and adapter initialisation (default 42)
+  --eval-every <n>       evaluate every n steps (default: before and after training only)
+  --readback-every <n>   read the loss from the device every n steps (default 10)
+
+output
+  --out <dir>            write adapter_config.json and adapter_model.safetensors there
+  --backend <b>          cpu, wasm or webgpu (default cpu)
+  --json                 print one JSON line of results on stdout at the end
+`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface TrainCliOptions {
+  model: string;
+  revision?: string;
+  data: string[];
+  valData: string[];
+  valFraction: number;
+  seqLength?: number;
+  method: AdapterMethodName;
+  rank?: number;
+  alpha?: number;
+  targets?: TargetSpec;
+  perLayer: boolean;
+  /** Only what was given; the engine's defaults fill the rest. */
+  train: Partial<TrainSettings>;
+  out?: string;
+  backend: NodeBackend;
+  json: boolean;
+}
+
+const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'full', 'bitfit', 'head'];
+
+const OPTIONS = {
+  model: { type: 'string' },
+  revision: { type: 'string' },
+  data: { type: 'string', multiple: true },
+  'val-data': { type: 'string', multiple: true },
+  'val-fraction': { type: 'string' },
+  'seq-length': { type: 'string' },
+  method: { type: 'string' },
+  rank: { type: 'string' },
+  alpha: { type: 'string' },
+  targets: { type: 'string' },
+  'per-layer': { type: 'boolean', default: false },
+  steps: { type: 'string' },
+  epochs: { type: 'string' },
+  batch: { type: 'string' },
+  accumulation: { type: 'string' },
+  lr: { type: 'string' },
+  schedule: { type: 'string' },
+  warmup: { type: 'string' },
+  'warmup-ratio': { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'max-grad-norm': { type: 'string' },
+  seed: { type: 'string' },
+  'eval-every': { type: 'string' },
+  'readback-every': { type: 'string' },
+  out: { type: 'string' },
+  backend: { type: 'string', default: 'cpu' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export type ParsedArgs = { help: true } | { help: false; options: TrainCliOptions };
+
+export function parseTrainArgs(argv: string[]): ParsedArgs {
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[] }>>['values'];
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { help: true };
+  if (!values.model) throw new UsageError('--model is required');
+  if (!values.data || values.data.length === 0) throw new UsageError('--data is required');
+  if (!values.method || !(METHODS as readonly string[]).includes(values.method)) {
+    throw new UsageError(`--method must be one of ${METHODS.join(', ')}${values.method ? `, got "${values.method}"` : ''}`);
+  }
+  if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
+  let backend: NodeBackend;
+  try {
+    backend = parseBackend(values.backend);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const valFraction = number('--val-fraction', values['val-fraction'], { min: 0, below: 1 }) ?? 0.1;
+  return {
+    help: false,
+    options: {
+      model: values.model,
+      revision: values.revision,
+      data: values.data,
+      valData: values['val-data'] ?? [],
+      valFraction,
+      seqLength: number('--seq-length', values['seq-length'], { integer: true, min: 2 }),
+      method: values.method as AdapterMethodName,
+      rank: number('--rank', values.rank, { integer: true, min: 1 }),
+      alpha: number('--alpha', values.alpha, { above: 0 }),
+      targets: values.targets === undefined ? undefined : parseTargets(values.targets),
+      perLayer: values['per-layer'],
+      train: trainSettings(values),
+      out: values.out,
+      backend,
+      json: values.json,
+    },
+  };
+}
+
+function trainSettings(values: Record<string, string | boolean | string[] | undefined>): Partial<TrainSettings> {
+  const get = (name: string) => values[name] as string | undefined;
+  const schedule = get('schedule');
+  if (schedule !== undefined && !isScheduleName(schedule)) {
+    throw new UsageError(`--schedule must be constant, linear or cosine, got "${schedule}"`);
+  }
+  const maxGradNorm = number('--max-grad-norm', get('max-grad-norm'), { min: 0 });
+  const settings: Partial<TrainSettings> = {
+    steps: number('--steps', get('steps'), { integer: true, min: 1 }),
+    epochs: number('--epochs', get('epochs'), { above: 0 }),
+    batchSize: number('--batch', get('batch'), { integer: true, min: 1 }),
+    gradientAccumulation: number('--accumulation', get('accumulation'), { integer: true, min: 1 }),
+    learningRate: number('--lr', get('lr'), { above: 0 }),
+    schedule,
+    warmupSteps: number('--warmup', get('warmup'), { integer: true, min: 0 }),
+    warmupRatio: number('--warmup-ratio', get('warmup-ratio'), { min: 0, max: 1 }),
+    weightDecay: number('--weight-decay', get('weight-decay'), { min: 0 }),
+    maxGradNorm: maxGradNorm === 0 ? null : maxGradNorm,
+    seed: number('--seed', get('seed'), { integer: true, min: 0 }),
+    evalEvery: number('--eval-every', get('eval-every'), { integer: true, min: 0 }),
+    lossReadbackEvery: number('--readback-every', get('readback-every'), { integer: true, min: 1 }),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<TrainSettings>;
+}
+
+/** `all-linear`, `re:<pattern>`, or a comma-separated list of module-name suffixes. */
+export function parseTargets(value: string): TargetSpec {
+  if (value === 'all-linear') return { kind: 'all-linear' };
+  if (value.startsWith('re:')) {
+    const pattern = value.slice(3);
+    try {
+      new RegExp(pattern);
+    } catch (error) {
+      throw new UsageError(`--targets: "${pattern}" is not a regular expression (${(error as Error).message})`);
+    }
+    return { kind: 'regex', pattern };
+  }
+  const suffixes = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (suffixes.length === 0) throw new UsageError('--targets needs at least one module name');
+  return { kind: 'suffixes', suffixes };
+}
+
+interface NumberRule {
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  above?: number;
+  below?: number;
+}
+
+function number(option: string, value: string | undefined, rule: NumberRule): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = value.trim() === '' ? Number.NaN : Number(value);
+  const ok =
+    Number.isFinite(parsed) &&
+    (!rule.integer || Number.isInteger(parsed)) &&
+    (rule.min === undefined || parsed >= rule.min) &&
+    (rule.max === undefined || parsed <= rule.max) &&
+    (rule.above === undefined || parsed > rule.above) &&
+    (rule.below === undefined || parsed < rule.below);
+  if (!ok) throw new UsageError(`${option} must be ${describeRule(rule)}, got "${value}"`);
+  return parsed;
+}
+
+function describeRule(rule: NumberRule): string {
+  const parts = [rule.integer ? 'a whole number' : 'a number'];
+  if (rule.min !== undefined) parts.push(`≥ ${rule.min}`);
+  if (rule.above !== undefined) parts.push(`> ${rule.above}`);
+  if (rule.max !== undefined) parts.push(`≤ ${rule.max}`);
+  if (rule.below !== undefined) parts.push(`< ${rule.below}`);
+  return parts.join(' ');
+}
