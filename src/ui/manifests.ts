@@ -55,8 +55,10 @@ export function parseDatasetManifest(json: unknown): BundledDataset[] {
     .filter((d) => d.id !== '' && d.files.length > 0);
 }
 
+/** The JSON at `url`, or null when there is none (a 404, or the app's HTML fallback page). */
 async function fetchJson(url: string): Promise<unknown> {
   const response = await fetch(url);
+  if (response.status === 404 || !(response.headers.get('content-type') ?? '').includes('json')) return null;
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response.json();
 }

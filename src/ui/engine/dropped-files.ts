@@ -48,5 +48,5 @@ export function labelOfDropped(files: DroppedFile[]): string {
     const folder = first.split('/')[0];
     if (files.every((f) => f.path.startsWith(`${folder}/`))) return folder;
   }
-  return files.length === 1 ? first : `${files.length} files`;
+  return files.length === 1 ? first : 'dropped files';
 }

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Panel } from '../components/Panel';
 import { DropZone } from '../components/DropZone';
 import { ProgressBar } from '../components/ProgressBar';
+import { labelOfDropped } from '../engine/dropped-files';
 import { formatBytes } from '../format';
 import { fetchModelCard, fetchModelManifest, type BundledModel } from '../manifests';
 import { useActions } from '../playground-context';
@@ -23,7 +24,7 @@ export function ModelPanel() {
         hint="A folder, or its files: config.json + model.safetensors (+ tokenizer.json or preprocessor_config.json)."
         testId="model-drop"
         disabled={busy}
-        onFiles={(files) => void actions.loadModel({ kind: 'files', files })}
+        onFiles={(files) => void actions.loadModel({ kind: 'files', files, label: labelOfDropped(files) })}
       />
       <ModelStatus />
     </Panel>

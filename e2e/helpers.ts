@@ -1,0 +1,46 @@
+/**
+ * Shared steps of the end-to-end tests: screenshots as artifacts, choosing
+ * files, waiting for runs.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { expect, type Page, type TestInfo } from '@playwright/test';
+
+export const FIXTURES = join(process.cwd(), '..', 'shared', 'fixtures');
+export const PUBLIC = join(process.cwd(), 'public');
+
+/** A full-page screenshot attached to the test's report and kept under test-results. */
+export async function snap(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(`${String(testInfo.attachments.length + 1).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/** Every file under a folder, as Playwright file payloads with their paths relative to the folder's parent. */
+export function folderPayloads(dir: string): { name: string; mimeType: string; buffer: Buffer }[] {
+  const out: { name: string; mimeType: string; buffer: Buffer }[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d)) {
+      const full = join(d, entry);
+      if (statSync(full).isDirectory()) walk(full);
+      else out.push({ name: relative(join(dir, '..'), full), mimeType: 'application/octet-stream', buffer: readFileSync(full) });
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Opens the app with an empty IndexedDB and waits for the backend badge. */
+export async function openFreshApp(page: Page): Promise<void> {
+  await page.goto('/');
+  await page.evaluate(() => new Promise<void>((resolve) => {
+    const request = indexedDB.deleteDatabase('wegeft-playground');
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+  }));
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'WeGeFT Playground' })).toBeVisible();
+}
+
+export function fileExists(path: string): boolean {
+  return existsSync(path);
+}

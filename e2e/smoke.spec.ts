@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { FIXTURES, openFreshApp, snap } from './helpers';
+
+test('the app opens on WebGPU and loads a checkpoint dropped as files', async ({ page }, testInfo) => {
+  await openFreshApp(page);
+  await snap(page, testInfo, 'opened');
+  const files = ['config.json', 'model.safetensors'].map((f) => join(FIXTURES, 'vit', f));
+  await page.getByTestId('model-drop-files').setInputFiles(files);
+  const summary = page.getByTestId('model-summary');
+  await expect(summary).toBeVisible();
+  await expect(page.getByTestId('backend-badge')).toHaveText(/WebGPU/);
+  await expect(summary).toContainText('ViT');
+  await expect(summary).toContainText('Layers');
+  await snap(page, testInfo, 'model-loaded');
+});
+
+test('a file that is not a checkpoint gives a message naming it, and the app keeps working', async ({ page }, testInfo) => {
+  await openFreshApp(page);
+  await page.getByTestId('model-drop-files').setInputFiles({ name: 'config.json', mimeType: 'application/json', buffer: Buffer.from('{ not json') });
+  await expect(page.getByTestId('model-error')).toContainText('config.json');
+  await snap(page, testInfo, 'broken-model');
+  await page.getByTestId('model-drop-files').setInputFiles(['config.json', 'model.safetensors'].map((f) => join(FIXTURES, 'vit', f)));
+  await expect(page.getByTestId('model-summary')).toBeVisible();
+});
