@@ -319,7 +319,7 @@ function vitConfig(k: Required<VitKnobs>): Record<string, unknown> {
 }
 
 /** The knobs with every default filled in, the parameter list, the config and the base prefix. */
-function describe(knobs: CheckpointKnobs): { params: ParamList; config: Record<string, unknown>; basePrefix: string } {
+function build(knobs: CheckpointKnobs): { params: ParamList; config: Record<string, unknown>; basePrefix: string } {
   switch (knobs.family) {
     case 'gpt2': {
       const base = { ...LM_DEFAULTS, ...knobs };
@@ -330,6 +330,7 @@ function describe(knobs: CheckpointKnobs): { params: ParamList; config: Record<s
       const base = { ...LM_DEFAULTS, ...knobs };
       const kinds = Array.from({ length: base.layers }, (_, i) => (i % 2 === 0 ? 'global' : 'local') as 'global' | 'local');
       const k = { activation: 'gelu_new', intermediate: 4 * base.hidden, windowSize: 4, attentionLayers: kinds, attentionConfig: 'both' as const, ...base };
+      if (k.attentionLayers.length !== k.layers) throw new Error(`randomCheckpoint: ${k.attentionLayers.length} attentionLayers for ${k.layers} layers`);
       return { params: gptNeoParams(k), config: gptNeoConfig(k), basePrefix: 'transformer.' };
     }
     case 'llama': {
@@ -350,7 +351,12 @@ function describe(knobs: CheckpointKnobs): { params: ParamList; config: Record<s
 
 /** A random-init checkpoint of the given family and shape. */
 export function randomCheckpoint(knobs: CheckpointKnobs, options: RandomCheckpointOptions = {}): RandomCheckpoint {
-  const { params, config, basePrefix } = describe(knobs);
+  const { params, config, basePrefix } = build(knobs);
+  for (const [name, shape] of params) {
+    if (!shape.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new Error(`randomCheckpoint: ${name} would have shape [${shape}]; check the knobs (e.g. hidden / heads)`);
+    }
+  }
   const std = options.std ?? 0.2;
   const normal = normalSampler(options.seed ?? 0);
   const tensors = params.map(([name, shape, kind]): NamedTensor => {

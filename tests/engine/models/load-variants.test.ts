@@ -172,7 +172,7 @@ describe('ViT backbone checkpoints (ViTModel) without a classifier', () => {
   it.each([true, false])('load with a freshly initialised head, reported (without `vit.`: %s)', async (withoutBasePrefix) => {
     const ckpt = randomCheckpoint(VIT, { seed: 7 });
     const model = await loadModel(checkpointSource(ckpt, backbone(ckpt, withoutBasePrefix)), { seed: 11 });
-    expect(model.initialisedParameters.sort()).toEqual(['classifier.bias', 'classifier.weight']);
+    expect([...model.initialisedParameters].sort()).toEqual(['classifier.bias', 'classifier.weight']);
     const weight = model.baseParam('classifier.weight').dataSync();
     const bias = model.baseParam('classifier.bias').dataSync();
     expect(Array.from(bias)).toEqual([0, 0, 0, 0]);
