@@ -93,7 +93,6 @@ async function engineVersusReference(c: ShapeCase, seed: number): Promise<number
     }
     // The comparison means something only if the logits are far from zero: 1000x the tolerance.
     expect(maxAbs).toBeGreaterThan(1000 * TOLERANCE);
-    if (process.env.SHAPES_DEBUG) console.log(c.title, 'max|diff|', maxDiff, 'max|logit|', maxAbs);
     return maxDiff;
   } finally {
     model.dispose();
