@@ -1,0 +1,162 @@
+/**
+ * The shared matrix: every fine-tuning method, on every fixture case and on
+ * random checkpoints at other shapes, must
+ *
+ * - leave the outputs unchanged when fresh (zero-init delta, head from the checkpoint);
+ * - know its exact trainable-parameter count before allocating anything;
+ * - give the same outputs merged as unmerged, after training;
+ * - give identical outputs after a save → load round trip;
+ * - export a merged checkpoint that loadModel turns back into the adapted model;
+ * - keep the tensor count flat across AdamW steps and free everything on dispose;
+ * - never change the base model.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportMergedModel } from '../../../src/engine/adapters/export';
+import { adapterMethods } from '../../../src/engine/adapters/registry';
+import type { AdapterMethod } from '../../../src/engine/adapters/types';
+import { MemorySource } from '../../../src/engine/io/source';
+import { loadModel } from '../../../src/engine/models/load';
+import { AdamW } from '../../../src/engine/train/adamw';
+import { useBackend } from '../../helpers/backend';
+import { FIXTURE_CASES } from '../../helpers/fixtures';
+import {
+  fixtureModel,
+  gradientsOf,
+  logitsWith,
+  maxAbs,
+  maxAbsDiff,
+  RANDOM_SHAPES,
+  randomModel,
+  roundTrip,
+  train,
+  type TestModel,
+} from './helpers';
+
+const CASES = [
+  ...FIXTURE_CASES.map((name) => ({ name: `fixture ${name}`, open: () => fixtureModel(name) })),
+  ...RANDOM_SHAPES.map(({ name, knobs }) => ({ name: `random ${name}`, open: () => randomModel(name, knobs) })),
+];
+
+/** Float32 reassociation only: relative to the logits' scale. */
+const mergeTolerance = (logits: Float32Array) => 1e-4 * Math.max(1, maxAbs(logits));
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+describe.each(CASES)('$name', ({ name: caseName, open }) => {
+  let t: TestModel;
+  let baseLogits: Float32Array;
+  beforeAll(async () => {
+    t = await open();
+    baseLogits = logitsWith(t, null);
+  });
+  afterAll(() => t.dispose());
+
+  describe.each(adapterMethods.map((m) => [m.name, m] as [string, AdapterMethod]))('%s', (methodName, method) => {
+    const settings = () => method.withDefaults(t.model, {});
+
+    if (caseName === 'fixture llama' && methodName === 'bitfit') {
+      it('explains that a model without biases leaves BitFit nothing to train', () => {
+        expect(method.validate(t.model, settings()).join(' ')).toMatch(/no bias terms, so BitFit would train nothing/);
+        expect(() => method.create(t.model, settings(), 0)).toThrow(/BitFit would train nothing/);
+      });
+      return;
+    }
+
+    it('has valid defaults, and a fresh adapter leaves the outputs unchanged', () => {
+      expect(method.validate(t.model, settings())).toEqual([]);
+      const adapter = method.create(t.model, settings(), 11);
+      expect(maxAbsDiff(logitsWith(t, adapter.patch()), baseLogits)).toBeLessThanOrEqual(1e-6);
+      adapter.dispose();
+    });
+
+    it('knows its exact trainable count before creating anything, and every counted element gets a gradient', () => {
+      const before = tf.memory().numTensors;
+      const counted = method.countTrainable(t.model, settings());
+      expect(tf.memory().numTensors).toBe(before);
+      const adapter = method.create(t.model, settings(), 11);
+      expect(adapter.trainableParameterCount()).toBe(counted);
+      const { grads } = gradientsOf(t, adapter);
+      let trained = 0;
+      for (const [key, variable] of adapter.trainable) {
+        const grad = grads.get(key);
+        expect(grad?.shape, key).toEqual(variable.shape);
+        trained += grad!.size;
+      }
+      expect(trained).toBe(counted);
+      for (const g of grads.values()) g.dispose();
+      adapter.dispose();
+    });
+
+    it('gives the same outputs merged as unmerged, after training', () => {
+      const adapter = method.create(t.model, settings(), 11);
+      train(t, adapter, 3);
+      const unmerged = logitsWith(t, adapter.patch());
+      expect(maxAbsDiff(unmerged, baseLogits), 'training changed nothing').toBeGreaterThan(1e-4);
+      adapter.merge();
+      expect(adapter.merged).toBe(true);
+      expect(maxAbsDiff(logitsWith(t, adapter.patch()), unmerged)).toBeLessThanOrEqual(mergeTolerance(unmerged));
+      const exported = adapter.mergedWeights();
+      expect(exported.size).toBeGreaterThanOrEqual(t.model.parameterNames().length);
+      for (const tensor of exported.values()) tensor.dispose();
+      adapter.unmerge();
+      expect(adapter.merged).toBe(false);
+      expect(maxAbsDiff(logitsWith(t, adapter.patch()), unmerged)).toBe(0);
+      adapter.dispose();
+    });
+
+    it('gives identical outputs after saving and loading', async () => {
+      const adapter = method.create(t.model, settings(), 11);
+      train(t, adapter, 2);
+      const loaded = await roundTrip(t, adapter);
+      expect(loaded.method).toBe(methodName);
+      expect(loaded.settings).toEqual(adapter.settings);
+      expect([...loaded.trainable.keys()].sort()).toEqual([...adapter.trainable.keys()].sort());
+      expect(loaded.trainableParameterCount()).toBe(adapter.trainableParameterCount());
+      expect(maxAbsDiff(logitsWith(t, loaded.patch()), logitsWith(t, adapter.patch()))).toBe(0);
+      loaded.dispose();
+      adapter.dispose();
+    });
+
+    it('exports a merged checkpoint that loads back as the adapted model', async () => {
+      const adapter = method.create(t.model, settings(), 11);
+      train(t, adapter, 2);
+      const adapted = logitsWith(t, adapter.patch());
+      const files = await exportMergedModel(t.model, adapter);
+      expect([...files.keys()].sort()).toEqual(['config.json', 'model.safetensors']);
+      const exported = await loadModel(new MemorySource('exported', files));
+      const logits = exported.forward(t.inputs);
+      expect(maxAbsDiff(logits.dataSync(), adapted)).toBeLessThanOrEqual(mergeTolerance(adapted));
+      logits.dispose();
+      exported.dispose();
+      adapter.dispose();
+    });
+
+    it('keeps the tensor count flat across AdamW steps, and frees everything on dispose', () => {
+      const before = tf.memory().numTensors;
+      const adapter = method.create(t.model, settings(), 11);
+      const optimizer = new AdamW(adapter.trainable, { learningRate: 1e-3, weightDecay: 0.01 });
+      train(t, adapter, 1, 1e-3, optimizer); // allocates the moments
+      const afterFirstStep = tf.memory().numTensors;
+      train(t, adapter, 3, 1e-3, optimizer);
+      expect(tf.memory().numTensors).toBe(afterFirstStep);
+      adapter.merge();
+      adapter.unmerge();
+      expect(tf.memory().numTensors).toBe(afterFirstStep);
+      optimizer.dispose();
+      adapter.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('never changes the base model', () => {
+      const adapter = method.create(t.model, settings(), 11);
+      train(t, adapter, 2);
+      adapter.merge();
+      expect(maxAbsDiff(logitsWith(t, null), baseLogits)).toBe(0);
+      adapter.dispose();
+      expect(maxAbsDiff(logitsWith(t, null), baseLogits)).toBe(0);
+    });
+  });
+});
