@@ -1,0 +1,221 @@
+/**
+ * `npm run train` end to end, as a user runs it: on the gpt2 fixture with a
+ * small text file and on the vit fixture with PNG images in class folders.
+ * Each run ends with a falling loss and one well-formed JSON line, and the
+ * adapter files it writes load back (with the registry's loader) to exactly
+ * the validation results the run reported. Bad input ends with exit code 2
+ * and a one-line message naming the file.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { encode } from 'fast-png';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadAdapterFrom } from '../../src/engine/adapters/registry';
+import { parseDataset, prepareImageSamples, prepareTokenSequences } from '../../src/engine/data/index';
+import { readDataFiles } from '../../src/engine/data/node-files';
+import type { ImageDataset, TextDataset } from '../../src/engine/data/types';
+import { DirectorySource } from '../../src/engine/io/node-source';
+import { loadModel } from '../../src/engine/models/load';
+import type { ImageClassifierConfig } from '../../src/engine/models/types';
+import { loadImagePreprocessor } from '../../src/engine/preprocess/image';
+import { loadTokenizer } from '../../src/engine/tokenizer';
+import { paddedLength, type TrainingData } from '../../src/engine/train/batches';
+import { evaluate } from '../../src/engine/train/evaluate';
+import { useBackend } from '../helpers/backend';
+import { fixtureDir, PROJECT_ROOT } from '../helpers/fixtures';
+
+const REPORT_KEYS = [
+  'method',
+  'trainable_parameters',
+  'base_eval',
+  'final_eval',
+  'initial_train_loss',
+  'final_train_loss',
+  'steps',
+  'step_ms_median',
+  'throughput',
+  'peak_bytes',
+  'num_tensors_growth',
+];
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runTrain(args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/train.ts', ...args], { cwd: PROJECT_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function lastJsonLine(stdout: string): Record<string, unknown> {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
+}
+
+let work: string;
+
+/** The gpt2 fixture with a character-level tokenizer.json (96 tokens: ' ' to DEL, the fixture's vocabulary). */
+function gpt2WithTokenizer(): string {
+  const dir = path.join(work, 'gpt2');
+  mkdirSync(dir);
+  for (const file of ['config.json', 'model.safetensors']) copyFileSync(path.join(fixtureDir('gpt2'), file), path.join(dir, file));
+  const vocab = Object.fromEntries(Array.from({ length: 96 }, (_, i) => [String.fromCharCode(32 + i), i]));
+  const tokenizer = { version: '1.0', model: { type: 'BPE', vocab, merges: [], ignore_merges: false }, decoder: { type: 'Fuse' }, added_tokens: [] };
+  writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
+  return dir;
+}
+
+/** Lines of a small repetitive language: easy to learn a little of in a few steps. */
+function writeText(file: string, lines: number, seed: number): void {
+  const words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'the', 'dog', 'ran', 'to', 'it'];
+  const out: string[] = [];
+  for (let i = 0; i < lines; i++) {
+    out.push(Array.from({ length: 8 }, (_, j) => words[(i * 7 + j * 3 + seed) % words.length]).join(' '));
+  }
+  writeFileSync(file, out.join('\n'));
+}
+
+/** Class folders of 20×20 PNGs: reddish images and bluish ones, each a little different. */
+function writeImages(root: string, perClass: number, offset: number): void {
+  for (const [label, channel] of [['blue', 2], ['red', 0]] as const) {
+    mkdirSync(path.join(root, label), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const data = new Uint8Array(20 * 20 * 4);
+      for (let p = 0; p < 400; p++) {
+        const noise = (p * 37 + (i + offset) * 101) % 60;
+        data[p * 4 + channel] = 150 + noise;
+        data[p * 4 + 1] = noise;
+        data[p * 4 + 3] = 255;
+      }
+      writeFileSync(path.join(root, label, `${i}.png`), encode({ width: 20, height: 20, data, channels: 4 }));
+    }
+  }
+}
+
+beforeAll(async () => {
+  await useBackend('cpu');
+  work = mkdtempSync(path.join(tmpdir(), 'train-cli-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('npm run train on the gpt2 fixture with text', () => {
+  it('trains LoRA with falling loss, reports JSON, and writes adapter files that reload to the same results', async () => {
+    const model = gpt2WithTokenizer();
+    writeText(path.join(work, 'train.txt'), 80, 0);
+    writeText(path.join(work, 'val.txt'), 12, 5);
+    const out = path.join(work, 'lora-out');
+    const args = ['--model', model, '--data', path.join(work, 'train.txt'), '--val-data', path.join(work, 'val.txt')];
+    const result = await runTrain([...args, '--method', 'lora', '--rank', '4', '--steps', '15', '--batch', '4', '--seq-length', '24', '--lr', '0.01', '--readback-every', '5', '--json', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = lastJsonLine(result.stdout);
+    expect(Object.keys(report)).toEqual(REPORT_KEYS);
+    expect(report).toMatchObject({ method: 'lora', steps: 15, num_tensors_growth: 0 });
+    // LoRA, rank 4, on c_attn (32→96), c_proj (32→32), c_fc (32→128), mlp.c_proj (128→32), 2 layers.
+    expect(report.trainable_parameters).toBe(2 * 4 * (32 + 96 + 32 + 32 + 32 + 128 + 128 + 32));
+    const base = report.base_eval as { loss: number; perplexity: number };
+    const final = report.final_eval as { loss: number; perplexity: number };
+    expect(Object.keys(final)).toEqual(['loss', 'perplexity']);
+    expect(final.perplexity).toBeCloseTo(Math.exp(final.loss), 6);
+    expect(final.loss).toBeLessThan(base.loss - 0.1);
+    expect(report.final_train_loss as number).toBeLessThan(report.initial_train_loss as number);
+    for (const key of ['step_ms_median', 'throughput', 'peak_bytes'] as const) expect(report[key] as number).toBeGreaterThan(0);
+    expect(result.stderr).toMatch(/train\.txt: \d+ training sequences of ≤ 24 tokens; validation: \d+ \(from .*val\.txt\)/);
+    expect(result.stderr).toMatch(/lr 0\.01 \(linear, warm-up 0\)/);
+
+    // Reload the files and evaluate on the same validation text: the run's own final numbers.
+    const source = new DirectorySource(model);
+    const loaded = await loadModel(source);
+    const tokenizer = await loadTokenizer(source);
+    const valSet = parseDataset(await readDataFiles(path.join(work, 'val.txt'))) as TextDataset;
+    const sequences = prepareTokenSequences(valSet, tokenizer, { seqLength: 24 });
+    const data: TrainingData = { kind: 'tokens', sequences };
+    const adapter = await loadAdapterFrom(loaded, new DirectorySource(out));
+    const reloaded = await evaluate(loaded, adapter.patch(), data, { batchSize: 4, tokenLength: paddedLength(sequences) });
+    const unadapted = await evaluate(loaded, null, data, { batchSize: 4, tokenLength: paddedLength(sequences) });
+    expect(reloaded.loss).toBeCloseTo(final.loss, 5);
+    expect(unadapted.loss).toBeCloseTo(base.loss, 5);
+    adapter.dispose();
+    loaded.dispose();
+  });
+});
+
+describe('npm run train on the vit fixture with images in class folders', () => {
+  it('trains WeGeFT with a new 2-class head, and its files reload to the same accuracy and loss', async () => {
+    writeImages(path.join(work, 'colors'), 8, 0);
+    writeImages(path.join(work, 'colors-val'), 3, 50);
+    const out = path.join(work, 'wegeft-out');
+    const result = await runTrain([
+      '--model', fixtureDir('vit'), '--data', path.join(work, 'colors'), '--val-data', path.join(work, 'colors-val'),
+      '--method', 'wegeft', '--rank', '4', '--steps', '12', '--batch', '4', '--lr', '0.01', '--readback-every', '4', '--json', '--out', out,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = lastJsonLine(result.stdout);
+    expect(Object.keys(report)).toEqual(REPORT_KEYS);
+    expect(report).toMatchObject({ method: 'wegeft', steps: 12, num_tensors_growth: 0 });
+    // One shared (phi, psi) pair for attention.output.dense (d_in 32) + the new head (2 × 32 + 2).
+    expect(report.trainable_parameters).toBe(2 * 4 * 32 + 66);
+    const base = report.base_eval as { loss: number; accuracy: number };
+    const final = report.final_eval as { loss: number; accuracy: number };
+    expect(Object.keys(final)).toEqual(['loss', 'accuracy']);
+    expect(final.loss).toBeLessThan(base.loss);
+    expect(final.accuracy).toBeGreaterThanOrEqual(base.accuracy);
+    expect(report.final_train_loss as number).toBeLessThan(report.initial_train_loss as number);
+    expect(result.stderr).toMatch(/16 training images in 2 classes \(blue, red\); validation: 6/);
+
+    const source = new DirectorySource(fixtureDir('vit'));
+    const loaded = await loadModel(source);
+    const preprocessor = await loadImagePreprocessor(source, loaded.config as ImageClassifierConfig);
+    const valSet = parseDataset(await readDataFiles(path.join(work, 'colors-val'))) as ImageDataset;
+    const data: TrainingData = {
+      kind: 'images',
+      samples: prepareImageSamples(valSet, ['blue', 'red']),
+      preprocess: (image) => preprocessor.preprocess(image),
+      imageShape: [3, 16, 16],
+    };
+    const adapter = await loadAdapterFrom(loaded, new DirectorySource(out));
+    const reloaded = await evaluate(loaded, adapter.patch(), data, { batchSize: 4, tokenLength: 0 });
+    expect(reloaded.loss).toBeCloseTo(final.loss, 5);
+    expect(reloaded.task === 'image-classification' && reloaded.accuracy).toBe(final.accuracy);
+    adapter.dispose();
+    loaded.dispose();
+  });
+});
+
+describe('npm run train refuses bad input with exit code 2 and a message naming the file', () => {
+  it('a data file that does not exist', async () => {
+    const result = await runTrain(['--model', fixtureDir('vit'), '--data', path.join(work, 'missing.txt'), '--method', 'head']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n').pop()).toMatch(/^train: .*missing\.txt: not found$/);
+  });
+
+  it('a language model without tokenizer.json', async () => {
+    writeText(path.join(work, 'some.txt'), 4, 0);
+    const result = await runTrain(['--model', fixtureDir('gpt2'), '--data', path.join(work, 'some.txt'), '--method', 'lora']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/train: .*gpt2\/tokenizer\.json: not found/);
+  });
+
+  it('text for an image classifier', async () => {
+    writeText(path.join(work, 'words.txt'), 4, 0);
+    const result = await runTrain(['--model', fixtureDir('vit'), '--data', path.join(work, 'words.txt'), '--method', 'lora']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/train: .*words\.txt: holds text, but the model classifies images/);
+  });
+
+  it('a malformed option', async () => {
+    const result = await runTrain(['--model', fixtureDir('vit'), '--data', 'x', '--method', 'lora', '--steps', 'ten']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--steps must be a whole number ≥ 1, got "ten"/);
+  });
+});
