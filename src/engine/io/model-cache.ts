@@ -13,6 +13,8 @@
 export interface ModelCache {
   /** What the cache is, for messages ("browser cache", "memory", "none"). */
   readonly kind: string;
+  /** Whether `url` is stored, without reading it (a checkpoint may be gigabytes). */
+  has(url: string): Promise<boolean>;
   /** The bytes stored for `url`, or undefined. */
   get(url: string): Promise<Uint8Array | undefined>;
   put(url: string, bytes: Uint8Array): Promise<void>;
@@ -23,6 +25,7 @@ export interface ModelCache {
 /** Caches nothing: every read goes to the network. */
 export const noModelCache: ModelCache = {
   kind: 'none',
+  has: async () => false,
   get: async () => undefined,
   put: async () => {},
   clear: async () => {},
@@ -32,6 +35,10 @@ export const noModelCache: ModelCache = {
 export class MemoryModelCache implements ModelCache {
   readonly kind = 'memory';
   private readonly files = new Map<string, Uint8Array>();
+
+  async has(url: string): Promise<boolean> {
+    return this.files.has(url);
+  }
 
   async get(url: string): Promise<Uint8Array | undefined> {
     return this.files.get(url);
@@ -69,6 +76,10 @@ export class CacheApiModelCache implements ModelCache {
   private cache(): Promise<Cache> {
     this.opened ??= this.storage.open(this.name);
     return this.opened;
+  }
+
+  async has(url: string): Promise<boolean> {
+    return (await (await this.cache()).match(url)) !== undefined;
   }
 
   async get(url: string): Promise<Uint8Array | undefined> {

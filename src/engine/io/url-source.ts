@@ -3,13 +3,13 @@
  * (`/models/<name>/`) and the Hugging Face Hub
  * (`https://huggingface.co/<repo id>/resolve/<revision>/<file>`).
  *
- * Downloads stream, reporting progress per chunk, and end in the cache only
- * when complete: a body cut short, or longer or shorter than the
- * content-length the server announced, is an error and is never cached. A
- * download that receives nothing for `stallTimeoutMs` is aborted rather than
- * left to hang.
+ * Downloads stream, reporting progress per chunk (download.ts), and end in
+ * the cache only when complete: a body cut short of the content-length the
+ * server announced, or a connection that fails or stalls for
+ * `stallTimeoutMs`, is an error and is never cached.
  */
 import { InputFileError } from '../errors';
+import { messageOf, readBody } from './download';
 import { defaultModelCache, noModelCache, type ModelCache } from './model-cache';
 import type { FileSource, ProgressCallback } from './source';
 
@@ -68,7 +68,7 @@ export class UrlSource implements FileSource {
    */
   async has(path: string): Promise<boolean> {
     const url = this.urlOf(path);
-    if (await this.cachedBytes(url)) return true;
+    if (await this.isCached(url)) return true;
     let response = await this.request(url, 'HEAD');
     if (response.status === 405 || response.status === 501) {
       response = await this.request(url, 'GET');
@@ -92,9 +92,17 @@ export class UrlSource implements FileSource {
       throw new InputFileError(url, 'file not found (HTTP 404)');
     }
     if (!response.ok) throw this.httpError(url, response);
-    const bytes = await this.download(url, path, response, onProgress);
+    const bytes = await readBody(response, { url, path, onProgress, stallTimeoutMs: this.stallTimeoutMs });
     await this.store(url, bytes);
     return bytes;
+  }
+
+  private async isCached(url: string): Promise<boolean> {
+    try {
+      return await this.cache.has(url);
+    } catch {
+      return false; // an unreadable cache is a cache miss; read() says so if it matters
+    }
   }
 
   private async cachedBytes(url: string): Promise<Uint8Array | undefined> {
@@ -139,75 +147,6 @@ export class UrlSource implements FileSource {
     }
     return new InputFileError(url, `download failed (${status})`);
   }
-
-  /** Reads the body chunk by chunk, checking its length against content-length. */
-  private async download(url: string, path: string, response: Response, onProgress?: ProgressCallback): Promise<Uint8Array> {
-    const total = announcedLength(response);
-    if (!response.body) {
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      checkLength(url, bytes.byteLength, total);
-      onProgress?.(path, bytes.byteLength, total ?? bytes.byteLength);
-      return bytes;
-    }
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let loaded = 0;
-    onProgress?.(path, 0, total);
-    for (;;) {
-      const { done, value } = await this.readChunk(url, reader, loaded, total);
-      if (done) break;
-      chunks.push(value);
-      loaded += value.byteLength;
-      if (total !== undefined && loaded > total) {
-        await reader.cancel().catch(() => {});
-        checkLength(url, loaded, total);
-      }
-      onProgress?.(path, loaded, total);
-    }
-    checkLength(url, loaded, total);
-    return concat(chunks, loaded);
-  }
-
-  private async readChunk(
-    url: string,
-    reader: ReadableStreamDefaultReader<Uint8Array>,
-    loaded: number,
-    total: number | undefined,
-  ): Promise<ReadableStreamReadResult<Uint8Array>> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('stalled')), this.stallTimeoutMs);
-    });
-    try {
-      return await Promise.race([reader.read(), stalled]);
-    } catch (error) {
-      await reader.cancel().catch(() => {});
-      const progress = `after ${loaded}${total === undefined ? '' : ` of ${total}`} bytes`;
-      const cause = messageOf(error) === 'stalled' ? `nothing arrived for ${this.stallTimeoutMs / 1000} s` : messageOf(error);
-      throw new InputFileError(url, `download interrupted ${progress} (${cause}); it was not cached, try again`);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
-/**
- * The body's length when the server states it. A compressed transfer's
- * content-length counts compressed bytes, not the ones a reader receives,
- * so it is ignored then.
- */
-function announcedLength(response: Response): number | undefined {
-  const encoding = response.headers.get('content-encoding');
-  if (encoding && encoding !== 'identity') return undefined;
-  const header = response.headers.get('content-length');
-  const length = header === null ? NaN : Number(header);
-  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
-}
-
-function checkLength(url: string, loaded: number, total: number | undefined): void {
-  if (total !== undefined && loaded !== total) {
-    throw new InputFileError(url, `download incomplete: received ${loaded} bytes, the server announced ${total}; it was not cached, try again`);
-  }
 }
 
 /**
@@ -218,25 +157,6 @@ function checkLength(url: string, loaded: number, total: number | undefined): vo
 function isHtmlFallback(path: string, response: Response): boolean {
   const type = response.headers.get('content-type') ?? '';
   return response.ok && type.startsWith('text/html') && !/\.html?$/i.test(path);
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
-  }
-  return String(error);
 }
 
 // ---------------------------------------------------------------------------
