@@ -234,3 +234,25 @@ describe('classifyTopK', () => {
     input.dispose();
   });
 });
+
+describe('generate on WebGPU (Dawn + SwiftShader)', () => {
+  let cpuGreedy: number[];
+  let onGpu: Model;
+
+  beforeAll(async () => {
+    cpuGreedy = (await generate(gpt2, PROMPT, { maxNewTokens: 6 })).tokens;
+    await useBackend('webgpu');
+    onGpu = await loadModel(new DirectorySource(fixtureDir('gpt2')));
+  });
+  afterAll(async () => {
+    onGpu.dispose();
+    await useBackend('cpu');
+  });
+
+  it('gives the greedy tokens of the CPU backend, and leaks nothing', async () => {
+    await generate(onGpu, PROMPT, { maxNewTokens: 1 }); // warm-up
+    const before = tf.memory().numTensors;
+    expect((await generate(onGpu, PROMPT, { maxNewTokens: 6 })).tokens).toEqual(cpuGreedy);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
