@@ -116,6 +116,22 @@ export function createTokenizer(
   };
 }
 
+/**
+ * A tokenizer whose ids reach past the model's embedding would index rows
+ * that do not exist (tfjs' gather returns zeros there on WebGPU: silent
+ * garbage), so a mismatched pair is refused, naming the tokenizer file. A
+ * model with more rows than the tokenizer has ids (padded embeddings) is fine.
+ */
+export function checkTokenizerFitsModel(tokenizer: TextTokenizer, modelVocabSize: number): void {
+  if (tokenizer.vocabSize > modelVocabSize) {
+    throw new InputFileError(
+      tokenizer.file,
+      `has ${tokenizer.vocabSize} token ids but the model's vocabulary (config.json vocab_size) has only ${modelVocabSize}: ` +
+        'are the tokenizer and the model from the same checkpoint?',
+    );
+  }
+}
+
 /** A loop, not Math.max(...ids): a 256k vocabulary exceeds the engine's argument limit. */
 function largestId(library: Tokenizer): number {
   let largest = -1;

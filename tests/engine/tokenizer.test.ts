@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputFileError } from '../../src/engine/errors';
 import { MemorySource } from '../../src/engine/io/source';
-import { createTokenizer, loadTokenizer, type TextTokenizer } from '../../src/engine/tokenizer';
+import { checkTokenizerFitsModel, createTokenizer, loadTokenizer, type TextTokenizer } from '../../src/engine/tokenizer';
 
 /** GPT-2's reversible map from bytes to printable characters. */
 function byteToChar(): string[] {
@@ -211,6 +211,24 @@ describe('loadTokenizer from a checkpoint folder', () => {
     expect(await loadError({ 'tokenizer.json': json, 'tokenizer_config.json': { add_bos_token: 'yes' } })).toMatch(/"add_bos_token" must be true or false/);
     expect(await loadError({ 'tokenizer.json': json, 'tokenizer_config.json': { eos_token: '</nope>' } })).toBe(
       'tok/tokenizer_config.json: its eos_token "</nope>" is not in the vocabulary of tok/tokenizer.json',
+    );
+  });
+});
+
+describe('checkTokenizerFitsModel', () => {
+  const tokenizer = build(gpt2StyleJson()); // ids 0..265
+
+  it('accepts a model with as many or more embedding rows (padded vocabularies)', () => {
+    expect(() => checkTokenizerFitsModel(tokenizer, 266)).not.toThrow();
+    expect(() => checkTokenizerFitsModel(tokenizer, 320)).not.toThrow();
+  });
+
+  it('refuses a model too small for the ids, naming the tokenizer file', () => {
+    expect(() => checkTokenizerFitsModel(tokenizer, 96)).toThrow(
+      new InputFileError(
+        FILES.tokenizer,
+        "has 266 token ids but the model's vocabulary (config.json vocab_size) has only 96: are the tokenizer and the model from the same checkpoint?",
+      ),
     );
   });
 });
