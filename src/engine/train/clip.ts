@@ -13,10 +13,25 @@ import * as tf from '@tensorflow/tfjs';
 /** The L2 norm of all gradients taken together, as a scalar tensor. */
 export function globalNorm(grads: Iterable<tf.Tensor>): tf.Scalar {
   return tf.tidy(() => {
-    const squares = [...grads].map((g) => tf.sum(tf.square(g)));
+    const squares = [...grads].map((g) => tf.sum(tf.square(g)) as tf.Scalar);
     if (squares.length === 0) return tf.scalar(0);
-    return tf.sqrt(tf.addN(squares)) as tf.Scalar;
+    return tf.sqrt(sumPairwise(squares)) as tf.Scalar;
   });
+}
+
+/**
+ * Σ of scalars as a tree of two-input adds. Not tf.addN: on WebGPU it binds
+ * every input at once, and past the device's limit of storage buffers per
+ * shader (8 on many) its pipeline is invalid and the sum silently wrong.
+ */
+function sumPairwise(values: tf.Scalar[]): tf.Scalar {
+  let level = values;
+  while (level.length > 1) {
+    const next: tf.Scalar[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? tf.add(level[i], level[i + 1]) : level[i]);
+    level = next;
+  }
+  return level[0];
 }
 
 export interface ClippedGradients {

@@ -24,6 +24,14 @@ describe('globalNorm', () => {
     tf.dispose([norm, ...grads.values()]);
   });
 
+  it('sums any number of gradients (a tree of adds, not one addN)', async () => {
+    // 11 gradients [k] for k = 1..11: norm = sqrt(1² + … + 11²) = sqrt(506).
+    const grads = Array.from({ length: 11 }, (_, k) => tf.tensor1d([k + 1]));
+    const norm = globalNorm(grads);
+    expect((await norm.data())[0]).toBeCloseTo(Math.sqrt(506), 5);
+    tf.dispose([norm, ...grads]);
+  });
+
   it('is 0 for no gradients', async () => {
     const norm = globalNorm([]);
     expect((await norm.data())[0]).toBe(0);
