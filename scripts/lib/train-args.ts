@@ -11,7 +11,8 @@ import { parseBackend, type NodeBackend } from './node-backend';
 export const USAGE = `usage: npm run train -- --model <dir|hub-id> --data <file|dir> --method wegeft|lora|full|bitfit|head [options]
 
 model and data
-  --model <dir|id>       a checkpoint folder, or a Hugging Face repo id (a path that exists wins)
+  --model <dir|id>       a checkpoint folder, or a Hugging Face repo id (a path that exists wins;
+                         HF_ENDPOINT and HF_TOKEN are honoured, as by huggingface_hub)
   --revision <rev>       Hub branch, tag or commit (default main)
   --data <file|dir>      training data: .txt .jsonl .json .csv, images in class folders, .zip; repeatable
   --val-data <file|dir>  validation data (default: split off --val-fraction of --data, or the data's own val/ split)

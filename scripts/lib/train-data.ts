@@ -22,8 +22,12 @@ import { UsageError } from './train-args';
 /** The default sequence length: 128 tokens, or the model's context if shorter. */
 export const DEFAULT_SEQ_LENGTH = 128;
 
-/** A folder on disk when the path exists (it wins over a repo id of the same name), else a Hub repo. */
-export function openModelSource(spec: string, revision?: string): FileSource {
+/**
+ * A folder on disk when the path exists (it wins over a repo id of the same
+ * name), else a Hub repo. As huggingface_hub does, HF_ENDPOINT points at
+ * another Hub (a mirror, a test server) and HF_TOKEN opens gated or private repos.
+ */
+export function openModelSource(spec: string, revision?: string, env: NodeJS.ProcessEnv = process.env): FileSource {
   if (existsSync(spec)) {
     if (!statSync(spec).isDirectory()) {
       throw new InputFileError(spec, 'is a file: --model takes a checkpoint folder (config.json + model.safetensors) or a Hub repo id');
@@ -33,7 +37,7 @@ export function openModelSource(spec: string, revision?: string): FileSource {
   if (spec.startsWith('.') || spec.startsWith('/') || spec.includes('\\') || spec.split('/').length > 2) {
     throw new InputFileError(spec, 'not found (and it is not a Hugging Face repo id such as "owner/name")');
   }
-  return hubSource(spec, { revision });
+  return hubSource(spec, { revision, endpoint: env.HF_ENDPOINT || undefined, token: env.HF_TOKEN || undefined });
 }
 
 export interface DataOptions {

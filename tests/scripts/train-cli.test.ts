@@ -25,6 +25,7 @@ import { paddedLength, type TrainingData } from '../../src/engine/train/batches'
 import { evaluate } from '../../src/engine/train/evaluate';
 import { useBackend } from '../helpers/backend';
 import { fixtureDir, PROJECT_ROOT } from '../helpers/fixtures';
+import { startFixtureServer } from '../helpers/http-server';
 
 const REPORT_KEYS = [
   'method',
@@ -46,9 +47,12 @@ interface CliResult {
   stderr: string;
 }
 
-function runTrain(args: string[]): Promise<CliResult> {
+function runTrain(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/train.ts', ...args], { cwd: PROJECT_ROOT });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/train.ts', ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -189,6 +193,25 @@ describe('npm run train on the vit fixture with images in class folders', () => 
     expect(reloaded.task === 'image-classification' && reloaded.accuracy).toBe(final.accuracy);
     adapter.dispose();
     loaded.dispose();
+  });
+});
+
+describe('npm run train with a Hub repo id', () => {
+  it('downloads the model from HF_ENDPOINT and trains it', async () => {
+    writeImages(path.join(work, 'hub-colors'), 3, 7);
+    const server = await startFixtureServer({ 'test-org/tiny-vit': fixtureDir('vit') });
+    try {
+      const data = ['--data', path.join(work, 'hub-colors'), '--method', 'head', '--steps', '2', '--batch', '2', '--json'];
+      const result = await runTrain(['--model', 'test-org/tiny-vit', ...data], { HF_ENDPOINT: server.url });
+      expect(result.code, result.stderr).toBe(0);
+      expect(lastJsonLine(result.stdout)).toMatchObject({ method: 'head', steps: 2 });
+      expect(server.requests.map((r) => r.path)).toContain('/test-org/tiny-vit/resolve/main/model.safetensors');
+      const missing = await runTrain(['--model', 'test-org/absent', ...data], { HF_ENDPOINT: server.url });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/train: .*test-org\/absent.*config\.json/);
+    } finally {
+      await server.close();
+    }
   });
 });
 
