@@ -3,9 +3,9 @@
 /**
  * The engine's dedicated Web Worker: training and inference run here so the
  * page never freezes. Everything it does is in PlaygroundRuntime; this file
- * only connects it to postMessage.
+ * only connects it to postMessage and to the backend selection.
  */
-import { initWorkerBackend } from './backend';
+import { initBackend } from '../engine/backend';
 import type { WorkerCommand } from './protocol';
 import { PlaygroundRuntime } from './runtime';
 
@@ -15,7 +15,15 @@ const baseUrl = new URL(import.meta.env.BASE_URL, self.location.origin).href;
 
 const runtime = new PlaygroundRuntime((event, transfer) => self.postMessage(event, transfer ?? []), {
   baseUrl,
-  initBackend: (preference) => initWorkerBackend(preference, `${baseUrl}tfjs-wasm/`),
+  initBackend: async (preference) => {
+    const selection = await initBackend(preference, { wasmPaths: `${baseUrl}tfjs-wasm/` });
+    const gpu = selection.adapterInfo;
+    return {
+      backend: selection.backend,
+      fallbackReasons: selection.fallbackReasons,
+      adapterInfo: gpu ? [gpu.vendor, gpu.architecture, gpu.description].filter(Boolean).join(' · ') : null,
+    };
+  },
 });
 
 self.onmessage = (message: MessageEvent<WorkerCommand>) => {

@@ -4,11 +4,21 @@
  * (engine.worker.ts wires it to postMessage), so tests drive it directly in
  * Node.
  */
+import { loadAdapter } from '../engine/adapters/registry';
+import type { AdapterFiles } from '../engine/adapters/types';
 import { errorMessage, InputFileError } from '../engine/errors';
 import type { FetchFunction } from '../engine/io/url-source';
+import { loadImagePreprocessor } from '../engine/preprocess/image';
+import { loadTokenizer } from '../engine/tokenizer';
+import { parseDatasetFiles, readDatasetFiles, summariseDataset, type LoadedDataset } from './dataset-host';
 import type { EmitEvent } from './emitter';
+import { adapterZip, fileStem, mergedModelZip } from './exports';
 import { loadModelFromSpec, summariseModel, type LoadedModel } from './model-host';
-import type { BackendName, BackendPreference, WorkerCommand, WorkerCommandOf } from './protocol';
+import type { BackendName, BackendPreference, ModelSourceSpec, WorkerCommand, WorkerCommandOf } from './protocol';
+import { checkTaskMatch, RunDataCache, type ModelAssets } from './run-data';
+import { adapterSettingsFor } from './run-session';
+import { RunScheduler } from './scheduler';
+import { classifyForEach, generateForEach, type Candidate } from './try-it';
 
 export interface BackendInfo {
   backend: BackendName;
@@ -17,21 +27,33 @@ export interface BackendInfo {
 }
 
 export interface RuntimeOptions {
-  /** Base URL of the app (bundled models and datasets are under it). */
+  /** Base URL of the app (bundled models are under `models/`). */
   baseUrl: string;
   /** Chooses and initialises the tfjs backend. */
   initBackend: (preference: BackendPreference) => Promise<BackendInfo>;
   fetch?: FetchFunction;
+  /** How often batched metrics are posted, ms. */
+  metricIntervalMs?: number;
+}
+
+interface ModelState extends LoadedModel {
+  assets: ModelAssets;
 }
 
 export class PlaygroundRuntime {
-  private loaded: LoadedModel | null = null;
-  private backendReady: Promise<BackendInfo> | null = null;
+  private current: ModelState | null = null;
+  private dataset: LoadedDataset | null = null;
+  private dataCache: RunDataCache | null = null;
+  private backend: Promise<BackendInfo> | null = null;
+  private backendName: BackendName | null = null;
+  readonly scheduler: RunScheduler;
 
   constructor(
     private readonly emit: EmitEvent,
     private readonly options: RuntimeOptions,
-  ) {}
+  ) {
+    this.scheduler = new RunScheduler(emit, () => ({ assets: this.current?.assets ?? null, data: this.dataCache, backend: this.backendName }), options.metricIntervalMs);
+  }
 
   /** Handles one command; failures become `error` events, never exceptions. */
   async handle(command: WorkerCommand): Promise<void> {
@@ -51,40 +73,173 @@ export class PlaygroundRuntime {
   private async dispatch(command: WorkerCommand): Promise<void> {
     switch (command.type) {
       case 'setBackend':
-        return this.setBackend(command.preference, command.requestId);
+        return this.switchBackend(command.preference, command.requestId);
       case 'loadModel':
-        return this.loadModel(command);
-      default:
-        throw new Error(`the engine cannot handle "${command.type}" yet`);
+        return this.loadModel(command.source, command.requestId);
+      case 'loadDataset':
+        return this.loadDataset(command);
+      case 'countTrainable':
+        return this.countTrainable(command);
+      case 'addRun':
+      case 'updateRun':
+        return this.scheduler.upsert(command.run);
+      case 'startRun':
+        return this.scheduler.start(command.runId);
+      case 'pauseRun':
+        return this.scheduler.pause(command.runId);
+      case 'stopRun':
+        return this.scheduler.stop(command.runId);
+      case 'removeRun':
+        return this.scheduler.remove(command.runId);
+      case 'setScheduleMode':
+        return this.scheduler.setMode(command.mode);
+      case 'generate':
+        return this.generate(command);
+      case 'classify':
+        return this.classify(command);
+      case 'exportAdapter':
+      case 'exportMerged':
+        return this.export(command);
     }
   }
 
-  /** The backend, initialised on first use with the automatic choice. */
+  /** The backend, initialised with the automatic choice on first use. */
   private ensureBackend(): Promise<BackendInfo> {
-    this.backendReady ??= this.initialise('auto', null);
-    return this.backendReady;
-  }
-
-  private async setBackend(preference: BackendPreference, requestId: number): Promise<void> {
-    this.backendReady = this.initialise(preference, requestId);
-    await this.backendReady;
+    this.backend ??= this.initialise('auto', null);
+    return this.backend;
   }
 
   private async initialise(preference: BackendPreference, requestId: number | null): Promise<BackendInfo> {
     const info = await this.options.initBackend(preference);
+    this.backendName = info.backend;
     this.emit({ type: 'backend', requestId, ...info });
     return info;
   }
 
-  private async loadModel(command: WorkerCommandOf<'loadModel'>): Promise<void> {
+  /**
+   * Moves to another backend: the model is loaded again on it, and trained
+   * adapters are carried over through their files. Runs that were training
+   * stop (their optimizer state stays behind).
+   */
+  private async switchBackend(preference: BackendPreference, requestId: number): Promise<void> {
+    const saved = new Map<string, AdapterFiles>();
+    for (const session of this.scheduler.allSessions()) {
+      if (session.adapter && !session.trainer) saved.set(session.id, await session.adapter.save());
+    }
+    await this.scheduler.releaseAll();
+    const model = this.current;
+    this.current?.model.dispose();
+    this.current = null;
+    this.backend = this.initialise(preference, requestId);
+    await this.backend;
+    if (!model) return;
+    await this.loadModel(model.spec, requestId);
+    const reloaded = this.requireModel().model;
+    for (const [id, files] of saved) {
+      const session = this.scheduler.session(id);
+      if (session) session.adapter = loadAdapter(reloaded, files, session.spec.name);
+    }
+  }
+
+  private async loadModel(spec: ModelSourceSpec, requestId: number): Promise<void> {
     await this.ensureBackend();
-    const { requestId } = command;
-    const loaded = await loadModelFromSpec(command.source, { baseUrl: this.options.baseUrl, fetch: this.options.fetch }, (file, loadedBytes, total) =>
-      this.emit({ type: 'modelLoading', requestId, file, loaded: loadedBytes, total: total ?? null }),
-    );
-    this.loaded?.model.dispose();
-    this.loaded = loaded;
-    const hasTokenizer = await loaded.source.has('tokenizer.json');
-    this.emit({ type: 'modelLoaded', requestId, summary: summariseModel(loaded, { hasTokenizer, notes: [] }) });
+    const progress = (file: string, loaded: number, total: number | undefined) =>
+      this.emit({ type: 'modelLoading', requestId, file, loaded, total: total ?? null });
+    const loaded = await loadModelFromSpec(spec, { baseUrl: this.options.baseUrl, fetch: this.options.fetch }, progress);
+    let state: ModelState;
+    const notes: string[] = [];
+    try {
+      state = { ...loaded, assets: await this.assetsFor(loaded, notes) };
+    } catch (error) {
+      loaded.model.dispose();
+      throw error;
+    }
+    // Runs belong to the model they were trained on.
+    await this.scheduler.releaseAll();
+    this.current?.model.dispose();
+    this.current = state;
+    this.rebuildDataCache(notes);
+    const hasTokenizer = state.assets.tokenizer !== null;
+    this.emit({ type: 'modelLoaded', requestId, summary: summariseModel(loaded, { hasTokenizer, notes }) });
+  }
+
+  /** The tokenizer of a language model, or the preprocessing of an image classifier. */
+  private async assetsFor(loaded: LoadedModel, notes: string[]): Promise<ModelAssets> {
+    const { model, source } = loaded;
+    const config = model.config;
+    if (config.task === 'image-classification') {
+      const preprocessor = await loadImagePreprocessor(source, config);
+      notes.push(...preprocessor.notes.map((n) => `Preprocessing: ${n}.`));
+      return { model, tokenizer: null, preprocessor };
+    }
+    if (!(await source.has('tokenizer.json'))) return { model, tokenizer: null, preprocessor: null };
+    const tokenizer = await loadTokenizer(source, { bosTokenId: config.bosTokenId, eosTokenId: config.eosTokenId });
+    return { model, tokenizer, preprocessor: null };
+  }
+
+  private rebuildDataCache(notes: string[]): void {
+    this.dataCache = null;
+    if (!this.current || !this.dataset) return;
+    try {
+      this.dataCache = new RunDataCache(this.current.assets, this.dataset);
+    } catch (error) {
+      notes.push(`The loaded dataset does not fit this model: ${errorMessage(error)}`);
+    }
+  }
+
+  private async loadDataset(command: WorkerCommandOf<'loadDataset'>): Promise<void> {
+    const files = await readDatasetFiles(command.source, this.options.fetch ?? ((url, init) => fetch(url, init)));
+    const name = command.source.kind === 'urls' ? command.source.name : files.length === 1 ? files[0].path : (files[0]?.path.split('/')[0] ?? 'dataset');
+    const loaded = parseDatasetFiles(files, name, command.validationFraction);
+    if (this.current) checkTaskMatch(this.current.assets, loaded);
+    this.dataset = loaded;
+    this.dataCache = this.current ? new RunDataCache(this.current.assets, loaded) : null;
+    this.emit({ type: 'datasetLoaded', requestId: command.requestId, summary: summariseDataset(loaded) });
+  }
+
+  private countTrainable(command: WorkerCommandOf<'countTrainable'>): void {
+    const assets = this.requireModel().assets;
+    const { adapterMethod, settings, problems } = adapterSettingsFor(assets, command.settings, this.dataCache?.labels());
+    const count = problems.length === 0 ? adapterMethod.countTrainable(assets.model, settings) : null;
+    const percent = count === null ? null : (100 * count) / assets.model.parameterCount();
+    this.emit({ type: 'trainableCount', requestId: command.requestId, count, percent, problems });
+  }
+
+  /** The base model and the runs asked for (an error for a run without a trained adapter). */
+  private candidates(runIds: string[]): Candidate[] {
+    return [
+      { runId: null, adapter: null },
+      ...runIds.map((id) => {
+        const session = this.scheduler.session(id);
+        if (!session?.adapter) throw new Error(`the run "${session?.spec.name ?? id}" has no trained adapter in this session: train it first`);
+        return { runId: id, adapter: session.adapter };
+      }),
+    ];
+  }
+
+  private async generate(command: WorkerCommandOf<'generate'>): Promise<void> {
+    const outputs = await generateForEach(this.requireModel().assets, command.prompt, this.candidates(command.runIds), command.settings);
+    this.emit({ type: 'generation', requestId: command.requestId, outputs });
+  }
+
+  private async classify(command: WorkerCommandOf<'classify'>): Promise<void> {
+    const outputs = await classifyForEach(this.requireModel().assets, command.image, this.candidates(command.runIds), command.k);
+    this.emit({ type: 'classification', requestId: command.requestId, outputs });
+  }
+
+  private async export(command: WorkerCommandOf<'exportAdapter' | 'exportMerged'>): Promise<void> {
+    const current = this.requireModel();
+    const session = this.scheduler.session(command.runId);
+    if (!session?.adapter) throw new Error(`the run "${session?.spec.name ?? command.runId}" has no trained adapter in this session: train it first`);
+    const stem = fileStem(session.spec.name);
+    const merged = command.type === 'exportMerged';
+    const bytes = merged ? await mergedModelZip(current.model, session.adapter, current.source) : await adapterZip(session.adapter);
+    const fileName = `${stem}-${merged ? 'merged-model' : 'adapter'}.zip`;
+    this.emit({ type: 'exportReady', requestId: command.requestId, fileName, mimeType: 'application/zip', bytes }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  private requireModel(): ModelState {
+    if (!this.current) throw new Error('load a model first');
+    return this.current;
   }
 }

@@ -1,0 +1,108 @@
+/**
+ * Reads the user's dataset files (dropped, or bundled by URL), parses them
+ * with the engine, and describes the result for the data panel.
+ */
+import { datasetSummary, parseDataset } from '../engine/data/index';
+import type { DataFile, Dataset, ImageExample } from '../engine/data/types';
+import { InputFileError } from '../engine/errors';
+import type { FetchFunction } from '../engine/io/url-source';
+import { splitTrainValidation } from '../engine/train/batches';
+import type { DatasetSourceSpec, DatasetSummary, DatasetPreview } from './protocol';
+
+/** Seeds the validation split, the same for every run so runs are compared on the same held-out data. */
+export const SPLIT_SEED = 0;
+
+export interface LoadedDataset {
+  name: string;
+  dataset: Dataset;
+  validationFraction: number;
+}
+
+export async function readDatasetFiles(source: DatasetSourceSpec, fetchFn: FetchFunction): Promise<DataFile[]> {
+  if (source.kind === 'files') {
+    return Promise.all(
+      source.files.map(async ({ path, file }) => {
+        try {
+          return { path, bytes: new Uint8Array(await file.arrayBuffer()) };
+        } catch (error) {
+          throw new InputFileError(path, `could not be read (${(error as Error).message})`);
+        }
+      }),
+    );
+  }
+  return Promise.all(
+    source.urls.map(async (url) => {
+      const path = decodeURIComponent(new URL(url).pathname.split('/datasets/').pop() ?? url);
+      let response: Response;
+      try {
+        response = await fetchFn(url);
+      } catch (error) {
+        throw new InputFileError(url, `could not be downloaded (${(error as Error).message})`);
+      }
+      if (!response.ok) throw new InputFileError(url, `could not be downloaded (HTTP ${response.status})`);
+      return { path, bytes: new Uint8Array(await response.arrayBuffer()) };
+    }),
+  );
+}
+
+export function parseDatasetFiles(files: DataFile[], name: string, validationFraction: number): LoadedDataset {
+  return { name, dataset: parseDataset(files), validationFraction };
+}
+
+/** Images: the dataset's own split when its layout names one, else a seeded split stratified by label. */
+export function splitImageExamples(examples: readonly ImageExample[], fraction: number): { train: ImageExample[]; validation: ImageExample[] } {
+  const held = (['validation', 'test'] as const).find((s) => examples.some((e) => e.split === s));
+  if (held) {
+    return {
+      train: examples.filter((e) => e.split === undefined || e.split === 'train'),
+      validation: examples.filter((e) => e.split === held),
+    };
+  }
+  return splitTrainValidation(examples, fraction, SPLIT_SEED, (e) => e.label);
+}
+
+/**
+ * What the data panel shows. Text is split into training blocks per run (at
+ * the run's sequence length), so for text the counts are of examples split
+ * at the same fraction.
+ */
+export function summariseDataset(loaded: LoadedDataset): DatasetSummary {
+  const { dataset } = loaded;
+  const summary = datasetSummary(dataset);
+  if (dataset.task === 'image-classification' && summary.task === 'image-classification') {
+    const split = splitImageExamples(dataset.examples, loaded.validationFraction);
+    const preview: DatasetPreview = {
+      kind: 'image',
+      items: summary.preview.map((p) => ({ label: p.label, source: p.source, width: p.image.width, height: p.image.height, rgba: new Uint8ClampedArray(p.image.data) })),
+    };
+    return {
+      name: loaded.name,
+      task: dataset.task,
+      files: dataset.files,
+      examples: summary.exampleCount,
+      trainCount: split.train.length,
+      validationCount: split.validation.length,
+      labelCounts: summary.labelCounts,
+      characters: null,
+      preview,
+      warnings: summary.warnings,
+    };
+  }
+  if (dataset.task !== 'causal-lm' || summary.task !== 'causal-lm') throw new Error('dataset summary does not match its dataset');
+  const validation = splitTrainValidation(dataset.examples, loaded.validationFraction, SPLIT_SEED).validation.length;
+  return {
+    name: loaded.name,
+    task: 'causal-lm',
+    files: dataset.files,
+    examples: summary.exampleCount,
+    trainCount: summary.exampleCount - validation,
+    validationCount: validation,
+    labelCounts: null,
+    characters: summary.characterCount,
+    preview: {
+      kind: 'text',
+      samples: summary.preview.map((p) => (p.kind === 'text' ? p.text : `${p.prompt} → ${p.completion}`)),
+    },
+    warnings: summary.warnings,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * A run's training and validation data, prepared for the loaded model from
+ * the loaded dataset: token blocks at the run's sequence length, or labelled
+ * images with the model's preprocessing. Prepared data is cached by sequence
+ * length, so runs that share it share the work.
+ */
+import { prepareImageSamples, prepareTokenSequences } from '../engine/data/index';
+import type { ImageDataset, ImageExample, TextDataset } from '../engine/data/types';
+import { InputFileError } from '../engine/errors';
+import type { Model } from '../engine/models/model';
+import type { ImageClassifierConfig } from '../engine/models/types';
+import type { ImagePreprocessor } from '../engine/preprocess/image';
+import type { TextTokenizer } from '../engine/tokenizer';
+import { splitTrainValidation, type TrainingData } from '../engine/train/batches';
+import { SPLIT_SEED, splitImageExamples, type LoadedDataset } from './dataset-host';
+
+export interface ModelAssets {
+  model: Model;
+  tokenizer: TextTokenizer | null;
+  preprocessor: ImagePreprocessor | null;
+}
+
+export interface RunData {
+  train: TrainingData;
+  validation: TrainingData | null;
+  /** Image classification: the head's class names. */
+  labels?: string[];
+}
+
+/**
+ * The classes of the head: the checkpoint's own order when the data has
+ * exactly its labels (the head is kept), else the data's sorted labels (a
+ * new head of that size).
+ */
+export function headLabels(config: ImageClassifierConfig, dataset: ImageDataset): string[] {
+  const same = config.labels.length === dataset.labels.length && dataset.labels.every((l) => config.labels.includes(l));
+  return same ? config.labels : dataset.labels;
+}
+
+/** The dataset, checked against the model's task. */
+export function checkTaskMatch(assets: ModelAssets, data: LoadedDataset): void {
+  const task = assets.model.config.task;
+  if (data.dataset.task === task) return;
+  const files = data.dataset.files.slice(0, 3).join(', ');
+  throw new InputFileError(
+    files || data.name,
+    task === 'causal-lm'
+      ? 'holds images, but the model is a language model: give text (.txt, .jsonl, .json, .csv)'
+      : 'holds text, but the model classifies images: give images in class folders, a .zip or a path,label .csv',
+  );
+}
+
+export class RunDataCache {
+  private readonly cache = new Map<number, RunData>();
+
+  constructor(
+    private readonly assets: ModelAssets,
+    private readonly data: LoadedDataset,
+  ) {
+    checkTaskMatch(assets, data);
+  }
+
+  /** The data a run with this sequence length trains on (images ignore it). */
+  forSequenceLength(seqLength: number): RunData {
+    const key = this.data.dataset.task === 'causal-lm' ? seqLength : 0;
+    let prepared = this.cache.get(key);
+    if (!prepared) {
+      prepared = this.data.dataset.task === 'causal-lm' ? this.prepareText(this.data.dataset, seqLength) : this.prepareImages(this.data.dataset);
+      this.cache.set(key, prepared);
+    }
+    return prepared;
+  }
+
+  /** Image classification: the head's labels (undefined for language models). */
+  labels(): string[] | undefined {
+    const { model } = this.assets;
+    if (this.data.dataset.task !== 'image-classification' || model.config.task !== 'image-classification') return undefined;
+    return headLabels(model.config, this.data.dataset);
+  }
+
+  private prepareText(dataset: TextDataset, seqLength: number): RunData {
+    const { model, tokenizer } = this.assets;
+    if (model.config.task !== 'causal-lm') throw new Error('text data needs a language model');
+    if (!tokenizer) throw new InputFileError(`${model.config.modelType} checkpoint/tokenizer.json`, 'not found: training on text needs the model’s tokenizer');
+    if (seqLength > model.config.maxPositions) {
+      throw new Error(`the sequence length ${seqLength} is longer than the model's context of ${model.config.maxPositions} tokens`);
+    }
+    const sequences = prepareTokenSequences(dataset, tokenizer, { seqLength });
+    const { train, validation } = splitTrainValidation(sequences, this.data.validationFraction, SPLIT_SEED);
+    if (train.length === 0) throw new InputFileError(dataset.files.join(', '), `is too short: no training sequence of ${seqLength} tokens is left`);
+    return {
+      train: { kind: 'tokens', sequences: train },
+      validation: validation.length > 0 ? { kind: 'tokens', sequences: validation } : null,
+    };
+  }
+
+  private prepareImages(dataset: ImageDataset): RunData {
+    const { preprocessor } = this.assets;
+    if (!preprocessor) throw new Error('image data needs an image classifier');
+    const labels = this.labels()!;
+    const { train, validation } = splitImageExamples(dataset.examples, this.data.validationFraction);
+    const imageShape: [number, number, number] = [preprocessor.channels, preprocessor.height, preprocessor.width];
+    const asData = (examples: ImageExample[]): TrainingData => ({
+      kind: 'images',
+      samples: prepareImageSamples({ ...dataset, examples }, labels),
+      preprocess: (image) => preprocessor.preprocess(image),
+      imageShape,
+    });
+    return { train: asData(train), validation: validation.length > 0 ? asData(validation) : null, labels };
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Trains the started runs on the one backend, a step at a time: round-robin
+ * (interleaved) or one run after another (sequential). Between two steps it
+ * yields to the message loop, so pause, stop and other commands take effect
+ * at once. Only the loop frees a trainer, never in the middle of its step.
+ */
+import type { EmitEvent } from './emitter';
+import { classifyFailure } from './failures';
+import { MetricBatcher } from './metric-batcher';
+import type { BackendName, RunSpec, RunStatus, ScheduleMode } from './protocol';
+import type { ModelAssets, RunDataCache } from './run-data';
+import { RunSession } from './run-session';
+
+/** What training needs from the runtime, at the moment a run starts. */
+export interface TrainingContext {
+  assets: ModelAssets | null;
+  data: RunDataCache | null;
+  backend: BackendName | null;
+}
+
+const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+export class RunScheduler {
+  private readonly sessions = new Map<string, RunSession>();
+  /** Runs training or waiting their turn, in the order they were started. */
+  private active: RunSession[] = [];
+  private mode: ScheduleMode = 'interleaved';
+  private cursor = 0;
+  private stepping: RunSession | null = null;
+  /** Runs to free once their current step ends (stopped or removed during it). */
+  private toEnd = new Map<RunSession, 'end' | 'release'>();
+  private loop: Promise<void> | null = null;
+  private readonly batcher: MetricBatcher;
+
+  constructor(
+    private readonly emit: EmitEvent,
+    private readonly context: () => TrainingContext,
+    metricIntervalMs = 200,
+  ) {
+    this.batcher = new MetricBatcher(emit, metricIntervalMs);
+  }
+
+  session(id: string): RunSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  allSessions(): RunSession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Adds a run, or updates the settings of one not training (they apply at its next start). */
+  upsert(spec: RunSpec): void {
+    const existing = this.sessions.get(spec.id);
+    if (existing) existing.spec = spec;
+    else this.sessions.set(spec.id, new RunSession(spec));
+  }
+
+  setMode(mode: ScheduleMode): void {
+    this.mode = mode;
+    this.updateWaitingStatuses();
+  }
+
+  start(id: string): void {
+    const session = this.require(id);
+    if (session.status === 'running' || session.status === 'queued') return;
+    if (session.status !== 'paused' || !session.trainer) {
+      const { assets, data } = this.context();
+      if (!assets) return this.fail(session, new Error('load a model before starting a run'));
+      if (!data) return this.fail(session, new Error('load a dataset before starting a run'));
+      try {
+        session.begin(assets, data);
+      } catch (error) {
+        return this.fail(session, error);
+      }
+    }
+    this.active.push(session);
+    this.setStatus(session, 'running', null);
+    this.updateWaitingStatuses();
+    this.loop ??= this.run().finally(() => (this.loop = null));
+  }
+
+  pause(id: string): void {
+    const session = this.require(id);
+    if (!this.deactivate(session)) return;
+    this.batcher.flush();
+    this.setStatus(session, 'paused', null);
+  }
+
+  stop(id: string): void {
+    const session = this.require(id);
+    const wasActive = this.deactivate(session);
+    if (!wasActive && session.status !== 'paused') return;
+    this.batcher.flush();
+    this.endLater(session, 'end');
+    this.setStatus(session, 'stopped', null);
+  }
+
+  remove(id: string): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    this.deactivate(session);
+    this.sessions.delete(id);
+    this.endLater(session, 'release');
+  }
+
+  /** Stops every run and frees every adapter (before the model changes). */
+  async releaseAll(): Promise<void> {
+    for (const session of [...this.active]) this.pause(session.id);
+    await this.idle();
+    for (const session of this.sessions.values()) {
+      session.release();
+      if (session.status === 'paused') this.setStatus(session, 'stopped', 'The model or backend changed: start the run again.');
+    }
+  }
+
+  /** Resolves when no run is training. */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.active.length > 0) {
+      const session = this.pick();
+      this.stepping = session;
+      try {
+        await this.stepOnce(session);
+      } finally {
+        this.stepping = null;
+        this.applyDeferredEnds();
+      }
+      await yieldToMessages();
+    }
+    this.batcher.flush();
+  }
+
+  private pick(): RunSession {
+    if (this.mode === 'sequential') return this.active[0];
+    this.cursor = (this.cursor + 1) % this.active.length;
+    return this.active[this.cursor];
+  }
+
+  private async stepOnce(session: RunSession): Promise<void> {
+    const trainer = session.trainer!;
+    try {
+      const points = await session.step();
+      const progress = {
+        type: 'runProgress' as const,
+        runId: session.id,
+        step: trainer.stepsCompleted,
+        totalSteps: trainer.totalSteps,
+        epoch: trainer.epoch,
+        elapsedMs: session.elapsedMs,
+        etaMs: (session.elapsedMs / trainer.stepsCompleted) * (trainer.totalSteps - trainer.stepsCompleted),
+      };
+      this.batcher.add(points, progress);
+      if (trainer.done) await this.finish(session, points);
+    } catch (error) {
+      this.fail(session, error);
+    }
+  }
+
+  private async finish(session: RunSession, lastPoints: Parameters<RunSession['finalEvaluation']>[0]): Promise<void> {
+    this.deactivate(session);
+    const finalEval = await session.finalEvaluation(lastPoints);
+    const trainableParameters = session.adapter?.trainableParameterCount() ?? 0;
+    session.endTraining();
+    this.batcher.flush();
+    session.status = 'finished';
+    this.emit({ type: 'runFinished', runId: session.id, finalEval, trainableParameters });
+  }
+
+  private fail(session: RunSession, error: unknown): void {
+    this.deactivate(session);
+    this.batcher.flush();
+    // A failed run's adapter may hold NaNs or a lost device's buffers: free it all.
+    this.endLater(session, 'release');
+    session.status = 'failed';
+    const failure = classifyFailure(error, this.context().backend);
+    this.emit({ type: 'runFailed', runId: session.id, ...failure });
+  }
+
+  /** Takes a run out of the active list; false when it was not in it. */
+  private deactivate(session: RunSession): boolean {
+    const index = this.active.indexOf(session);
+    if (index < 0) return false;
+    this.active.splice(index, 1);
+    if (index <= this.cursor) this.cursor = Math.max(-1, this.cursor - 1);
+    this.updateWaitingStatuses();
+    return true;
+  }
+
+  private endLater(session: RunSession, how: 'end' | 'release'): void {
+    if (this.stepping === session) this.toEnd.set(session, how === 'release' || this.toEnd.get(session) === 'release' ? 'release' : 'end');
+    else if (how === 'release') session.release();
+    else session.endTraining();
+  }
+
+  private applyDeferredEnds(): void {
+    for (const [session, how] of this.toEnd) {
+      if (how === 'release') session.release();
+      else session.endTraining();
+    }
+    this.toEnd.clear();
+  }
+
+  /** In sequential mode, runs behind the first wait: their status says so. */
+  private updateWaitingStatuses(): void {
+    this.active.forEach((session, i) => {
+      const status: RunStatus = this.mode === 'sequential' && i > 0 ? 'queued' : 'running';
+      if (session.status !== status) this.setStatus(session, status, status === 'queued' ? 'Waiting for the run before it to finish.' : null);
+    });
+  }
+
+  private setStatus(session: RunSession, status: RunStatus, message: string | null): void {
+    session.status = status;
+    this.emit({ type: 'runStatus', runId: session.id, status, message });
+  }
+
+  private require(id: string): RunSession {
+    const session = this.sessions.get(id);
+    if (!session) throw new Error(`no run "${id}" in the engine`);
+    return session;
+  }
+}

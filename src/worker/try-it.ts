@@ -1,0 +1,78 @@
+/**
+ * "Try it": the base model and each run's adapter on the same prompt or
+ * image. The adapter is attached only around each run's own forward passes
+ * (the same way training attaches it), so training can go on meanwhile.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Adapter } from '../engine/adapters/types';
+import { errorMessage } from '../engine/errors';
+import { classifyTopK, generateText } from '../engine/generate';
+import type { Model } from '../engine/models/model';
+import type { ClassificationOutput, GenerationOutput, GenerationSettings, RgbaImageData } from './protocol';
+import type { ModelAssets } from './run-data';
+
+/** The base model (runId null) and each run that has an adapter. */
+export interface Candidate {
+  runId: string | null;
+  adapter: Adapter | null;
+}
+
+/** Runs `fn` with the candidate's adapter attached, restoring what was attached before. */
+async function withAdapter<T>(model: Model, adapter: Adapter | null, fn: () => Promise<T>): Promise<T> {
+  const previous = model.attachedPatch;
+  model.attach(adapter ? adapter.patch() : null);
+  try {
+    return await fn();
+  } finally {
+    model.attach(previous);
+  }
+}
+
+export async function generateForEach(assets: ModelAssets, prompt: string, candidates: Candidate[], settings: GenerationSettings): Promise<GenerationOutput[]> {
+  const { model, tokenizer } = assets;
+  if (model.config.task !== 'causal-lm') throw new Error('text generation needs a language model; this model classifies images');
+  if (!tokenizer) throw new Error('this checkpoint has no tokenizer.json, so it cannot turn text into tokens');
+  const outputs: GenerationOutput[] = [];
+  for (const candidate of candidates) {
+    try {
+      const result = await withAdapter(model, candidate.adapter, () =>
+        generateText(model, tokenizer, prompt, {
+          maxNewTokens: settings.maxNewTokens,
+          temperature: settings.temperature,
+          topK: settings.topK,
+          seed: settings.seed,
+        }),
+      );
+      outputs.push({ runId: candidate.runId, text: result.text, error: null });
+    } catch (error) {
+      outputs.push({ runId: candidate.runId, text: '', error: errorMessage(error) });
+    }
+  }
+  return outputs;
+}
+
+export async function classifyForEach(assets: ModelAssets, image: RgbaImageData, candidates: Candidate[], k: number): Promise<ClassificationOutput[]> {
+  const { model, preprocessor } = assets;
+  if (model.config.task !== 'image-classification' || !preprocessor) throw new Error('classification needs an image classifier; this model generates text');
+  if (image.width < 1 || image.height < 1 || image.rgba.length !== image.width * image.height * 4) {
+    throw new Error(`the image is not ${image.width}×${image.height} RGBA pixels`);
+  }
+  const values = preprocessor.preprocess({ width: image.width, height: image.height, data: image.rgba });
+  const pixelValues = tf.tensor4d(values, [1, preprocessor.channels, preprocessor.height, preprocessor.width]); // (1, C, H, W)
+  try {
+    const outputs: ClassificationOutput[] = [];
+    for (const candidate of candidates) {
+      try {
+        const [top] = await withAdapter(model, candidate.adapter, () => classifyTopK(model, pixelValues, k));
+        // An adapter with a new head names its own classes.
+        const names = candidate.adapter?.settings.labels;
+        outputs.push({ runId: candidate.runId, top: top.map((t) => ({ ...t, label: names?.[t.index] ?? t.label })), error: null });
+      } catch (error) {
+        outputs.push({ runId: candidate.runId, top: [], error: errorMessage(error) });
+      }
+    }
+    return outputs;
+  } finally {
+    pixelValues.dispose();
+  }
+}

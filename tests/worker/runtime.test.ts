@@ -1,0 +1,195 @@
+import { unzipSync } from 'fflate';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadAdapter } from '../../src/engine/adapters/registry';
+import { DirectorySource } from '../../src/engine/io/node-source';
+import { loadModel } from '../../src/engine/models/load';
+import { fixtureDir } from '../helpers/fixtures';
+import { useBackend } from '../helpers/backend';
+import type { RunSpec, WorkerEventOf } from '../../src/worker/protocol';
+import { toRunSettings, formForMethod } from '../../src/ui/schemas/run-form';
+import { RuntimeDriver, charTokenizerJson, fixtureFiles, imageFiles, textFile } from './runtime-helpers';
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+function run(id: string, method: 'wegeft' | 'lora' | 'full' | 'head', steps: number, extra: Record<string, unknown> = {}): RunSpec {
+  const form = { ...formForMethod(method), rank: 2, alpha: 4, steps, batchSize: 4, seqLength: 16, learningRate: 1e-2, ...extra };
+  return { id, name: `${method} ${id}`, settings: toRunSettings(form) };
+}
+
+const finished = (id: string) => (e: { type: string; runId?: string }) => e.type === 'runFinished' && e.runId === id;
+
+describe('the worker runtime, on an image classifier', () => {
+  const driver = new RuntimeDriver();
+
+  it('loads a dropped checkpoint and describes it', async () => {
+    const reply = await driver.request({ type: 'loadModel', source: { kind: 'files', files: fixtureFiles('vit'), label: 'vit' } });
+    expect(reply.type).toBe('modelLoaded');
+    const summary = (reply as WorkerEventOf<'modelLoaded'>).summary;
+    expect(summary).toMatchObject({ label: 'vit', family: 'ViT', task: 'image-classification', numLayers: 2, hiddenSize: 32 });
+    expect(summary.parameterCount).toBeGreaterThan(10_000);
+    expect(summary.memoryBytes).toBe(summary.parameterCount * 4);
+    expect(driver.of('backend')[0]).toMatchObject({ backend: 'cpu', fallbackReasons: ['WebGPU: not in this test'] });
+  });
+
+  it('loads class folders of images, with a stratified validation split and a preview', async () => {
+    const reply = await driver.request({ type: 'loadDataset', source: { kind: 'files', files: imageFiles(5) }, validationFraction: 0.2 });
+    const summary = (reply as WorkerEventOf<'datasetLoaded'>).summary;
+    expect(summary).toMatchObject({ task: 'image-classification', examples: 10, trainCount: 8, validationCount: 2 });
+    expect(summary.labelCounts).toEqual([{ label: 'blue', count: 5 }, { label: 'red', count: 5 }]);
+    expect(summary.preview.kind).toBe('image');
+  });
+
+  it('counts trainable parameters exactly before anything is created: WeGeFT below LoRA', async () => {
+    const count = async (method: 'wegeft' | 'lora') =>
+      (await driver.request({ type: 'countTrainable', settings: toRunSettings({ ...formForMethod(method), rank: 2 }).method })) as WorkerEventOf<'trainableCount'>;
+    const [wegeft, lora] = [await count('wegeft'), await count('lora')];
+    expect(wegeft.problems).toEqual([]);
+    expect(wegeft.count!).toBeLessThan(lora.count!);
+    expect(wegeft.percent!).toBeCloseTo((100 * wegeft.count!) / (driver.of('modelLoaded')[0].summary.parameterCount), 10);
+    const bad = (await driver.request({ type: 'countTrainable', settings: { method: 'lora', rank: 0 } })) as WorkerEventOf<'trainableCount'>;
+    expect(bad.count).toBeNull();
+    expect(bad.problems.join(' ')).toMatch(/rank/i);
+  });
+
+  it('trains two runs interleaved to the end, with metrics for every step and a final evaluation', async () => {
+    const before = tf.memory().numTensors;
+    await driver.send({ type: 'addRun', run: run('a', 'wegeft', 6) });
+    await driver.send({ type: 'addRun', run: run('b', 'lora', 6) });
+    const done = Promise.all([driver.waitFor(finished('a')), driver.waitFor(finished('b'))]);
+    await driver.send({ type: 'startRun', runId: 'a' });
+    await driver.send({ type: 'startRun', runId: 'b' });
+    const [a, b] = (await done) as WorkerEventOf<'runFinished'>[];
+    expect(a.finalEval).toMatchObject({ kind: 'classifier' });
+    expect(b.trainableParameters).toBeGreaterThan(a.trainableParameters);
+    const points = driver.of('runMetrics').flatMap((e) => e.points);
+    for (const id of ['a', 'b']) {
+      const steps = points.filter((p) => p.runId === id);
+      expect(steps.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(steps.every((p) => p.loss !== null && Number.isFinite(p.loss) && p.examplesPerSecond > 0)).toBe(true);
+    }
+    // Interleaved: the two runs' steps alternate rather than one finishing first.
+    const order = points.map((p) => p.runId);
+    expect(order.indexOf('b')).toBeLessThan(order.lastIndexOf('a'));
+    const progress = driver.of('runProgress').filter((p) => p.runId === 'a').pop()!;
+    expect(progress).toMatchObject({ step: 6, totalSteps: 6, etaMs: 0 });
+    // The trained adapters are kept (for Try it and export); the trainers are freed.
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+  });
+
+  it('classifies an image with the base model and each trained run', async () => {
+    const rgba = new Uint8ClampedArray(16 * 16 * 4).fill(200);
+    const reply = (await driver.request({ type: 'classify', image: { width: 16, height: 16, rgba }, runIds: ['a', 'b'], k: 2 })) as WorkerEventOf<'classification'>;
+    expect(reply.outputs.map((o) => o.runId)).toEqual([null, 'a', 'b']);
+    expect(reply.outputs.every((o) => o.error === null && o.top.length === 2)).toBe(true);
+    // The runs have a new two-class head named by the dataset's labels.
+    expect(reply.outputs[1].top.map((t) => t.label).sort()).toEqual(['blue', 'red']);
+  });
+
+  it('exports an adapter zip that loads back onto the model', async () => {
+    const reply = (await driver.request({ type: 'exportAdapter', runId: 'a' })) as WorkerEventOf<'exportReady'>;
+    expect(reply.fileName).toBe('wegeft-a-adapter.zip');
+    const files = unzipSync(reply.bytes);
+    expect(Object.keys(files).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    const config = JSON.parse(new TextDecoder().decode(files['adapter_config.json']));
+    expect(config.peft_type).toBe('WEGEFT');
+  });
+
+  it('exports the merged model as a checkpoint zip', async () => {
+    const reply = (await driver.request({ type: 'exportMerged', runId: 'b' })) as WorkerEventOf<'exportReady'>;
+    expect(Object.keys(unzipSync(reply.bytes)).sort()).toEqual(['config.json', 'model.safetensors']);
+  });
+
+  it('pauses, resumes and stops a run between steps', async () => {
+    await driver.send({ type: 'addRun', run: run('c', 'head', 400) });
+    const firstPoints = driver.waitFor((e) => e.type === 'runProgress' && e.runId === 'c');
+    await driver.send({ type: 'startRun', runId: 'c' });
+    await firstPoints;
+    await driver.send({ type: 'pauseRun', runId: 'c' });
+    expect(driver.of('runStatus').filter((s) => s.runId === 'c').pop()?.status).toBe('paused');
+    const stepAtPause = driver.of('runProgress').filter((p) => p.runId === 'c').pop()!.step;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(driver.of('runProgress').filter((p) => p.runId === 'c').pop()!.step).toBe(stepAtPause);
+    const moreSteps = driver.waitFor((e) => e.type === 'runProgress' && e.runId === 'c' && e.step > stepAtPause);
+    await driver.send({ type: 'startRun', runId: 'c' });
+    await moreSteps;
+    await driver.send({ type: 'stopRun', runId: 'c' });
+    await driver.runtime.scheduler.idle();
+    expect(driver.of('runStatus').filter((s) => s.runId === 'c').pop()?.status).toBe('stopped');
+    expect(driver.of('runFinished').some((e) => e.runId === 'c')).toBe(false);
+  });
+
+  it('frees every tensor of removed runs', async () => {
+    const withRuns = tf.memory().numTensors;
+    for (const id of ['a', 'b', 'c']) await driver.send({ type: 'removeRun', runId: id });
+    expect(tf.memory().numTensors).toBeLessThan(withRuns);
+    const reply = await driver.request({ type: 'exportAdapter', runId: 'a' });
+    expect(reply).toMatchObject({ type: 'error', command: 'exportAdapter' });
+  });
+
+  it('a broken image gets an error naming the file, and the loaded dataset stays', async () => {
+    const files = [...imageFiles(2), { path: 'colours/red/broken.png', file: new File([new Uint8Array([1, 2, 3])], 'broken.png') }];
+    const reply = await driver.request({ type: 'loadDataset', source: { kind: 'files', files }, validationFraction: 0.2 });
+    expect(reply).toMatchObject({ type: 'error', command: 'loadDataset' });
+    expect((reply as WorkerEventOf<'error'>).message).toContain('broken.png');
+    const count = (await driver.request({ type: 'countTrainable', settings: { method: 'head' } })) as WorkerEventOf<'trainableCount'>;
+    expect(count.problems).toEqual([]);
+  });
+
+  it('text data for an image model is refused, naming the file', async () => {
+    const reply = await driver.request({ type: 'loadDataset', source: { kind: 'files', files: [textFile('notes.txt', 3)] }, validationFraction: 0.1 });
+    expect((reply as WorkerEventOf<'error'>).message).toMatch(/notes\.txt.*classifies images/);
+  });
+});
+
+describe('the worker runtime, on a language model', () => {
+  const driver = new RuntimeDriver();
+
+  it('trains on a text file, then generates with the base model and the run side by side', async () => {
+    await driver.request({ type: 'loadModel', source: { kind: 'files', files: fixtureFiles('gpt2', { 'tokenizer.json': charTokenizerJson() }) } });
+    const data = (await driver.request({ type: 'loadDataset', source: { kind: 'files', files: [textFile('story.txt', 40)] }, validationFraction: 0.1 })) as WorkerEventOf<'datasetLoaded'>;
+    expect(data.summary).toMatchObject({ task: 'causal-lm', examples: 1, files: ['story.txt'] });
+    await driver.send({ type: 'addRun', run: run('t', 'lora', 4, { evalEvery: 2 }) });
+    const done = driver.waitFor(finished('t'));
+    await driver.send({ type: 'startRun', runId: 't' });
+    const result = (await done) as WorkerEventOf<'runFinished'>;
+    expect(result.finalEval).toMatchObject({ kind: 'lm' });
+    const points = driver.of('runMetrics').flatMap((e) => e.points);
+    expect(points.filter((p) => p.validation !== null).map((p) => p.step)).toEqual([2, 4]);
+    expect(points.every((p) => p.tokensPerSecond !== null && p.tokensPerSecond > 0)).toBe(true);
+    const reply = (await driver.request({
+      type: 'generate',
+      prompt: 'the cat',
+      runIds: ['t'],
+      settings: { maxNewTokens: 5, temperature: 0, topK: 0, seed: 0 },
+    })) as WorkerEventOf<'generation'>;
+    expect(reply.outputs.map((o) => [o.runId, o.error])).toEqual([
+      [null, null],
+      ['t', null],
+    ]);
+    expect(reply.outputs[0].text.length).toBeGreaterThan(0);
+  });
+
+  it('a run that cannot start says why (a sequence longer than the context)', async () => {
+    await driver.send({ type: 'addRun', run: run('long', 'lora', 2, { seqLength: 100_000 }) });
+    const failed = driver.waitFor((e) => e.type === 'runFailed' && e.runId === 'long');
+    await driver.send({ type: 'startRun', runId: 'long' });
+    expect(((await failed) as WorkerEventOf<'runFailed'>).message).toMatch(/longer than the model's context/);
+  });
+
+  it('an adapter exported from the playground loads back onto the same model', async () => {
+    const reply = (await driver.request({ type: 'exportAdapter', runId: 't' })) as WorkerEventOf<'exportReady'>;
+    const files = unzipSync(reply.bytes);
+    expect(JSON.parse(new TextDecoder().decode(files['adapter_config.json'])).peft_type).toBe('LORA');
+    const model = await loadModel(new DirectorySource(fixtureDir('gpt2')));
+    const adapter = loadAdapter(model, { config: JSON.parse(new TextDecoder().decode(files['adapter_config.json'])), weights: files['adapter_model.safetensors'] });
+    const inputIds = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
+    const logits = model.withPatch(adapter.patch(), () => model.forward({ inputIds }));
+    expect(logits.shape).toEqual([1, 3, 96]);
+    tf.dispose([inputIds, logits]);
+    adapter.dispose();
+    model.dispose();
+  });
+});
