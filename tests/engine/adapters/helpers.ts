@@ -68,17 +68,18 @@ export async function randomModel(name: string, knobs: CheckpointKnobs, seed = 3
 }
 
 function withDispose(name: string, model: Model, inputs: ModelInputs, labels: tf.Tensor1D | null): TestModel {
-  return {
+  const testModel: TestModel = {
     name,
     model,
     inputs,
     labels,
     dispose() {
       model.dispose();
-      for (const t of Object.values(inputs)) (t as tf.Tensor).dispose();
-      labels?.dispose();
+      for (const t of Object.values(testModel.inputs)) (t as tf.Tensor).dispose();
+      testModel.labels?.dispose();
     },
   };
+  return testModel;
 }
 
 /** The fixtures' loss: causal LM on the inputs, or cross-entropy against the labels. */
