@@ -19,6 +19,8 @@ export interface BundledDataset {
   licence: string;
   /** File paths relative to /datasets/. */
   files: string[];
+  /** Held-out files, relative to /datasets/. */
+  validationFiles: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -42,7 +44,8 @@ export function parseModelManifest(json: unknown): BundledModel[] {
 export function parseDatasetManifest(json: unknown): BundledDataset[] {
   return entriesOf(json, 'datasets')
     .map((e) => {
-      const files = Array.isArray(e.files) ? e.files.map((f) => (typeof f === 'string' ? f : text((f as Json)?.path))).filter(Boolean) : [];
+      const paths = (list: unknown) => (Array.isArray(list) ? list.map((f) => (typeof f === 'string' ? f : text((f as Json)?.path))).filter(Boolean) : []);
+      const files = paths(e.files);
       return {
         id: text(e.id) || text(e.name),
         name: text(e.name) || text(e.id),
@@ -50,6 +53,7 @@ export function parseDatasetManifest(json: unknown): BundledDataset[] {
         description: text(e.description),
         licence: text(e.licence) || text(e.license),
         files,
+        validationFiles: paths(e.validationFiles),
       };
     })
     .filter((d) => d.id !== '' && d.files.length > 0);

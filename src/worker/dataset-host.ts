@@ -15,38 +15,58 @@ export const SPLIT_SEED = 0;
 export interface LoadedDataset {
   name: string;
   dataset: Dataset;
+  /** Held-out data given as its own files; null: a split of `dataset` is held out. */
+  validation: Dataset | null;
   validationFraction: number;
 }
 
-export async function readDatasetFiles(source: DatasetSourceSpec, fetchFn: FetchFunction): Promise<DataFile[]> {
-  if (source.kind === 'files') {
-    return Promise.all(
-      source.files.map(async ({ path, file }) => {
-        try {
-          return { path, bytes: new Uint8Array(await file.arrayBuffer()) };
-        } catch (error) {
-          throw new InputFileError(path, `could not be read (${(error as Error).message})`);
-        }
-      }),
-    );
-  }
-  return Promise.all(
-    source.urls.map(async (url) => {
-      const path = decodeURIComponent(new URL(url).pathname.split('/datasets/').pop() ?? url);
-      let response: Response;
-      try {
-        response = await fetchFn(url);
-      } catch (error) {
-        throw new InputFileError(url, `could not be downloaded (${(error as Error).message})`);
-      }
-      if (!response.ok) throw new InputFileError(url, `could not be downloaded (HTTP ${response.status})`);
-      return { path, bytes: new Uint8Array(await response.arrayBuffer()) };
-    }),
-  );
+/** Text files named as held-out data: `sotu.val.txt`, `notes.validation.jsonl`, `x.test.csv`. */
+const VALIDATION_FILE = /\.(val|valid|validation|test)\.(txt|jsonl|json|csv)$/i;
+
+export interface DatasetFiles {
+  train: DataFile[];
+  validation: DataFile[];
 }
 
-export function parseDatasetFiles(files: DataFile[], name: string, validationFraction: number): LoadedDataset {
-  return { name, dataset: parseDataset(files), validationFraction };
+export async function readDatasetFiles(source: DatasetSourceSpec, fetchFn: FetchFunction): Promise<DatasetFiles> {
+  if (source.kind === 'urls') {
+    const download = (urls: string[]) => Promise.all(urls.map((url) => downloadFile(url, fetchFn)));
+    return { train: await download(source.urls), validation: await download(source.validationUrls) };
+  }
+  const files = await Promise.all(source.files.map(({ path, file }) => readFile(path, file)));
+  const validation = files.filter((f) => VALIDATION_FILE.test(f.path));
+  // Only held-out files were dropped: they are the data, split as usual.
+  if (validation.length === files.length) return { train: files, validation: [] };
+  return { train: files.filter((f) => !validation.includes(f)), validation };
+}
+
+async function readFile(path: string, file: File): Promise<DataFile> {
+  try {
+    return { path, bytes: new Uint8Array(await file.arrayBuffer()) };
+  } catch (error) {
+    throw new InputFileError(path, `could not be read (${(error as Error).message})`);
+  }
+}
+
+async function downloadFile(url: string, fetchFn: FetchFunction): Promise<DataFile> {
+  const path = decodeURIComponent(new URL(url).pathname.split('/datasets/').pop() ?? url);
+  let response: Response;
+  try {
+    response = await fetchFn(url);
+  } catch (error) {
+    throw new InputFileError(url, `could not be downloaded (${(error as Error).message})`);
+  }
+  if (!response.ok) throw new InputFileError(url, `could not be downloaded (HTTP ${response.status})`);
+  return { path, bytes: new Uint8Array(await response.arrayBuffer()) };
+}
+
+export function parseDatasetFiles(files: DatasetFiles, name: string, validationFraction: number): LoadedDataset {
+  const dataset = parseDataset(files.train);
+  const validation = files.validation.length > 0 ? parseDataset(files.validation) : null;
+  if (validation && validation.task !== dataset.task) {
+    throw new InputFileError(files.validation[0].path, `is ${validation.task === 'causal-lm' ? 'text' : 'images'}, but the training files are not`);
+  }
+  return { name, dataset, validation, validationFraction };
 }
 
 /** Images: the dataset's own split when its layout names one, else a seeded split stratified by label. */
@@ -67,10 +87,11 @@ export function splitImageExamples(examples: readonly ImageExample[], fraction: 
  * at the same fraction.
  */
 export function summariseDataset(loaded: LoadedDataset): DatasetSummary {
-  const { dataset } = loaded;
+  const { dataset, validation: held } = loaded;
   const summary = datasetSummary(dataset);
+  const files = held ? [...dataset.files, ...held.files] : dataset.files;
   if (dataset.task === 'image-classification' && summary.task === 'image-classification') {
-    const split = splitImageExamples(dataset.examples, loaded.validationFraction);
+    const split = held ? { train: dataset.examples, validation: held.examples } : splitImageExamples(dataset.examples, loaded.validationFraction);
     const preview: DatasetPreview = {
       kind: 'image',
       items: summary.preview.map((p) => ({ label: p.label, source: p.source, width: p.image.width, height: p.image.height, rgba: new Uint8ClampedArray(p.image.data) })),
@@ -78,8 +99,8 @@ export function summariseDataset(loaded: LoadedDataset): DatasetSummary {
     return {
       name: loaded.name,
       task: dataset.task,
-      files: dataset.files,
-      examples: summary.exampleCount,
+      files,
+      examples: summary.exampleCount + (held?.examples.length ?? 0),
       trainCount: split.train.length,
       validationCount: split.validation.length,
       labelCounts: summary.labelCounts,
@@ -89,13 +110,14 @@ export function summariseDataset(loaded: LoadedDataset): DatasetSummary {
     };
   }
   if (dataset.task !== 'causal-lm' || summary.task !== 'causal-lm') throw new Error('dataset summary does not match its dataset');
-  const validation = splitTrainValidation(dataset.examples, loaded.validationFraction, SPLIT_SEED).validation.length;
+  const validation = held ? held.examples.length : splitTrainValidation(dataset.examples, loaded.validationFraction, SPLIT_SEED).validation.length;
+  const train = held ? dataset.examples.length : dataset.examples.length - validation;
   return {
     name: loaded.name,
     task: 'causal-lm',
-    files: dataset.files,
-    examples: summary.exampleCount,
-    trainCount: summary.exampleCount - validation,
+    files,
+    examples: train + validation,
+    trainCount: train,
     validationCount: validation,
     labelCounts: null,
     characters: summary.characterCount,

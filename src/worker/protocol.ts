@@ -30,10 +30,15 @@ export type ModelSourceSpec =
   /** Files the user dropped or chose (a checkpoint folder's contents). */
   | { kind: 'files'; files: DroppedFile[]; label?: string };
 
-/** Where a dataset comes from: files the user dropped, or bundled files by URL. */
+/**
+ * Where a dataset comes from: files the user dropped, or bundled files by
+ * URL. Validation files, when given, are held out as they are instead of a
+ * split of the training files. A dropped text file named `*.val.*`,
+ * `*.valid.*`, `*.validation.*` or `*.test.*` is taken as validation data.
+ */
 export type DatasetSourceSpec =
   | { kind: 'files'; files: DroppedFile[] }
-  | { kind: 'urls'; name: string; urls: string[] };
+  | { kind: 'urls'; name: string; urls: string[]; validationUrls: string[] };
 
 /** What a run trains: the method's settings, as the engine's AdapterSettings. */
 export interface MethodSettings {

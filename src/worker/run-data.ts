@@ -86,7 +86,11 @@ export class RunDataCache {
       throw new Error(`the sequence length ${seqLength} is longer than the model's context of ${model.config.maxPositions} tokens`);
     }
     const sequences = prepareTokenSequences(dataset, tokenizer, { seqLength });
-    const { train, validation } = splitTrainValidation(sequences, this.data.validationFraction, SPLIT_SEED);
+    const held = this.data.validation;
+    const { train, validation } =
+      held && held.task === 'causal-lm'
+        ? { train: sequences, validation: prepareTokenSequences(held, tokenizer, { seqLength }) }
+        : splitTrainValidation(sequences, this.data.validationFraction, SPLIT_SEED);
     if (train.length === 0) throw new InputFileError(dataset.files.join(', '), `is too short: no training sequence of ${seqLength} tokens is left`);
     return {
       train: { kind: 'tokens', sequences: train },
@@ -98,7 +102,11 @@ export class RunDataCache {
     const { preprocessor } = this.assets;
     if (!preprocessor) throw new Error('image data needs an image classifier');
     const labels = this.labels()!;
-    const { train, validation } = splitImageExamples(dataset.examples, this.data.validationFraction);
+    const held = this.data.validation;
+    const { train, validation } =
+      held && held.task === 'image-classification'
+        ? { train: dataset.examples, validation: held.examples }
+        : splitImageExamples(dataset.examples, this.data.validationFraction);
     const imageShape: [number, number, number] = [preprocessor.channels, preprocessor.height, preprocessor.width];
     const asData = (examples: ImageExample[]): TrainingData => ({
       kind: 'images',

@@ -189,7 +189,8 @@ export class PlaygroundRuntime {
 
   private async loadDataset(command: WorkerCommandOf<'loadDataset'>): Promise<void> {
     const files = await readDatasetFiles(command.source, this.options.fetch ?? ((url, init) => fetch(url, init)));
-    const name = command.source.kind === 'urls' ? command.source.name : files.length === 1 ? files[0].path : (files[0]?.path.split('/')[0] ?? 'dataset');
+    const first = files.train[0]?.path ?? 'dataset';
+    const name = command.source.kind === 'urls' ? command.source.name : files.train.length === 1 ? first : first.split('/')[0];
     const loaded = parseDatasetFiles(files, name, command.validationFraction);
     if (this.current) checkTaskMatch(this.current.assets, loaded);
     this.dataset = loaded;

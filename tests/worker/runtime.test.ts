@@ -172,6 +172,12 @@ describe('the worker runtime, on a language model', () => {
     expect(reply.outputs[0].text.length).toBeGreaterThan(0);
   });
 
+  it('a dropped text file named *.val.* is held out as the validation data', async () => {
+    const files = [textFile('story.txt', 40), textFile('story.val.txt', 10)];
+    const data = (await driver.request({ type: 'loadDataset', source: { kind: 'files', files }, validationFraction: 0.1 })) as WorkerEventOf<'datasetLoaded'>;
+    expect(data.summary).toMatchObject({ examples: 2, trainCount: 1, validationCount: 1, files: ['story.txt', 'story.val.txt'] });
+  });
+
   it('a run that cannot start says why (a sequence longer than the context)', async () => {
     await driver.send({ type: 'addRun', run: run('long', 'lora', 2, { seqLength: 100_000 }) });
     const failed = driver.waitFor((e) => e.type === 'runFailed' && e.runId === 'long');

@@ -85,10 +85,10 @@ export class PlaygroundActions {
     if (proceed && files) await this.readDataset(files);
   }
 
-  /** A bundled dataset, by the URLs of its files. */
-  async loadBundledDataset(name: string, urls: string[]): Promise<boolean> {
-    this.state.datasetLoading(urls.map((u) => u.split('/').pop() ?? u));
-    return this.requestDataset({ kind: 'urls', name, urls });
+  /** A bundled dataset, by the URLs of its files (and of its held-out files). */
+  async loadBundledDataset(name: string, urls: string[], validationUrls: string[]): Promise<boolean> {
+    this.state.datasetLoading([...urls, ...validationUrls].map((u) => u.split('/').pop() ?? u));
+    return this.requestDataset({ kind: 'urls', name, urls, validationUrls });
   }
 
   private async requestDataset(source: DatasetSourceSpec): Promise<boolean> {

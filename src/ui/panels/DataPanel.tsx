@@ -61,6 +61,8 @@ export function DataPanel() {
   );
 }
 
+const datasetUrl = (file: string) => new URL(`${datasetsBaseUrl()}${file}`, location.href).href;
+
 function BundledDatasets({ disabled }: { disabled: boolean }) {
   const manifest = useAsync(fetchDatasetManifest, []);
   const task = usePlayground((s) => s.model.summary?.task ?? null);
@@ -80,7 +82,7 @@ function BundledDatasets({ disabled }: { disabled: boolean }) {
               type="button"
               disabled={disabled}
               aria-label={`Use ${d.name}`}
-              onClick={() => void actions.loadBundledDataset(d.name, d.files.map((f) => new URL(`${datasetsBaseUrl()}${f}`, location.href).href))}
+              onClick={() => void actions.loadBundledDataset(d.name, d.files.map(datasetUrl), d.validationFiles.map(datasetUrl))}
             >
               Use
             </button>
