@@ -37,7 +37,10 @@ import { clipByGlobalNorm, globalNorm } from './clip';
 import { batchLoss, evaluate, type Evaluation } from './evaluate';
 import { learningRateAt, type Schedule } from './schedule';
 import { scheduleFor, totalStepsFor, validateTrainSettings, type TrainSettings } from './settings';
+import { LossWindow, memorySnapshot, type LossPoint, type MemorySnapshot } from './step-metrics';
 import { checkTrainingData } from './validate-data';
+
+export type { LossPoint, MemorySnapshot } from './step-metrics';
 
 export interface TrainerOptions {
   model: Model;
@@ -46,25 +49,6 @@ export interface TrainerOptions {
   /** Held-out data for evaluation; null when there is none. */
   validation?: TrainingData | null;
   settings: TrainSettings;
-}
-
-export interface MemorySnapshot {
-  /** tf.memory().numTensors: tensors alive, variables included. */
-  numTensors: number;
-  /** tf.memory().numBytes: bytes of those tensors. */
-  numBytes: number;
-  /** WebGPU/WebGL: bytes of GPU buffers in use, when the backend says. */
-  gpuBytes?: number;
-  /** WebGPU/WebGL: bytes the backend's buffer pool holds (in use or free), when it says. */
-  gpuBytesAllocated?: number;
-}
-
-/** A step's loss as read back from the device. */
-export interface LossPoint {
-  step: number;
-  loss: number;
-  /** Global gradient norm before clipping. */
-  gradNorm: number;
 }
 
 export interface StepMetrics {
@@ -132,7 +116,8 @@ export class Trainer {
       epsilon: settings.epsilon,
       weightDecay: settings.weightDecay,
     });
-    this.window = new LossWindow(settings.lossReadbackEvery);
+    // Read-backs come every lossReadbackEvery steps and after the last, so the window never holds more.
+    this.window = new LossWindow(Math.min(settings.lossReadbackEvery, this.totalSteps));
   }
 
   /** Optimizer steps completed. */
@@ -158,14 +143,33 @@ export class Trainer {
     return Math.max(this.peakTensorBytes, memorySnapshot().gpuBytesAllocated ?? 0);
   }
 
-  /** One optimizer step; throws NonFiniteLossError when a read-back finds a NaN or infinite loss. */
+  /**
+   * One optimizer step; throws NonFiniteLossError when a read-back finds a
+   * NaN or infinite loss. Any error ends the run: later calls throw it again
+   * (the optimizer may be half-way through an update).
+   */
   async step(): Promise<StepMetrics> {
     this.checkCanStep();
+    try {
+      return await this.runStep();
+    } catch (error) {
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
+      throw this.failure;
+    }
+  }
+
+  private async runStep(): Promise<StepMetrics> {
     const started = performance.now();
     const learningRate = learningRateAt(this.schedule, this.settings.learningRate, this.stepsDone);
     const batches = this.nextBatches();
     const { loss, grads } = this.accumulateGradients(batches);
-    const norm = this.clipAndApply(grads, learningRate);
+    let norm: tf.Scalar;
+    try {
+      norm = this.clipAndApply(grads, learningRate);
+    } catch (error) {
+      loss.dispose();
+      throw error;
+    }
     this.stepsDone++;
     this.window.record(this.stepsDone, loss, norm, started);
     loss.dispose();
@@ -238,22 +242,19 @@ export class Trainer {
     const totalWeight = Math.max(1, batches.reduce((w, b) => w + lossWeight(b), 0));
     const grads = new Map<string, tf.Tensor>();
     let loss: tf.Scalar = tf.scalar(0);
-    for (const batch of batches) {
-      const micro = this.microBatchGradients(batch, lossWeight(batch) / totalWeight);
-      const sum = tf.add(loss, micro.loss) as tf.Scalar;
-      loss.dispose();
-      micro.loss.dispose();
-      loss = sum;
-      for (const [key, grad] of micro.grads) {
-        const previous = grads.get(key);
-        if (!previous) {
-          grads.set(key, grad);
-          continue;
-        }
-        grads.set(key, tf.add(previous, grad));
-        previous.dispose();
-        grad.dispose();
+    try {
+      for (const batch of batches) {
+        const micro = this.microBatchGradients(batch, lossWeight(batch) / totalWeight);
+        const sum = tf.add(loss, micro.loss) as tf.Scalar;
+        loss.dispose();
+        micro.loss.dispose();
+        loss = sum;
+        addInto(grads, micro.grads);
       }
+    } catch (error) {
+      loss.dispose();
+      for (const g of grads.values()) g.dispose();
+      throw error;
     }
     return { loss, grads };
   }
@@ -278,6 +279,9 @@ export class Trainer {
         if (grad) byKey.set(key, grad);
       });
       return { loss: value, grads: byKey };
+    } catch (error) {
+      disposeAbandonedTape();
+      throw error;
     } finally {
       disposeBatchTensors(tensors);
     }
@@ -296,6 +300,9 @@ export class Trainer {
     }
     try {
       this.optimizer.applyGradients(applied, learningRate);
+    } catch (error) {
+      norm.dispose();
+      throw error;
     } finally {
       for (const g of grads.values()) g.dispose();
       if (applied !== grads) for (const g of applied.values()) g.dispose();
@@ -320,75 +327,34 @@ export class Trainer {
 }
 
 /**
- * The last few steps' losses and gradient norms, kept on the device in two
- * fixed-size tensors (slot i of the window holds the i-th step since the last
- * read-back), so recording a step allocates nothing that outlives it.
+ * When a forward pass throws inside tf.variableGrads, tfjs (4.22) leaves the
+ * tensors its gradient tape saved for the backward pass alive: they are
+ * freed only after a completed backward pass. This frees them, so a failed
+ * step leaks nothing. Only at gradient depth 0, i.e. no gradient computation
+ * still running around us.
  */
-class LossWindow {
-  private losses: tf.Tensor1D;
-  private norms: tf.Tensor1D;
-  private steps: number[] = [];
-  private startedAt = 0;
-
-  constructor(private readonly size: number) {
-    this.losses = tf.zeros([size]);
-    this.norms = tf.zeros([size]);
-  }
-
-  /** `startedAt`: when the step began (performance.now()), for the time per step. */
-  record(step: number, loss: tf.Scalar, norm: tf.Scalar, startedAt: number): void {
-    const slot = this.steps.length;
-    if (slot >= this.size) throw new Error('the loss window is full: read it back first');
-    if (slot === 0) this.startedAt = startedAt;
-    const [losses, norms] = tf.tidy(() => {
-      const inSlot = tf.tensor1d(
-        Array.from({ length: this.size }, (_, i) => (i === slot ? 1 : 0)),
-        'bool',
-      ); // (N,)
-      // where, not a one-hot product: 0 × NaN would spread a NaN to every slot.
-      const put = (window: tf.Tensor1D, value: tf.Scalar) =>
-        tf.where(inSlot, tf.broadcastTo(tf.reshape(value, [1]), [this.size]), window) as tf.Tensor1D;
-      return [put(this.losses, loss), put(this.norms, norm)];
-    });
-    this.losses.dispose();
-    this.norms.dispose();
-    this.losses = losses;
-    this.norms = norms;
-    this.steps.push(step);
-  }
-
-  /** The recorded steps' values, oldest first; empties the window. */
-  async read(): Promise<{ points: LossPoint[]; msPerStep: number }> {
-    const both = tf.concat([this.losses, this.norms]); // (2N,)
-    let values: Float32Array;
-    try {
-      values = (await both.data()) as Float32Array;
-    } finally {
-      both.dispose();
-    }
-    const now = performance.now();
-    const points = this.steps.map((step, i) => ({ step, loss: values[i], gradNorm: values[this.size + i] }));
-    const msPerStep = (now - this.startedAt) / Math.max(1, this.steps.length);
-    this.steps = [];
-    return { points, msPerStep };
-  }
-
-  dispose(): void {
-    this.losses.dispose();
-    this.norms.dispose();
-  }
+function disposeAbandonedTape(): void {
+  const state = (tf.engine() as unknown as { state: EngineTapeState }).state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const tensor of node.saved ?? []) tensor.dispose();
+  state.activeTape = null;
 }
 
-function memorySnapshot(): MemorySnapshot {
-  const info = tf.memory() as tf.MemoryInfo & {
-    numBytesInGPU?: number;
-    numBytesAllocatedInGPU?: number;
-    numBytesInGPUAllocated?: number;
-  };
-  const snapshot: MemorySnapshot = { numTensors: info.numTensors, numBytes: info.numBytes };
-  if (info.numBytesInGPU !== undefined) snapshot.gpuBytes = info.numBytesInGPU;
-  // WebGPU calls the pool numBytesAllocatedInGPU, WebGL numBytesInGPUAllocated.
-  const allocated = info.numBytesAllocatedInGPU ?? info.numBytesInGPUAllocated;
-  if (allocated !== undefined) snapshot.gpuBytesAllocated = allocated;
-  return snapshot;
+interface EngineTapeState {
+  gradientDepth: number;
+  activeTape: { saved?: tf.Tensor[] }[] | null;
+}
+
+/** grads[key] += more[key], freeing what is replaced; `more` is consumed. */
+function addInto(grads: Map<string, tf.Tensor>, more: Map<string, tf.Tensor>): void {
+  for (const [key, grad] of more) {
+    const previous = grads.get(key);
+    if (!previous) {
+      grads.set(key, grad);
+      continue;
+    }
+    grads.set(key, tf.add(previous, grad));
+    previous.dispose();
+    grad.dispose();
+  }
 }

@@ -126,6 +126,25 @@ describe('Trainer on the gpt2 fixture', () => {
     adapter.dispose();
   });
 
+  it('ends the run on an error inside a step, leaking no tensors', async () => {
+    const adapter = new ParamAdapter(model, TRAINED);
+    const trainer = new Trainer({ model, adapter, train: mixedData(), settings: settings({ steps: 5, batchSize: 2, gradientAccumulation: 2 }) });
+    await trainer.step();
+    await trainer.step();
+    // A patch whose bias no longer fits: the second micro-batch's forward pass throws.
+    const misfit = tf.zeros([31]);
+    const before = tf.memory().numTensors;
+    let calls = 0;
+    adapter.patch = () => ({ params: calls++ === 0 ? adapter.trainable : new Map([[TRAINED[0], misfit]]) });
+    const error = await trainer.step().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(trainer.step()).rejects.toBe(error);
+    misfit.dispose();
+    trainer.dispose();
+    adapter.dispose();
+  });
+
   it('follows the schedule and counts epochs', async () => {
     const adapter = new ParamAdapter(model, TRAINED);
     const trainer = new Trainer({
