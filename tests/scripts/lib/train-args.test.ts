@@ -1,0 +1,55 @@
+/** The train CLI's options: parsed strictly, with only what was given passed on. */
+import { describe, expect, it } from 'vitest';
+import { parseTargets, parseTrainArgs, UsageError } from '../../../scripts/lib/train-args';
+
+const required = ['--model', 'm', '--data', 'd.txt', '--method', 'wegeft'];
+
+function options(args: string[]) {
+  const parsed = parseTrainArgs([...required, ...args]);
+  if (parsed.help) throw new Error('unexpected --help');
+  return parsed.options;
+}
+
+describe('parseTrainArgs', () => {
+  it('passes on only the training settings given', () => {
+    const o = options(['--steps', '20', '--batch', '4', '--lr', '2e-4', '--schedule', 'cosine', '--warmup', '3', '--max-grad-norm', '0']);
+    expect(o.train).toEqual({ steps: 20, batchSize: 4, learningRate: 2e-4, schedule: 'cosine', warmupSteps: 3, maxGradNorm: null });
+    expect(o).toMatchObject({ model: 'm', data: ['d.txt'], valData: [], method: 'wegeft', valFraction: 0.1, backend: 'cpu', json: false, perLayer: false });
+  });
+
+  it('reads method settings and repeated data', () => {
+    const o = options(['--rank', '8', '--alpha', '16', '--per-layer', '--targets', 'c_attn, c_proj', '--data', 'e.txt', '--json']);
+    expect(o).toMatchObject({ rank: 8, alpha: 16, perLayer: true, data: ['d.txt', 'e.txt'], json: true });
+    expect(o.targets).toEqual({ kind: 'suffixes', suffixes: ['c_attn', 'c_proj'] });
+  });
+
+  it('refuses what it cannot use, saying which option', () => {
+    const fails = (args: string[], message: RegExp) => {
+      expect(() => parseTrainArgs(args)).toThrow(UsageError);
+      expect(() => parseTrainArgs(args)).toThrow(message);
+    };
+    fails(['--data', 'd', '--method', 'lora'], /--model is required/);
+    fails(['--model', 'm', '--method', 'lora'], /--data is required/);
+    fails(['--model', 'm', '--data', 'd', '--method', 'qlora'], /--method must be one of wegeft, lora, full, bitfit, head, got "qlora"/);
+    fails([...required, '--steps', '3', '--epochs', '1'], /--steps or --epochs, not both/);
+    fails([...required, '--batch', '2.5'], /--batch must be a whole number ≥ 1, got "2.5"/);
+    fails([...required, '--lr', '0'], /--lr must be a number > 0/);
+    fails([...required, '--val-fraction', '1'], /--val-fraction must be a number ≥ 0 < 1/);
+    fails([...required, '--schedule', 'step'], /--schedule must be constant, linear or cosine/);
+    fails([...required, '--backend', 'tpu'], /--backend must be cpu, wasm or webgpu/);
+    fails([...required, '--frobnicate'], /frobnicate/);
+  });
+
+  it('answers --help', () => {
+    expect(parseTrainArgs(['--help'])).toEqual({ help: true });
+  });
+});
+
+describe('parseTargets', () => {
+  it('takes suffixes, all-linear or a regex', () => {
+    expect(parseTargets('all-linear')).toEqual({ kind: 'all-linear' });
+    expect(parseTargets('re:.*attn\\.c_attn')).toEqual({ kind: 'regex', pattern: '.*attn\\.c_attn' });
+    expect(() => parseTargets('re:(')).toThrow(/not a regular expression/);
+    expect(() => parseTargets(' , ')).toThrow(/at least one module name/);
+  });
+});
