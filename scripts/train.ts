@@ -189,7 +189,7 @@ function printReport(report: TrainReport, json: boolean): void {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError) process.stderr.write(`train: ${error.message}\n(see npm run train -- --help)\n`);
+    if (error instanceof UsageError) process.stderr.write(`train: ${error.message} (see npm run train -- --help)\n`);
     else process.stderr.write(`train: ${errorMessage(error).split('\n')[0]}\n`);
     process.exit(error instanceof NonFiniteLossError ? 1 : 2);
   },
