@@ -86,7 +86,12 @@ export function splitImageExamples(examples: readonly ImageExample[], fraction: 
  * the run's sequence length), so for text the counts are of examples split
  * at the same fraction.
  */
-export function summariseDataset(loaded: LoadedDataset): DatasetSummary {
+/** Says when evaluation will use only part of the held-out data. */
+function evaluationWarning(validationCount: number, limit: number): string[] {
+  return validationCount > limit ? [`Evaluation uses a fixed, stratified ${limit} of the ${validationCount} held-out examples, to keep it quick.`] : [];
+}
+
+export function summariseDataset(loaded: LoadedDataset, evaluationLimit: number): DatasetSummary {
   const { dataset, validation: held } = loaded;
   const summary = datasetSummary(dataset);
   const files = held ? [...dataset.files, ...held.files] : dataset.files;
@@ -106,7 +111,7 @@ export function summariseDataset(loaded: LoadedDataset): DatasetSummary {
       labelCounts: summary.labelCounts,
       characters: null,
       preview,
-      warnings: summary.warnings,
+      warnings: [...summary.warnings, ...evaluationWarning(split.validation.length, evaluationLimit)],
     };
   }
   if (dataset.task !== 'causal-lm' || summary.task !== 'causal-lm') throw new Error('dataset summary does not match its dataset');

@@ -15,9 +15,9 @@ export class MetricBatcher {
     private readonly intervalMs = 200,
   ) {}
 
-  add(points: MetricPoint[], progress: WorkerEventOf<'runProgress'>): void {
+  add(points: MetricPoint[], progress: WorkerEventOf<'runProgress'> | null): void {
     this.points.push(...points);
-    this.progress.set(progress.runId, progress);
+    if (progress) this.progress.set(progress.runId, progress);
     this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
   }
 

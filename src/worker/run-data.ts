@@ -14,6 +14,19 @@ import type { TextTokenizer } from '../engine/tokenizer';
 import { splitTrainValidation, type TrainingData } from '../engine/train/batches';
 import { SPLIT_SEED, splitImageExamples, type LoadedDataset } from './dataset-host';
 
+/**
+ * Evaluation uses at most this many held-out examples (a seeded, stratified
+ * subset): evaluating thousands of examples after every run would cost more
+ * than the training itself in a browser.
+ */
+export const MAX_EVALUATION_EXAMPLES = 256;
+
+/** At most MAX_EVALUATION_EXAMPLES of `items`, chosen by a seeded (stratified) split. */
+export function evaluationSubset<T>(items: readonly T[], labelOf?: (item: T) => string): T[] {
+  if (items.length <= MAX_EVALUATION_EXAMPLES) return [...items];
+  return splitTrainValidation(items, MAX_EVALUATION_EXAMPLES / items.length, SPLIT_SEED, labelOf).validation.slice(0, MAX_EVALUATION_EXAMPLES);
+}
+
 export interface ModelAssets {
   model: Model;
   tokenizer: TextTokenizer | null;
@@ -92,9 +105,10 @@ export class RunDataCache {
         ? { train: sequences, validation: prepareTokenSequences(held, tokenizer, { seqLength }) }
         : splitTrainValidation(sequences, this.data.validationFraction, SPLIT_SEED);
     if (train.length === 0) throw new InputFileError(dataset.files.join(', '), `is too short: no training sequence of ${seqLength} tokens is left`);
+    const evaluated = evaluationSubset(validation);
     return {
       train: { kind: 'tokens', sequences: train },
-      validation: validation.length > 0 ? { kind: 'tokens', sequences: validation } : null,
+      validation: evaluated.length > 0 ? { kind: 'tokens', sequences: evaluated } : null,
     };
   }
 
@@ -114,6 +128,7 @@ export class RunDataCache {
       preprocess: (image) => preprocessor.preprocess(image),
       imageShape,
     });
-    return { train: asData(train), validation: validation.length > 0 ? asData(validation) : null, labels };
+    const evaluated = evaluationSubset(validation, (e) => e.label);
+    return { train: asData(train), validation: evaluated.length > 0 ? asData(evaluated) : null, labels };
   }
 }

@@ -13,6 +13,8 @@ import type { ModelAssets, RunDataCache } from './run-data';
 
 /** Losses are read back from the device every this many steps: the charts lag by at most this. */
 export const LOSS_READBACK_EVERY = 5;
+/** The smallest evaluation batch. */
+const EVAL_BATCH_SIZE = 32;
 
 export function toEvalResult(evaluation: Evaluation): EvalResult {
   return evaluation.task === 'causal-lm'
@@ -33,6 +35,8 @@ export function trainSettingsFor(settings: RunSettings): TrainSettings {
       weightDecay: t.weightDecay,
       seed: t.seed,
       evalEvery: t.evalEvery,
+      // Evaluation has no backward pass: larger batches cost less per example.
+      evalBatchSize: Math.max(t.batchSize, EVAL_BATCH_SIZE),
       lossReadbackEvery: LOSS_READBACK_EVERY,
     },
     settings.method.method,

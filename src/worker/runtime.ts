@@ -15,7 +15,7 @@ import type { EmitEvent } from './emitter';
 import { adapterZip, fileStem, mergedModelZip } from './exports';
 import { loadModelFromSpec, summariseModel, type LoadedModel } from './model-host';
 import type { BackendName, BackendPreference, ModelSourceSpec, WorkerCommand, WorkerCommandOf } from './protocol';
-import { checkTaskMatch, RunDataCache, type ModelAssets } from './run-data';
+import { checkTaskMatch, MAX_EVALUATION_EXAMPLES, RunDataCache, type ModelAssets } from './run-data';
 import { adapterSettingsFor } from './run-session';
 import { RunScheduler } from './scheduler';
 import { classifyForEach, generateForEach, type Candidate } from './try-it';
@@ -195,7 +195,7 @@ export class PlaygroundRuntime {
     if (this.current) checkTaskMatch(this.current.assets, loaded);
     this.dataset = loaded;
     this.dataCache = this.current ? new RunDataCache(this.current.assets, loaded) : null;
-    this.emit({ type: 'datasetLoaded', requestId: command.requestId, summary: summariseDataset(loaded) });
+    this.emit({ type: 'datasetLoaded', requestId: command.requestId, summary: summariseDataset(loaded, MAX_EVALUATION_EXAMPLES) });
   }
 
   private countTrainable(command: WorkerCommandOf<'countTrainable'>): void {

@@ -7,7 +7,7 @@
 import type { EmitEvent } from './emitter';
 import { classifyFailure } from './failures';
 import { MetricBatcher } from './metric-batcher';
-import type { BackendName, RunSpec, RunStatus, ScheduleMode } from './protocol';
+import type { BackendName, MetricPoint, RunSpec, RunStatus, ScheduleMode } from './protocol';
 import type { ModelAssets, RunDataCache } from './run-data';
 import { RunSession } from './run-session';
 
@@ -159,9 +159,17 @@ export class RunScheduler {
     }
   }
 
-  private async finish(session: RunSession, lastPoints: Parameters<RunSession['finalEvaluation']>[0]): Promise<void> {
+  private async finish(session: RunSession, lastPoints: MetricPoint[]): Promise<void> {
     this.deactivate(session);
+    const evaluating = session.trainer?.hasValidation && !lastPoints[lastPoints.length - 1]?.validation;
+    if (evaluating) {
+      this.batcher.flush();
+      this.emit({ type: 'runStatus', runId: session.id, status: 'running', message: 'Evaluating on the validation set…' });
+    }
     const finalEval = await session.finalEvaluation(lastPoints);
+    const last = lastPoints[lastPoints.length - 1];
+    // The final evaluation belongs on the validation chart, at the last step.
+    if (finalEval && last && !last.validation) this.batcher.add([{ ...last, validation: finalEval }], null);
     const trainableParameters = session.adapter?.trainableParameterCount() ?? 0;
     session.endTraining();
     this.batcher.flush();

@@ -67,8 +67,10 @@ describe('the worker runtime, on an image classifier', () => {
     const points = driver.of('runMetrics').flatMap((e) => e.points);
     for (const id of ['a', 'b']) {
       const steps = points.filter((p) => p.runId === id);
-      expect(steps.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
+      // Every step once, then the last step again with the final evaluation (the page replaces it).
+      expect(steps.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 6]);
       expect(steps.every((p) => p.loss !== null && Number.isFinite(p.loss) && p.examplesPerSecond > 0)).toBe(true);
+      expect(steps[6].validation).toEqual(id === 'a' ? a.finalEval : b.finalEval);
     }
     // Interleaved: the two runs' steps alternate rather than one finishing first.
     const order = points.map((p) => p.runId);

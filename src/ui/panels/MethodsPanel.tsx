@@ -26,10 +26,11 @@ export function MethodsPanel() {
         <button
           type="button"
           disabled={!valid}
-          title="Adds a WeGeFT run and a LoRA run with these hyperparameters"
+          title="Adds a WeGeFT run and a LoRA run with the same settings"
           onClick={() => {
-            actions.addRun(formForMethod('wegeft', form));
-            actions.addRun(formForMethod('lora', form));
+            const pair = form.method === 'wegeft' || form.method === 'lora' ? form : formForMethod('wegeft', form);
+            actions.addRun({ ...pair, method: 'wegeft' });
+            actions.addRun({ ...pair, method: 'lora' });
           }}
         >
           Add WeGeFT + LoRA pair

@@ -1,0 +1,76 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { unzipSync } from 'fflate';
+import * as tf from '@tensorflow/tfjs';
+import { loadAdapter } from '../src/engine/adapters/registry';
+import { DirectorySource } from '../src/engine/io/node-source';
+import { loadModel } from '../src/engine/models/load';
+import { FIXTURES, PUBLIC, openFreshApp, snap } from './helpers';
+
+const MODEL_DIR = join(FIXTURES, 'vit');
+
+test('ViT: drop the digits, train WeGeFT and LoRA side by side, compare, try, export', async ({ page }, testInfo) => {
+  await openFreshApp(page);
+  await page.getByTestId('model-drop-files').setInputFiles(['config.json', 'model.safetensors'].map((f) => join(MODEL_DIR, f)));
+  await expect(page.getByTestId('model-summary')).toBeVisible();
+  await snap(page, testInfo, 'model');
+
+  await page.getByTestId('data-drop-files').setInputFiles(join(PUBLIC, 'datasets', 'digits.zip'));
+  const dataset = page.getByTestId('dataset-summary');
+  await expect(dataset).toBeVisible();
+  await expect(page.getByTestId('dataset-split')).toHaveText('2,400 / 600');
+  await snap(page, testInfo, 'dataset');
+
+  const methods = page.locator('#methods');
+  await methods.getByLabel('Steps', { exact: true }).fill('4');
+  await methods.getByLabel('Batch size', { exact: true }).fill('8');
+  await methods.getByLabel('Rank r', { exact: true }).fill('4');
+  await methods.getByRole('button', { name: 'Add WeGeFT + LoRA pair' }).click();
+  const runs = page.getByTestId('run');
+  await expect(runs).toHaveCount(2);
+  await expect(runs.nth(0).getByTestId('run-trainable')).toHaveAttribute('data-count', /\d+/);
+  await expect(runs.nth(1).getByTestId('run-trainable')).toHaveAttribute('data-count', /\d+/);
+  await snap(page, testInfo, 'runs-added');
+
+  await page.getByRole('button', { name: 'Start all' }).click();
+  await expect(runs.nth(0)).toHaveAttribute('data-status', 'finished', { timeout: 240_000 });
+  await expect(runs.nth(1)).toHaveAttribute('data-status', 'finished', { timeout: 240_000 });
+  await snap(page, testInfo, 'runs-finished');
+
+  await expect(page.getByTestId('chart-loss-step').locator('path.recharts-curve.recharts-line-curve')).toHaveCount(2);
+  const bars = page.getByTestId('chart-params').locator('.recharts-bar-rectangle path');
+  await expect(bars).toHaveCount(2);
+  const heights = await bars.evaluateAll((paths) => paths.map((p) => (p as SVGGraphicsElement).getBBox().height));
+  const [wegeftCount, loraCount] = await Promise.all([0, 1].map((i) => runs.nth(i).getByTestId('run-trainable').getAttribute('data-count')));
+  expect(Number(wegeftCount)).toBeLessThan(Number(loraCount));
+  expect(heights[0]).toBeLessThan(heights[1]);
+  await page.locator('#compare').scrollIntoViewIfNeeded();
+  await snap(page, testInfo, 'compare');
+
+  await page.getByTestId('try-drop-files').setInputFiles(join(PUBLIC, 'datasets', 'digits', 'val', '7', readdirFirst('7')));
+  await expect(page.getByTestId('classification')).toHaveCount(3);
+  await snap(page, testInfo, 'try-it');
+
+  const downloadPromise = page.waitForEvent('download');
+  await page.getByRole('button', { name: /Download the adapter of WeGeFT/ }).click();
+  const download = await downloadPromise;
+  expect(download.suggestedFilename()).toMatch(/adapter\.zip$/);
+  const zipPath = testInfo.outputPath(download.suggestedFilename());
+  await download.saveAs(zipPath);
+  const files = unzipSync(readFileSync(zipPath));
+  expect(Object.keys(files).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+
+  // The engine loads the downloaded adapter back onto the same model.
+  await tf.setBackend('cpu');
+  const model = await loadModel(new DirectorySource(MODEL_DIR));
+  const adapter = loadAdapter(model, { config: JSON.parse(new TextDecoder().decode(files['adapter_config.json'])), weights: files['adapter_model.safetensors'] });
+  expect(adapter.method).toBe('wegeft');
+  expect(adapter.settings.labels).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  adapter.dispose();
+  model.dispose();
+});
+
+function readdirFirst(label: string): string {
+  return readdirSync(join(PUBLIC, 'datasets', 'digits', 'val', label))[0];
+}
