@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportMergedModel } from '../../../src/engine/adapters/export';
 import { adapterMethods } from '../../../src/engine/adapters/registry';
-import type { AdapterMethod } from '../../../src/engine/adapters/types';
+import type { Adapter, AdapterMethod } from '../../../src/engine/adapters/types';
 import { MemorySource } from '../../../src/engine/io/source';
 import { loadModel } from '../../../src/engine/models/load';
 import { AdamW } from '../../../src/engine/train/adamw';
@@ -90,51 +90,56 @@ describe.each(CASES)('$name', ({ name: caseName, open }) => {
       adapter.dispose();
     });
 
-    it('gives the same outputs merged as unmerged, after training', () => {
-      const adapter = method.create(t.model, settings(), 11);
-      train(t, adapter, 3);
-      const unmerged = logitsWith(t, adapter.patch());
-      expect(maxAbsDiff(unmerged, baseLogits), 'training changed nothing').toBeGreaterThan(1e-4);
-      adapter.merge();
-      expect(adapter.merged).toBe(true);
-      expect(maxAbsDiff(logitsWith(t, adapter.patch()), unmerged)).toBeLessThanOrEqual(mergeTolerance(unmerged));
-      const exported = adapter.mergedWeights();
-      expect(exported.size).toBeGreaterThanOrEqual(t.model.parameterNames().length);
-      for (const tensor of exported.values()) tensor.dispose();
-      adapter.unmerge();
-      expect(adapter.merged).toBe(false);
-      expect(maxAbsDiff(logitsWith(t, adapter.patch()), unmerged)).toBe(0);
-      adapter.dispose();
+    describe('after training', () => {
+      // One trained adapter serves these tests; each leaves it as it found it (unmerged).
+      let adapter: Adapter;
+      let trained: Float32Array;
+      beforeAll(() => {
+        adapter = method.create(t.model, settings(), 11);
+        train(t, adapter, 3);
+        trained = logitsWith(t, adapter.patch());
+      });
+      afterAll(() => adapter.dispose());
+
+      it('gives the same outputs merged as unmerged', () => {
+        expect(maxAbsDiff(trained, baseLogits), 'training changed nothing').toBeGreaterThan(1e-4);
+        adapter.merge();
+        expect(adapter.merged).toBe(true);
+        expect(maxAbsDiff(logitsWith(t, adapter.patch()), trained)).toBeLessThanOrEqual(mergeTolerance(trained));
+        adapter.unmerge();
+        expect(adapter.merged).toBe(false);
+        expect(maxAbsDiff(logitsWith(t, adapter.patch()), trained)).toBe(0);
+      });
+
+      it('gives identical outputs after saving and loading', async () => {
+        const loaded = await roundTrip(t, adapter);
+        expect(loaded.method).toBe(methodName);
+        expect(loaded.settings).toEqual(adapter.settings);
+        expect([...loaded.trainable.keys()].sort()).toEqual([...adapter.trainable.keys()].sort());
+        expect(loaded.trainableParameterCount()).toBe(adapter.trainableParameterCount());
+        expect(maxAbsDiff(logitsWith(t, loaded.patch()), trained)).toBe(0);
+        loaded.dispose();
+      });
+
+      it('exports a merged checkpoint that loads back as the adapted model', async () => {
+        const files = await exportMergedModel(t.model, adapter);
+        expect([...files.keys()].sort()).toEqual(['config.json', 'model.safetensors']);
+        const exported = await loadModel(new MemorySource('exported', files));
+        const logits = exported.forward(t.inputs);
+        expect(maxAbsDiff(logits.dataSync(), trained)).toBeLessThanOrEqual(mergeTolerance(trained));
+        logits.dispose();
+        exported.dispose();
+      });
+
+      it('has not changed the base model, merged or not', () => {
+        expect(maxAbsDiff(logitsWith(t, null), baseLogits)).toBe(0);
+        adapter.merge();
+        expect(maxAbsDiff(logitsWith(t, null), baseLogits)).toBe(0);
+        adapter.unmerge();
+      });
     });
 
-    it('gives identical outputs after saving and loading', async () => {
-      const adapter = method.create(t.model, settings(), 11);
-      train(t, adapter, 2);
-      const loaded = await roundTrip(t, adapter);
-      expect(loaded.method).toBe(methodName);
-      expect(loaded.settings).toEqual(adapter.settings);
-      expect([...loaded.trainable.keys()].sort()).toEqual([...adapter.trainable.keys()].sort());
-      expect(loaded.trainableParameterCount()).toBe(adapter.trainableParameterCount());
-      expect(maxAbsDiff(logitsWith(t, loaded.patch()), logitsWith(t, adapter.patch()))).toBe(0);
-      loaded.dispose();
-      adapter.dispose();
-    });
-
-    it('exports a merged checkpoint that loads back as the adapted model', async () => {
-      const adapter = method.create(t.model, settings(), 11);
-      train(t, adapter, 2);
-      const adapted = logitsWith(t, adapter.patch());
-      const files = await exportMergedModel(t.model, adapter);
-      expect([...files.keys()].sort()).toEqual(['config.json', 'model.safetensors']);
-      const exported = await loadModel(new MemorySource('exported', files));
-      const logits = exported.forward(t.inputs);
-      expect(maxAbsDiff(logits.dataSync(), adapted)).toBeLessThanOrEqual(mergeTolerance(adapted));
-      logits.dispose();
-      exported.dispose();
-      adapter.dispose();
-    });
-
-    it('keeps the tensor count flat across AdamW steps, and frees everything on dispose', () => {
+    it('keeps the tensor count flat across AdamW steps, and frees (and detaches) everything on dispose', () => {
       const before = tf.memory().numTensors;
       const adapter = method.create(t.model, settings(), 11);
       const optimizer = new AdamW(adapter.trainable, { learningRate: 1e-3, weightDecay: 0.01 });
@@ -146,17 +151,10 @@ describe.each(CASES)('$name', ({ name: caseName, open }) => {
       adapter.unmerge();
       expect(tf.memory().numTensors).toBe(afterFirstStep);
       optimizer.dispose();
+      t.model.attach(adapter.patch());
       adapter.dispose();
+      expect(t.model.attachedPatch, 'a disposed adapter stays attached').toBeNull();
       expect(tf.memory().numTensors).toBe(before);
-    });
-
-    it('never changes the base model', () => {
-      const adapter = method.create(t.model, settings(), 11);
-      train(t, adapter, 2);
-      adapter.merge();
-      expect(maxAbsDiff(logitsWith(t, null), baseLogits)).toBe(0);
-      adapter.dispose();
-      expect(maxAbsDiff(logitsWith(t, null), baseLogits)).toBe(0);
     });
   });
 });

@@ -119,7 +119,9 @@ export abstract class BaseAdapter implements Adapter {
     return { config: this.adapterConfig(), weights: await writeAdapterWeights(this.trainable, this.labels) };
   }
 
+  /** Frees the adapter's tensors, and detaches its patch if it is still attached to the model. */
   dispose(): void {
+    if (this.model.attachedPatch === this.livePatch) this.model.attach(null);
     this.unmerge();
     for (const v of this.trainable.values()) v.dispose();
     (this.trainable as Map<string, tf.Variable>).clear();
