@@ -129,6 +129,7 @@ describe('PEFT’s own files', () => {
     [{ r: 0 }, /"r" must be a positive integer/],
     [{ lora_alpha: 'eight' }, /"lora_alpha" must be a positive number/],
     [{ target_modules: 3 }, /"target_modules" must be a list of names or a pattern/],
+    [{ target_modules: '(?P<x>q_proj' }, /"target_modules": the target pattern .* is not a valid regular expression/],
   ])('refuses a config with %j, naming adapter_config.json', async (change, message) => {
     const model = await loadModel(new DirectorySource(fixtureDir('llama')));
     const original = await readFixtureAdapter('llama', 'lora');

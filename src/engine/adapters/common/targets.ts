@@ -10,6 +10,7 @@
  * Head modules (a classifier, lm_head) are never targets, whatever the spec
  * says: the head is trained whole (PEFT's modules_to_save) or not at all.
  */
+import { InputFileError } from '../../errors';
 import type { Model } from '../../models/model';
 import type { LinearModule } from '../../models/types';
 import type { TargetSpec } from '../types';
@@ -97,4 +98,20 @@ export function targetsFromPeft(value: unknown): TargetSpec | null {
     return { kind: 'suffixes', suffixes: value as string[] };
   }
   return null;
+}
+
+/** adapter_config.json `target_modules`, checked; an InputFileError naming `configFile` when unusable. */
+export function targetsFromConfig(config: Record<string, unknown>, configFile: string): TargetSpec {
+  const targets = targetsFromPeft(config.target_modules);
+  if (!targets) {
+    throw new InputFileError(
+      configFile,
+      `"target_modules" must be a list of names or a pattern, got ${JSON.stringify(config.target_modules)}`,
+    );
+  }
+  if (targets.kind === 'regex') {
+    const re = compileFullMatch(targets.pattern);
+    if (typeof re === 'string') throw new InputFileError(configFile, `"target_modules": ${re}`);
+  }
+  return targets;
 }

@@ -9,7 +9,7 @@ import type { Model } from '../../models/model';
 import { positiveIntegerField, positiveNumberField } from '../common/files';
 import { classifierHead, headParameterCount } from '../common/head';
 import { lowRankDefaults, validateLowRank } from '../common/low-rank';
-import { resolveTargets, targetsFromPeft, targetsToPeft } from '../common/targets';
+import { resolveTargets, targetsFromConfig, targetsToPeft } from '../common/targets';
 import type { AdapterSettings } from '../types';
 
 export const PEFT_TYPE = 'LORA';
@@ -84,10 +84,7 @@ export function loraSettingsFromConfig(config: Record<string, unknown>, configFi
   for (const [field, isUsed, what] of UNSUPPORTED) {
     if (isUsed(config[field])) throw new InputFileError(configFile, `uses ${what}, which this app does not support`);
   }
-  const targets = targetsFromPeft(config.target_modules);
-  if (!targets) {
-    throw new InputFileError(configFile, `"target_modules" must be a list of names or a pattern, got ${JSON.stringify(config.target_modules)}`);
-  }
+  const targets = targetsFromConfig(config, configFile);
   return {
     method: 'lora',
     rank: positiveIntegerField(config, 'r', configFile),

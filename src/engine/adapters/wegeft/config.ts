@@ -19,7 +19,7 @@ import { groupModules, groupPaths } from '../common/groups';
 import { classifierHead, headParameterCount } from '../common/head';
 import { adapterTensorKey } from '../common/keys';
 import { lowRankDefaults, validateLowRank } from '../common/low-rank';
-import { resolveTargets, targetsFromPeft, targetsToPeft } from '../common/targets';
+import { resolveTargets, targetsFromConfig, targetsToPeft } from '../common/targets';
 import type { AdapterSettings } from '../types';
 
 export const PEFT_TYPE = 'WEGEFT';
@@ -89,10 +89,7 @@ export function wegeftConfigJson(model: Model, settings: AdapterSettings, groups
 
 /** Settings recorded in a WeGeFT adapter_config.json; `configFile` names it in errors. */
 export function wegeftSettingsFromConfig(config: Record<string, unknown>, configFile: string): AdapterSettings {
-  const targets = targetsFromPeft(config.target_modules);
-  if (!targets) {
-    throw new InputFileError(configFile, `"target_modules" must be a list of names or a pattern, got ${JSON.stringify(config.target_modules)}`);
-  }
+  const targets = targetsFromConfig(config, configFile);
   const transformDim = config.transform_dim ?? 'input';
   if (transformDim !== 'input') {
     throw new InputFileError(configFile, `"transform_dim" ${JSON.stringify(transformDim)} is not supported (only "input")`);
