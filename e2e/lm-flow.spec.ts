@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { FIXTURES, PUBLIC, charTokenizerPayload, openFreshApp, snap } from './helpers';
+
+const MODEL_DIR = join(FIXTURES, 'gpt2');
+
+test('language model: drop a text file, train WeGeFT and LoRA, compare, generate side by side', async ({ page }, testInfo) => {
+  await openFreshApp(page);
+  const checkpoint = ['config.json', 'model.safetensors'].map((f) => ({ name: f, mimeType: 'application/octet-stream', buffer: readFileSync(join(MODEL_DIR, f)) }));
+  await page.getByTestId('model-drop-files').setInputFiles([...checkpoint, charTokenizerPayload()]);
+  await expect(page.getByTestId('model-summary')).toContainText('GPT-2');
+  await snap(page, testInfo, 'model');
+
+  await page.getByTestId('data-drop-files').setInputFiles([join(PUBLIC, 'datasets', 'sotu.txt'), join(PUBLIC, 'datasets', 'sotu.val.txt')]);
+  await expect(page.getByTestId('dataset-summary')).toBeVisible();
+  await expect(page.getByTestId('dataset-split')).toHaveText('1 / 1');
+  await snap(page, testInfo, 'dataset');
+
+  const methods = page.locator('#methods');
+  await methods.getByLabel('Steps', { exact: true }).fill('4');
+  await methods.getByLabel('Batch size', { exact: true }).fill('4');
+  await methods.getByLabel('Sequence length', { exact: true }).fill('32');
+  await methods.getByLabel('Rank r', { exact: true }).fill('4');
+  await methods.getByRole('button', { name: 'Add WeGeFT + LoRA pair' }).click();
+  const runs = page.getByTestId('run');
+  await expect(runs).toHaveCount(2);
+  await page.getByRole('button', { name: 'Start all' }).click();
+  await expect(runs.nth(0)).toHaveAttribute('data-status', 'finished', { timeout: 240_000 });
+  await expect(runs.nth(1)).toHaveAttribute('data-status', 'finished', { timeout: 240_000 });
+  await expect(page.getByTestId('chart-loss-step').locator('path.recharts-curve.recharts-line-curve')).toHaveCount(2);
+  await expect(page.getByTestId('chart-validation').locator('.recharts-line')).toHaveCount(2);
+  await snap(page, testInfo, 'compare');
+
+  const tryIt = page.locator('#try');
+  await tryIt.getByLabel('Prompt').fill('Mr. Speaker, ');
+  await tryIt.getByLabel('New tokens').fill('12');
+  await tryIt.getByRole('button', { name: 'Generate' }).click();
+  const generations = page.getByTestId('generation');
+  await expect(generations).toHaveCount(3);
+  await expect(generations.nth(0)).toContainText('Base model');
+  // Every column continues the prompt (the text may be only spaces for a random-weight model).
+  const lengths = await generations.locator('strong').evaluateAll((els) => els.map((e) => e.textContent?.length ?? 0));
+  expect(lengths).toHaveLength(3);
+  expect(lengths.every((n) => n > 0)).toBe(true);
+  await snap(page, testInfo, 'generation');
+});
