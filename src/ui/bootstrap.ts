@@ -29,13 +29,12 @@ export function startPlayground(): Playground {
     (event: WorkerEvent) => applyEngineEvent(store, event),
     (message) => store.getState().notify('error', `The engine stopped: ${message}. Reload the page to start it again; your runs are saved.`),
   );
+  const actions = new PlaygroundActions(store, client);
   const ready = openDatabase(store).then(async (db) => {
-    const actions = new PlaygroundActions(store, client, db);
-    playground.actions = actions;
+    actions.useDatabase(db);
     await restore(store, actions, db);
   });
-  const playground: Playground = { store, actions: new PlaygroundActions(store, client, null), ready };
-  return playground;
+  return { store, actions, ready };
 }
 
 async function openDatabase(store: PlaygroundStore): Promise<PlaygroundDatabase | null> {

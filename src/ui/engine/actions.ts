@@ -30,11 +30,17 @@ const KEEP_FILES_BYTES = 256 * 1024 * 1024;
 export class PlaygroundActions {
   private pendingLargeDataset: DroppedFile[] | null = null;
 
+  private db: PlaygroundDatabase | null = null;
+
   constructor(
     private readonly store: PlaygroundStore,
     private readonly client: EngineClient,
-    private readonly db: PlaygroundDatabase | null,
   ) {}
+
+  /** Where dropped files are kept for a reload, once IndexedDB is open. */
+  useDatabase(db: PlaygroundDatabase | null): void {
+    this.db = db;
+  }
 
   private get state() {
     return this.store.getState();
