@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from './pretrain/wasm-kernels';
 
 export type NodeBackend = 'cpu' | 'wasm' | 'webgpu';
 
@@ -62,6 +63,8 @@ export async function setupNodeBackend(backend: NodeBackend): Promise<BackendInf
     const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
     wasm.setWasmPaths(`${dist}/`);
     if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not initialise the wasm backend');
+    // The gather gradient wasm lacks, and matMuls without its slow transposed paths.
+    registerWasmTrainingKernels();
     return { backend };
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('tfjs could not initialise the cpu backend');

@@ -71,7 +71,9 @@ function untransposeOperands(kernelName: 'BatchMatMul' | '_FusedMatMul'): void {
   tf.registerKernel({
     kernelName,
     backendName: BACKEND,
-    // The original's setup already ran when the backend was initialised.
+    // The original's setup wires up its wasm function; it runs again if the backend is re-initialised.
+    setupFunc: original.setupFunc,
+    disposeFunc: original.disposeFunc,
     kernelFunc: (args) => {
       const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
       if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
