@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { byStep, lossOf, runSeries, summaryRows, validationOf } from '../../../src/ui/charts/series';
+import { createPlaygroundStore } from '../../../src/ui/store';
+import { selectRunList } from '../../../src/ui/store/selectors';
+import { formForMethod, describeMethod } from '../../../src/ui/schemas/run-form';
+import type { MetricPoint } from '../../../src/worker/protocol';
+
+function point(runId: string, step: number, loss: number | null, extra: Partial<MetricPoint> = {}): MetricPoint {
+  return { runId, step, timeMs: step * 100, loss, learningRate: 0.01, examplesPerSecond: 10, tokensPerSecond: null, memoryBytes: step * 1000, numTensors: 5, validation: null, ...extra };
+}
+
+function twoRuns() {
+  const store = createPlaygroundStore();
+  const a = store.getState().addRun(formForMethod('wegeft'), null);
+  const b = store.getState().addRun(formForMethod('lora'), null);
+  return { store, a, b };
+}
+
+describe('chart series', () => {
+  it('one series per run with data, in the run’s colour, skipping unknown values', () => {
+    const { store, a, b } = twoRuns();
+    const metrics = { [a]: [point(a, 1, 2), point(a, 2, null), point(a, 3, 1.5)], [b]: [point(b, 1, null)] };
+    const series = runSeries(selectRunList(store.getState()), metrics, byStep, lossOf);
+    expect(series).toEqual([{ runId: a, name: 'WeGeFT r8 α16', color: store.getState().runs[a].color, points: [{ x: 1, y: 2 }, { x: 3, y: 1.5 }] }]);
+  });
+
+  it('the validation metric is accuracy for classifiers and perplexity for language models', () => {
+    expect(validationOf(point('a', 1, 1, { validation: { kind: 'classifier', loss: 1, accuracy: 0.75 } }))).toBe(0.75);
+    expect(validationOf(point('a', 1, 1, { validation: { kind: 'lm', loss: 2, perplexity: 7.39 } }))).toBe(7.39);
+    expect(validationOf(point('a', 1, 1))).toBeNull();
+  });
+
+  it('summary rows: first and last loss, median step time, peak memory, last validation', () => {
+    const { store, a, b } = twoRuns();
+    store.getState().setRunTrainable(a, { count: 100, percent: 0.5, problems: [] });
+    const metrics = {
+      [a]: [point(a, 1, 3), point(a, 2, 2, { timeMs: 250 }), point(a, 3, 1, { timeMs: 300, validation: { kind: 'lm', loss: 1, perplexity: 2.72 } })],
+    };
+    const [rowA, rowB] = summaryRows(selectRunList(store.getState()), metrics, (r) => describeMethod(r.form));
+    expect(rowA).toMatchObject({ runId: a, trainable: 100, percent: 0.5, steps: 3, firstLoss: 3, lastLoss: 1, validation: 'perplexity 2.72', peakMemoryBytes: 3000 });
+    // Step times 150 ms and 50 ms: the median is 100.
+    expect(rowA.medianStepMs).toBe(100);
+    expect(rowB).toMatchObject({ runId: b, steps: 0, firstLoss: null, validation: null, medianStepMs: null });
+  });
+});
