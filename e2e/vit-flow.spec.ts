@@ -69,6 +69,16 @@ test('ViT: drop the digits, train WeGeFT and LoRA side by side, compare, try, ex
   expect(adapter.settings.labels).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   adapter.dispose();
   model.dispose();
+
+  // After a reload the finished runs keep their trained adapters: Try it still compares all three.
+  await page.reload();
+  await expect(runs.nth(1)).toHaveAttribute('data-status', 'finished');
+  await expect(page.getByTestId('model-summary')).toBeVisible();
+  await expect(page.getByTestId('dataset-summary')).toBeVisible();
+  await page.getByTestId('try-drop-files').setInputFiles(join(PUBLIC, 'datasets', 'digits', 'val', '3', readdirFirst('3')));
+  await expect(page.getByTestId('classification')).toHaveCount(3);
+  await expect(page.getByTestId('classification').locator('.error')).toHaveCount(0);
+  await snap(page, testInfo, 'after-reload');
 });
 
 function readdirFirst(label: string): string {

@@ -24,17 +24,22 @@ function createEngineWorker(): WorkerLike {
 
 export function startPlayground(): Playground {
   const store = playgroundStore;
+  let actions: PlaygroundActions | null = null;
   const client = new EngineClient(
     createEngineWorker(),
-    (event: WorkerEvent) => applyEngineEvent(store, event),
+    (event: WorkerEvent) => {
+      applyEngineEvent(store, event);
+      actions?.onEngineEvent(event);
+    },
     (message) => store.getState().notify('error', `The engine stopped: ${message}. Reload the page to start it again; your runs are saved.`),
   );
-  const actions = new PlaygroundActions(store, client);
+  const playgroundActions = new PlaygroundActions(store, client);
+  actions = playgroundActions;
   const ready = openDatabase(store).then(async (db) => {
-    actions.useDatabase(db);
-    await restore(store, actions, db);
+    playgroundActions.useDatabase(db);
+    await restore(store, playgroundActions, db);
   });
-  return { store, actions, ready };
+  return { store, actions: playgroundActions, ready };
 }
 
 async function openDatabase(store: PlaygroundStore): Promise<PlaygroundDatabase | null> {
@@ -61,7 +66,10 @@ async function restore(store: PlaygroundStore, actions: PlaygroundActions, db: P
   const model = shared.model ?? snapshot?.model ?? null;
   if (model) await actions.loadModel(model);
   else if (db) await reloadStoredFiles(actions, db, 'model');
-  if (db && store.getState().model.status === 'ready') await reloadStoredFiles(actions, db, 'dataset');
+  if (db && store.getState().model.status === 'ready') {
+    await actions.restoreAdapters();
+    await reloadStoredFiles(actions, db, 'dataset');
+  }
 }
 
 async function reloadStoredFiles(actions: PlaygroundActions, db: PlaygroundDatabase, key: 'model' | 'dataset'): Promise<void> {

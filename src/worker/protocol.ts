@@ -185,7 +185,15 @@ export type WorkerCommand =
   | { type: 'generate'; requestId: number; prompt: string; runIds: string[]; settings: GenerationSettings }
   | { type: 'classify'; requestId: number; image: RgbaImageData; runIds: string[]; k: number }
   | { type: 'exportAdapter'; requestId: number; runId: string }
-  | { type: 'exportMerged'; requestId: number; runId: string };
+  | { type: 'exportMerged'; requestId: number; runId: string }
+  /** Gives a run back the adapter it finished with (saved by the page before a reload). */
+  | { type: 'restoreAdapter'; runId: string; files: AdapterFileData };
+
+/** adapter_config.json (as an object) and adapter_model.safetensors bytes. */
+export interface AdapterFileData {
+  config: Record<string, unknown>;
+  weights: Uint8Array;
+}
 
 // ---------------------------------------------------------------- events
 
@@ -219,6 +227,8 @@ export type WorkerEvent =
   | { type: 'runProgress'; runId: string; step: number; totalSteps: number; epoch: number; elapsedMs: number; etaMs: number | null }
   | { type: 'runMetrics'; points: MetricPoint[] }
   | { type: 'runFinished'; runId: string; finalEval: EvalResult | null; trainableParameters: number }
+  /** A finished run's adapter files, for the page to keep across a reload. */
+  | { type: 'adapterSaved'; runId: string; files: AdapterFileData }
   | { type: 'runFailed'; runId: string; kind: FailureKind; message: string; suggestedBackend: BackendName | null }
   | { type: 'generation'; requestId: number; outputs: GenerationOutput[] }
   | { type: 'classification'; requestId: number; outputs: ClassificationOutput[] }

@@ -100,6 +100,8 @@ export class PlaygroundRuntime {
       case 'exportAdapter':
       case 'exportMerged':
         return this.export(command);
+      case 'restoreAdapter':
+        return this.restoreAdapter(command);
     }
   }
 
@@ -237,6 +239,16 @@ export class PlaygroundRuntime {
     const bytes = merged ? await mergedModelZip(current.model, session.adapter, current.source) : await adapterZip(session.adapter);
     const fileName = `${stem}-${merged ? 'merged-model' : 'adapter'}.zip`;
     this.emit({ type: 'exportReady', requestId: command.requestId, fileName, mimeType: 'application/zip', bytes }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  private restoreAdapter(command: WorkerCommandOf<'restoreAdapter'>): void {
+    const session = this.scheduler.session(command.runId);
+    if (!session) throw new Error(`no run "${command.runId}" in the engine`);
+    if (session.trainer) return;
+    const adapter = loadAdapter(this.requireModel().model, command.files, session.spec.name);
+    session.adapter?.dispose();
+    session.adapter = adapter;
+    session.status = 'finished';
   }
 
   private requireModel(): ModelState {

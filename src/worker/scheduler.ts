@@ -175,6 +175,10 @@ export class RunScheduler {
     this.batcher.flush();
     session.status = 'finished';
     this.emit({ type: 'runFinished', runId: session.id, finalEval, trainableParameters });
+    if (session.adapter) {
+      const files = await session.adapter.save();
+      this.emit({ type: 'adapterSaved', runId: session.id, files }, [files.weights.buffer as ArrayBuffer]);
+    }
   }
 
   private fail(session: RunSession, error: unknown): void {

@@ -104,6 +104,20 @@ describe('the worker runtime, on an image classifier', () => {
     expect(Object.keys(unzipSync(reply.bytes)).sort()).toEqual(['config.json', 'model.safetensors']);
   });
 
+  it('hands over finished adapters’ files, and takes them back into another engine (as after a reload)', async () => {
+    const saved = driver.of('adapterSaved').find((e) => e.runId === 'a')!;
+    expect(saved.files.config.peft_type).toBe('WEGEFT');
+    const reloaded = new RuntimeDriver();
+    await reloaded.request({ type: 'loadModel', source: { kind: 'files', files: fixtureFiles('vit'), label: 'vit' } });
+    await reloaded.send({ type: 'addRun', run: run('a', 'wegeft', 6) });
+    await reloaded.send({ type: 'restoreAdapter', runId: 'a', files: saved.files });
+    const rgba = new Uint8ClampedArray(16 * 16 * 4).fill(90);
+    const image = { width: 16, height: 16, rgba };
+    const before = (await driver.request({ type: 'classify', image, runIds: ['a'], k: 2 })) as WorkerEventOf<'classification'>;
+    const after = (await reloaded.request({ type: 'classify', image, runIds: ['a'], k: 2 })) as WorkerEventOf<'classification'>;
+    expect(after.outputs[1]).toEqual(before.outputs[1]);
+  });
+
   it('pauses, resumes and stops a run between steps', async () => {
     await driver.send({ type: 'addRun', run: run('c', 'head', 400) });
     const firstPoints = driver.waitFor((e) => e.type === 'runProgress' && e.runId === 'c');

@@ -12,11 +12,12 @@ import type {
   GenerationSettings,
   ModelSourceSpec,
   RgbaImageData,
+  WorkerEvent,
   WorkerEventOf,
 } from '../../worker/protocol';
 import { toRunSettings, validateRunForm, type RunForm } from '../schemas/run-form';
 import type { PlaygroundStore } from '../store';
-import { saveFiles, type PlaygroundDatabase, type StoredFiles } from '../store/persistence';
+import { loadAdapterFiles, saveAdapterFiles, saveFiles, type PlaygroundDatabase, type StoredFiles } from '../store/persistence';
 import type { RunRecord, TrainableCount } from '../store/types';
 import { downloadBytes } from './download';
 import { labelOfDropped } from './dropped-files';
@@ -149,6 +150,28 @@ export class PlaygroundActions {
   removeRun(id: string): void {
     this.client.send({ type: 'removeRun', runId: id });
     this.state.removeRun(id);
+    if (this.db) void saveAdapterFiles(this.db, id, null).catch(() => undefined);
+  }
+
+  /** Side effects of engine events beyond the store: keeping finished adapters for a reload. */
+  onEngineEvent(event: WorkerEvent): void {
+    if (event.type === 'adapterSaved' && this.db) {
+      saveAdapterFiles(this.db, event.runId, event.files).catch((error) =>
+        this.state.notify('warning', `Could not keep the trained adapter for a reload: ${(error as Error).message}`),
+      );
+    }
+  }
+
+  /** Gives finished runs of the loaded model their saved adapters back (after a reload). */
+  async restoreAdapters(): Promise<void> {
+    const model = this.state.model.summary;
+    if (!this.db || !model) return;
+    for (const id of this.state.runOrder) {
+      const run = this.state.runs[id];
+      if (run.status !== 'finished' || run.modelLabel !== model.label) continue;
+      const files = await loadAdapterFiles(this.db, id).catch(() => undefined);
+      if (files) this.client.send({ type: 'restoreAdapter', runId: id, files });
+    }
   }
 
   setScheduleMode(mode: 'interleaved' | 'sequential'): void {

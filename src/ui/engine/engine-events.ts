@@ -46,6 +46,7 @@ export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): vo
       // Errors of a request are shown where the request was made.
       if (event.requestId === null) state.notify('error', event.message);
       return;
+    case 'adapterSaved':
     case 'trainableCount':
     case 'generation':
     case 'classification':

@@ -5,13 +5,13 @@
  * limit), so a reload can load them again without the user.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { MetricPoint, ScheduleMode, BackendPreference } from '../../worker/protocol';
+import type { AdapterFileData, BackendPreference, MetricPoint, ScheduleMode } from '../../worker/protocol';
 import type { SharedModel } from '../schemas/share-url';
 import type { PlaygroundState, PlaygroundStore } from './index';
 import type { RunRecord, Theme } from './types';
 
 export const DB_NAME = 'wegeft-playground';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 const SNAPSHOT_KEY = 'current';
 
 export interface Snapshot {
@@ -37,15 +37,20 @@ export type StoredFilesKey = 'model' | 'dataset';
 interface PlaygroundDb extends DBSchema {
   snapshots: { key: string; value: Snapshot };
   files: { key: StoredFilesKey; value: StoredFiles };
+  /** Finished runs' adapter files, by run id. */
+  adapters: { key: string; value: AdapterFileData };
 }
 
 export type PlaygroundDatabase = IDBPDatabase<PlaygroundDb>;
 
 export function openPlaygroundDb(): Promise<PlaygroundDatabase> {
   return openDB<PlaygroundDb>(DB_NAME, DB_VERSION, {
-    upgrade(db) {
-      db.createObjectStore('snapshots');
-      db.createObjectStore('files');
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('snapshots');
+        db.createObjectStore('files');
+      }
+      if (oldVersion < 2) db.createObjectStore('adapters');
     },
   });
 }
@@ -106,6 +111,15 @@ export async function saveFiles(db: PlaygroundDatabase, key: StoredFilesKey, fil
 
 export function loadFiles(db: PlaygroundDatabase, key: StoredFilesKey): Promise<StoredFiles | undefined> {
   return db.get('files', key);
+}
+
+export async function saveAdapterFiles(db: PlaygroundDatabase, runId: string, files: AdapterFileData | null): Promise<void> {
+  if (files) await db.put('adapters', files, runId);
+  else await db.delete('adapters', runId);
+}
+
+export function loadAdapterFiles(db: PlaygroundDatabase, runId: string): Promise<AdapterFileData | undefined> {
+  return db.get('adapters', runId);
 }
 
 /**

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPlaygroundStore } from '../../../src/ui/store';
 import {
   DB_NAME,
+  loadAdapterFiles,
   loadFiles,
+  saveAdapterFiles,
   loadSnapshot,
   openPlaygroundDb,
   persistStore,
@@ -84,6 +86,15 @@ describe('persistence across a reload', () => {
     expect([...files!.files[0].bytes]).toEqual([104, 105]);
     await saveFiles(db, 'dataset', null);
     expect(await loadFiles(db, 'dataset')).toBeUndefined();
+    db.close();
+  });
+
+  it('keeps a finished run’s adapter files by run id', async () => {
+    const db = await openPlaygroundDb();
+    await saveAdapterFiles(db, 'run-1', { config: { peft_type: 'LORA' }, weights: new Uint8Array([1, 2, 3]) });
+    expect((await loadAdapterFiles(db, 'run-1'))?.config).toEqual({ peft_type: 'LORA' });
+    await saveAdapterFiles(db, 'run-1', null);
+    expect(await loadAdapterFiles(db, 'run-1')).toBeUndefined();
     db.close();
   });
 
