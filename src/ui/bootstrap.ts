@@ -54,6 +54,7 @@ async function openDatabase(store: PlaygroundStore): Promise<PlaygroundDatabase 
 async function restore(store: PlaygroundStore, actions: PlaygroundActions, db: PlaygroundDatabase | null): Promise<void> {
   const snapshot = db ? await loadSnapshot(db).catch(() => null) : null;
   if (snapshot) restoreSnapshot(store, snapshot);
+  else if (matchMedia('(prefers-color-scheme: dark)').matches) store.getState().setTheme('dark');
   const shared = decodeShareHash(location.hash);
   for (const problem of shared.problems) store.getState().notify('warning', `Shared link: ${problem}`);
   store.getState().setHydrated();

@@ -74,7 +74,8 @@ export class RunScheduler {
       }
     }
     this.active.push(session);
-    this.setStatus(session, 'running', null);
+    // Running, or queued behind another run in sequential mode.
+    session.status = 'idle';
     this.updateWaitingStatuses();
     this.loop ??= this.run().finally(() => (this.loop = null));
   }

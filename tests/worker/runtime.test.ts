@@ -215,3 +215,25 @@ describe('the worker runtime, on a language model', () => {
     model.dispose();
   });
 });
+
+describe('the worker runtime, one run at a time', () => {
+  const driver = new RuntimeDriver();
+
+  it('in sequential mode a second run waits (queued) until the first finishes', async () => {
+    await driver.request({ type: 'loadModel', source: { kind: 'files', files: fixtureFiles('vit') } });
+    await driver.request({ type: 'loadDataset', source: { kind: 'files', files: imageFiles(4) }, validationFraction: 0.25 });
+    await driver.send({ type: 'setScheduleMode', mode: 'sequential' });
+    await driver.send({ type: 'addRun', run: run('first', 'head', 3) });
+    await driver.send({ type: 'addRun', run: run('second', 'head', 3) });
+    const done = driver.waitFor(finished('second'));
+    await driver.send({ type: 'startRun', runId: 'first' });
+    await driver.send({ type: 'startRun', runId: 'second' });
+    expect(driver.of('runStatus').filter((s) => s.runId === 'second').pop()?.status).toBe('queued');
+    await done;
+    const order = driver.of('runMetrics').flatMap((e) => e.points.map((p) => p.runId));
+    expect(order.lastIndexOf('first')).toBeLessThan(order.indexOf('second'));
+    const secondStatuses = driver.of('runStatus').filter((s) => s.runId === 'second').map((s) => s.status);
+    expect(secondStatuses.slice(0, 2)).toEqual(['queued', 'running']);
+    expect(new Set(secondStatuses.slice(2))).toEqual(new Set(['running']));
+  });
+});

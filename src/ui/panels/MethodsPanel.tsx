@@ -1,14 +1,16 @@
-import { useState } from 'react';
 import { Panel } from '../components/Panel';
 import { SettingsForm } from '../components/SettingsForm';
 import { TrainableCountView } from '../components/TrainableCountView';
 import { useActions } from '../playground-context';
 import { METHOD_CHOICES, formForMethod, validateRunForm, type RunForm } from '../schemas/run-form';
 import { useTrainableCount } from '../use-trainable-count';
+import { playgroundStore, usePlayground } from '../store';
+import { selectDraftForm } from '../store/selectors';
 
 export function MethodsPanel() {
   const actions = useActions();
-  const [form, setForm] = useState<RunForm>(() => formForMethod('wegeft'));
+  const form = usePlayground(selectDraftForm);
+  const setForm = (next: RunForm) => playgroundStore.getState().setDraftForm(next);
   const trainable = useTrainableCount(form);
   const valid = Object.keys(validateRunForm(form)).length === 0;
   const method = METHOD_CHOICES.find((m) => m.value === form.method);

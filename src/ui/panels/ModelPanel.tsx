@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Panel } from '../components/Panel';
 import { DropZone } from '../components/DropZone';
 import { ProgressBar } from '../components/ProgressBar';
+import { LARGE_FILE_BYTES } from '../engine/actions';
 import { labelOfDropped } from '../engine/dropped-files';
 import { formatBytes } from '../format';
 import { fetchModelCard, fetchModelManifest, type BundledModel } from '../manifests';
@@ -24,7 +25,11 @@ export function ModelPanel() {
         hint="A folder, or its files: config.json + model.safetensors (+ tokenizer.json or preprocessor_config.json)."
         testId="model-drop"
         disabled={busy}
-        onFiles={(files) => void actions.loadModel({ kind: 'files', files, label: labelOfDropped(files) })}
+        onFiles={(files) => {
+          const large = files.filter((f) => f.file.size > LARGE_FILE_BYTES);
+          const warning = `${large.map((f) => `${f.path} (${formatBytes(f.file.size)})`).join(', ')}: very large. Loading may take a while and need as much memory again. Load anyway?`;
+          if (large.length === 0 || window.confirm(warning)) void actions.loadModel({ kind: 'files', files, label: labelOfDropped(files) });
+        }}
       />
       <ModelStatus />
     </Panel>

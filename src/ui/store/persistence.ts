@@ -6,6 +6,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { AdapterFileData, BackendPreference, MetricPoint, ScheduleMode } from '../../worker/protocol';
+import type { RunForm } from '../schemas/run-form';
 import type { SharedModel } from '../schemas/share-url';
 import type { PlaygroundState, PlaygroundStore } from './index';
 import type { RunRecord, Theme } from './types';
@@ -24,6 +25,8 @@ export interface Snapshot {
   theme: Theme;
   validationFraction: number;
   backendPreference: BackendPreference;
+  /** The Methods panel's settings (absent in snapshots of older versions). */
+  draftForm?: RunForm;
 }
 
 /** Files kept for a reload: a dropped model or dataset. */
@@ -68,6 +71,7 @@ export function snapshotOf(state: PlaygroundState): Snapshot {
     theme: state.theme,
     validationFraction: state.data.validationFraction,
     backendPreference: state.backend.preference,
+    draftForm: state.draftForm,
   };
 }
 
@@ -92,6 +96,7 @@ export function restoreSnapshot(store: PlaygroundStore, snapshot: Snapshot): voi
     theme: snapshot.theme,
     data: { ...s.data, validationFraction: snapshot.validationFraction },
     backend: { ...s.backend, preference: snapshot.backendPreference },
+    draftForm: snapshot.draftForm ?? s.draftForm,
   }));
 }
 

@@ -16,6 +16,7 @@ export const selectBackend = (s: PlaygroundState) => s.backend;
 export const selectNotices = (s: PlaygroundState) => s.notices;
 export const selectScheduleMode = (s: PlaygroundState) => s.scheduleMode;
 export const selectHydrated = (s: PlaygroundState) => s.hydrated;
+export const selectDraftForm = (s: PlaygroundState) => s.draftForm;
 
 /** Runs in the order they were added (use with useShallow). */
 export const selectRunList = (s: PlaygroundState): RunRecord[] => s.runOrder.map((id) => s.runs[id]).filter(Boolean);

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { BackendName, BackendPreference } from '../../worker/protocol';
 import type { PlaygroundState } from './index';
+import { formForMethod, type RunForm } from '../schemas/run-form';
 import type { BackendState, Notice, Theme } from './types';
 
 export interface UiSlice {
@@ -9,6 +10,9 @@ export interface UiSlice {
   notices: Notice[];
   /** Set once saved runs have been read back from IndexedDB. */
   hydrated: boolean;
+  /** The settings being edited in the Methods panel, before a run is added. */
+  draftForm: RunForm;
+  setDraftForm(form: RunForm): void;
   setTheme(theme: Theme): void;
   setBackendPreference(preference: BackendPreference): void;
   backendReady(active: BackendName, fallbackReasons: string[], adapterInfo: string | null): void;
@@ -24,6 +28,8 @@ export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (se
   backend: { active: null, preference: 'auto', fallbackReasons: [], adapterInfo: null },
   notices: [],
   hydrated: false,
+  draftForm: formForMethod('wegeft'),
+  setDraftForm: (form) => set({ draftForm: form }),
   setTheme: (theme) => set({ theme }),
   setBackendPreference: (preference) => set((s) => ({ backend: { ...s.backend, preference } })),
   backendReady: (active, fallbackReasons, adapterInfo) => set((s) => ({ backend: { ...s.backend, active, fallbackReasons, adapterInfo } })),
