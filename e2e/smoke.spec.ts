@@ -13,6 +13,26 @@ test('the app opens on WebGPU and loads a checkpoint dropped as files', async ({
   await expect(summary).toContainText('ViT');
   await expect(summary).toContainText('Layers');
   await snap(page, testInfo, 'model-loaded');
+
+  // Light and dark themes, switched from the keyboard; the choice survives a reload.
+  const toggle = page.getByRole('button', { name: 'Switch to dark theme' });
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await snap(page, testInfo, 'dark-theme');
+  await page.waitForTimeout(1500); // the store is saved at most once a second
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+});
+
+test('a narrow laptop window stacks the panels in one column', async ({ page }, testInfo) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await openFreshApp(page);
+  const model = await page.locator('#model').boundingBox();
+  const runs = await page.locator('#runs').boundingBox();
+  expect(runs!.y).toBeGreaterThan(model!.y + model!.height - 1);
+  expect(model!.width).toBeGreaterThan(900);
+  await snap(page, testInfo, 'narrow');
 });
 
 test('a file that is not a checkpoint gives a message naming it, and the app keeps working', async ({ page }, testInfo) => {
