@@ -9,6 +9,9 @@ export interface BundledModel {
   title: string;
   description: string;
   task: string | null;
+  parameters: number | null;
+  /** The bundled dataset the model is meant to be fine-tuned on, by id. */
+  demoDataset: string | null;
 }
 
 export interface BundledDataset {
@@ -36,7 +39,15 @@ export function parseModelManifest(json: unknown): BundledModel[] {
   return entriesOf(json, 'models')
     .map((e) => {
       const name = text(e.name) || text(e.id) || text(e.folder);
-      return { name, title: text(e.title) || text(e.displayName) || name, description: text(e.description), task: text(e.task) || null };
+      const demo = e.demo && typeof e.demo === 'object' ? text((e.demo as Json).dataset) : '';
+      return {
+        name,
+        title: text(e.title) || text(e.displayName) || name,
+        description: text(e.description),
+        task: text(e.task) || null,
+        parameters: typeof e.parameters === 'number' ? e.parameters : null,
+        demoDataset: demo || null,
+      };
     })
     .filter((m) => m.name !== '');
 }

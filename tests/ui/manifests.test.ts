@@ -13,8 +13,9 @@ describe('bundled manifests', () => {
 
   it('skip entries without a name or files, and accept a bare list', () => {
     expect(parseDatasetManifest([{ id: 'x' }, { id: 'y', files: ['y.txt'] }, 3, null]).map((d) => d.id)).toEqual(['y']);
-    expect(parseModelManifest({ models: [{ name: 'tiny-vit', title: 'Tiny ViT', task: 'image-classification' }, { title: 'nameless' }] })).toEqual([
-      { name: 'tiny-vit', title: 'Tiny ViT', description: '', task: 'image-classification' },
+    const models = [{ name: 'tiny-vit', title: 'Tiny ViT', task: 'image-classification', parameters: 1234, demo: { dataset: 'digits' } }, { title: 'nameless' }];
+    expect(parseModelManifest({ models })).toEqual([
+      { name: 'tiny-vit', title: 'Tiny ViT', description: '', task: 'image-classification', parameters: 1234, demoDataset: 'digits' },
     ]);
     expect(parseModelManifest(null)).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { DropZone } from '../components/DropZone';
 import { Panel } from '../components/Panel';
 import { ProgressBar } from '../components/ProgressBar';
 import { formatBytes } from '../format';
-import { datasetsBaseUrl, fetchDatasetManifest } from '../manifests';
+import { datasetsBaseUrl, fetchDatasetManifest, fetchModelManifest } from '../manifests';
 import { useActions } from '../playground-context';
 import { playgroundStore, usePlayground } from '../store';
 import { selectData } from '../store/selectors';
@@ -67,15 +67,21 @@ function BundledDatasets({ disabled }: { disabled: boolean }) {
   const manifest = useAsync(fetchDatasetManifest, []);
   const task = usePlayground((s) => s.model.summary?.task ?? null);
   const actions = useActions();
-  const datasets = (manifest.value ?? []).filter((d) => !task || !d.task || d.task === task);
+  const models = useAsync(fetchModelManifest, []);
+  const bundledName = usePlayground((s) => (s.model.source?.kind === 'bundled' ? s.model.source.name : null));
+  const suggested = models.value?.find((m) => m.name === bundledName)?.demoDataset ?? null;
+  const datasets = (manifest.value ?? [])
+    .filter((d) => !task || !d.task || d.task === task)
+    .sort((a, b) => Number(b.id === suggested) - Number(a.id === suggested));
   if (datasets.length === 0) return null;
   return (
     <div className="bundled">
       <h3>Demo datasets</h3>
       <ul className="cards">
         {datasets.map((d) => (
-          <li key={d.id} className="card">
+          <li key={d.id} className={d.id === suggested ? 'card current' : 'card'}>
             <strong>{d.name}</strong>
+            {d.id === suggested && <span className="tag">suggested for this model</span>}
             <p className="muted">{d.description}</p>
             {d.licence && <p className="muted small">Licence: {d.licence}</p>}
             <button

@@ -4,7 +4,7 @@ import { DropZone } from '../components/DropZone';
 import { ProgressBar } from '../components/ProgressBar';
 import { LARGE_FILE_BYTES } from '../engine/actions';
 import { labelOfDropped } from '../engine/dropped-files';
-import { formatBytes } from '../format';
+import { formatBytes, formatCount } from '../format';
 import { fetchModelCard, fetchModelManifest, type BundledModel } from '../manifests';
 import { useActions } from '../playground-context';
 import { usePlayground } from '../store';
@@ -67,7 +67,12 @@ function BundledModelCard({ model, disabled, showCard }: { model: BundledModel; 
   return (
     <li className={current ? 'card current' : 'card'}>
       <strong>{model.title}</strong>
-      {model.task && <span className="tag">{model.task === 'image-classification' ? 'images' : 'text'}</span>}
+      {model.task && (
+        <span className="tag">
+          {model.task === 'image-classification' ? 'images' : 'text'}
+          {model.parameters !== null ? ` · ${formatCount(model.parameters)} parameters` : ''}
+        </span>
+      )}
       <p className="muted">{model.description}</p>
       <div className="row">
         <button
