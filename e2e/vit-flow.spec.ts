@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import * as tf from '@tensorflow/tfjs';
 import { loadAdapter } from '../src/engine/adapters/registry';
@@ -61,6 +61,17 @@ test('ViT: drop the digits, train WeGeFT and LoRA side by side, compare, try, ex
   const files = unzipSync(readFileSync(zipPath));
   expect(Object.keys(files).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
 
+  // The merged model is a plain checkpoint, and the report comes as JSON, CSV and PNG.
+  const merged = await downloadOf(page, page.getByRole('button', { name: /Download the merged model of LoRA/ }), testInfo);
+  expect(Object.keys(unzipSync(merged)).sort()).toEqual(['config.json', 'model.safetensors']);
+  const report = JSON.parse((await downloadOf(page, page.getByRole('button', { name: 'Report (JSON)' }), testInfo)).toString());
+  expect(report.runs.map((r: { settings: { method: { method: string } } }) => r.settings.method.method)).toEqual(['wegeft', 'lora']);
+  const csv = (await downloadOf(page, page.getByRole('button', { name: 'Metrics (CSV)' }), testInfo)).toString().trim().split('\r\n');
+  expect(csv[0]).toMatch(/^run,method,step,/);
+  expect(csv.length).toBeGreaterThanOrEqual(1 + 2 * 4);
+  const png = await downloadOf(page, page.getByRole('button', { name: 'Charts (PNG)' }), testInfo);
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
+
   // The engine loads the downloaded adapter back onto the same model.
   await tf.setBackend('cpu');
   const model = await loadModel(new DirectorySource(MODEL_DIR));
@@ -80,6 +91,14 @@ test('ViT: drop the digits, train WeGeFT and LoRA side by side, compare, try, ex
   await expect(page.getByTestId('classification').locator('.error')).toHaveCount(0);
   await snap(page, testInfo, 'after-reload');
 });
+
+async function downloadOf(page: Page, button: Locator, testInfo: TestInfo): Promise<Buffer> {
+  const download = page.waitForEvent('download');
+  await button.click();
+  const file = testInfo.outputPath((await download).suggestedFilename());
+  await (await download).saveAs(file);
+  return readFileSync(file);
+}
 
 function readdirFirst(label: string): string {
   return readdirSync(join(PUBLIC, 'datasets', 'digits', 'val', label))[0];

@@ -137,6 +137,21 @@ describe('the worker runtime, on an image classifier', () => {
     expect(driver.of('runFinished').some((e) => e.runId === 'c')).toBe(false);
   });
 
+  it('a run whose loss becomes NaN stops with a message saying so; the other runs and the model are unharmed', async () => {
+    const spec = run('nan', 'full', 20);
+    spec.settings.training.learningRate = 1e30;
+    await driver.send({ type: 'addRun', run: spec });
+    const failed = driver.waitFor((e) => e.type === 'runFailed' && e.runId === 'nan');
+    await driver.send({ type: 'startRun', runId: 'nan' });
+    const failure = (await failed) as WorkerEventOf<'runFailed'>;
+    expect(failure.kind).toBe('non-finite-loss');
+    expect(failure.message).toMatch(/the loss became (NaN|Infinity|-Infinity) at step \d+/);
+    const rgba = new Uint8ClampedArray(16 * 16 * 4).fill(10);
+    const reply = (await driver.request({ type: 'classify', image: { width: 16, height: 16, rgba }, runIds: ['a'], k: 1 })) as WorkerEventOf<'classification'>;
+    expect(reply.outputs.every((o) => o.error === null && Number.isFinite(o.top[0].probability))).toBe(true);
+    await driver.send({ type: 'removeRun', runId: 'nan' });
+  });
+
   it('frees every tensor of removed runs', async () => {
     const withRuns = tf.memory().numTensors;
     for (const id of ['a', 'b', 'c']) await driver.send({ type: 'removeRun', runId: id });
