@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 
@@ -41,6 +42,13 @@ export default defineConfig({
     target: 'es2022',
     // tfjs alone is ~1.5 MB minified; the app is one page.
     chunkSizeWarningLimit: 4000,
+    // The app, and the benchmark page (npm run bench -- --browser).
+    rolldownOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        bench: fileURLToPath(new URL('./bench.html', import.meta.url)),
+      },
+    },
   },
   preview: { port: 5173, strictPort: true },
 });

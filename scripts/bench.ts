@@ -1,0 +1,112 @@
+/**
+ * npm run bench -- [--model <preset>|<dir>] [--methods wegeft,lora,full,bitfit] [--rank 16]
+ *                  [--batch B] [--seq T] [--steps N] [--warmup W] [--backend cpu|wasm|webgpu] [--json]
+ *
+ * WeGeFT against LoRA and the baselines on one model: trainable parameters,
+ * median step time, throughput and peak memory of the real training step
+ * (src/engine/bench/), with ratios against LoRA. Runs in Node on cpu, wasm
+ * and WebGPU (Dawn: SwiftShader here, the NVIDIA driver on a GPU machine),
+ * or with --browser in headless Chromium through the bench.html page.
+ *
+ * Stderr shows progress and, without --json, the table; with --json, stdout
+ * gets one JSON line per method (src/engine/bench/report.ts, BenchRecord).
+ * Exit status: 0 on success, 2 on bad usage or unusable input.
+ */
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { benchmarkModel, presetModel, type BenchRequest } from '../src/engine/bench/benchmark';
+import { benchPreset, isBenchPresetName } from '../src/engine/bench/presets';
+import { formatKernels, formatTable, type BenchRecord } from '../src/engine/bench/report';
+import type { BenchProgress } from '../src/engine/bench/run';
+import { errorMessage } from '../src/engine/errors';
+import { loadModel } from '../src/engine/models/load';
+import type { Model } from '../src/engine/models/model';
+import { DirectorySource } from '../src/engine/io/node-source';
+import { BENCH_USAGE, parseBenchArgs, UsageError, type BenchCliOptions } from './lib/bench/args';
+import { runInBrowser } from './lib/bench/browser';
+import { reexecForWebGpuIfNeeded, setupNodeBackend, type NodeBackend } from './lib/node-backend';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<number> {
+  const parsed = parseBenchArgs(process.argv.slice(2));
+  if (parsed.help) {
+    process.stdout.write(BENCH_USAGE);
+    return 0;
+  }
+  const options = parsed.options;
+  if (!isBenchPresetName(options.model) && !existsSync(options.model)) {
+    throw new UsageError(`--model: "${options.model}" is neither a preset nor an existing folder`);
+  }
+  const records = options.browser ? await runInBrowser(options, log) : await runInNode(options);
+  printRecords(records, options);
+  return 0;
+}
+
+async function runInNode(options: BenchCliOptions): Promise<BenchRecord[]> {
+  reexecForWebGpuIfNeeded(options.backend);
+  const backend = await setupNodeBackend(options.backend as NodeBackend);
+  log(`backend: ${backend.backend}${backend.device ? ` (${backend.device})` : ''}`);
+  const model = await openModel(options);
+  try {
+    log(`model: ${options.model} (${model.family.displayName}, ${model.parameterCount().toLocaleString('en-US')} parameters)`);
+    const request: BenchRequest = {
+      model: options.model,
+      methods: options.methods,
+      rank: options.rank,
+      alpha: options.alpha,
+      batch: options.batch,
+      seq: options.seq,
+      steps: options.steps,
+      warmup: options.warmup,
+      readbackEvery: options.readbackEvery,
+      seed: options.seed,
+      profile: options.profile,
+      backend: tf.getBackend(),
+      device: backend.device ?? null,
+    };
+    return await benchmarkModel(model, request, { onProgress: logProgress });
+  } finally {
+    model.dispose();
+  }
+}
+
+async function openModel(options: BenchCliOptions): Promise<Model> {
+  if (isBenchPresetName(options.model)) {
+    const started = performance.now();
+    const model = presetModel(benchPreset(options.model), options.seed);
+    log(`random-init weights in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return model;
+  }
+  return loadModel(new DirectorySource(options.model), { seed: options.seed });
+}
+
+function logProgress(p: BenchProgress): void {
+  log(`${p.phase} ${p.done}/${p.total} (${p.method})`);
+}
+
+function printRecords(records: BenchRecord[], options: BenchCliOptions): void {
+  const first = records[0];
+  log(
+    `\n${first.model} on ${first.backend}${first.device ? ` (${first.device})` : ''}: batch ${first.batch}` +
+      `${first.seq !== null ? ` × ${first.seq} tokens` : ' images'}, rank ${first.rank}, ` +
+      `${first.steps} measured steps after ${first.warmup} warm-up, read-back every ${first.readback_every}`,
+  );
+  if (options.profile) {
+    for (const r of records) log(`\nkernels of one ${r.method} step:\n${formatKernels(r.kernels ?? [])}`);
+  }
+  if (options.json) {
+    for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
+  process.stdout.write(`${formatTable(records)}\n`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) process.stderr.write(`bench: ${error.message}\n(see npm run bench -- --help)\n`);
+    else process.stderr.write(`bench: ${errorMessage(error).split('\n')[0]}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,151 @@
+/**
+ * Command-line options of `npm run bench`, parsed strictly: an unknown
+ * option, a missing value or a malformed number is a UsageError saying which.
+ */
+import { parseArgs } from 'node:util';
+import type { AdapterMethodName } from '../../../src/engine/adapters/types';
+import { BENCH_PRESETS } from '../../../src/engine/bench/presets';
+import { parseBackend, type NodeBackend } from '../node-backend';
+
+export const BENCH_USAGE = `usage: npm run bench -- [options]
+
+Times the real training step of each method on one model, side by side in one
+process (interleaved), and reports trainable parameters, median step time,
+throughput, peak memory and the ratios against LoRA.
+
+  --model <preset|dir>   a preset with random-init weights, or a checkpoint folder (default gpt2-tiny)
+                         presets: ${BENCH_PRESETS.map((p) => p.name).join(', ')}
+  --methods <list>       comma-separated: wegeft, lora, full, bitfit, head (default wegeft,lora,full,bitfit)
+  --rank <r>             WeGeFT and LoRA rank, on every attention and MLP linear layer (default 16)
+  --alpha <a>            WeGeFT and LoRA alpha (default: the rank, a scaling of 1)
+  --batch <b>            samples per step (default: the preset's; 8 tokens sequences or 16 images for a folder)
+  --seq <t>              tokens per sequence, language models (default: the preset's; min(128, context) for a folder)
+  --steps <n>            measured steps per method (default 10)
+  --warmup <w>           unmeasured steps per method first (default 2)
+  --readback-every <n>   steps per timed window, each ending with the loss read-back
+                         (default 1 on cpu and wasm, 5 on webgpu); steps and warm-up round up to whole windows
+  --backend <b>          cpu, wasm or webgpu (default cpu); with --browser also webgl
+  --browser              run in headless Chromium (the bench.html page) instead of Node
+  --profile              add each method's per-kernel breakdown of one step (tf.profile)
+  --seed <s>             weights, data and adapters (default 42)
+  --json                 one JSON line per method on stdout
+`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export type BenchBackend = NodeBackend | 'webgl';
+
+export interface BenchCliOptions {
+  model: string;
+  methods: AdapterMethodName[];
+  rank: number;
+  alpha?: number;
+  batch?: number;
+  seq?: number;
+  steps: number;
+  warmup: number;
+  readbackEvery: number;
+  backend: BenchBackend;
+  browser: boolean;
+  profile: boolean;
+  seed: number;
+  json: boolean;
+}
+
+const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'full', 'bitfit', 'head'];
+export const DEFAULT_METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'full', 'bitfit'];
+
+const OPTIONS = {
+  model: { type: 'string' },
+  methods: { type: 'string' },
+  rank: { type: 'string' },
+  alpha: { type: 'string' },
+  batch: { type: 'string' },
+  seq: { type: 'string' },
+  steps: { type: 'string' },
+  warmup: { type: 'string' },
+  'readback-every': { type: 'string' },
+  backend: { type: 'string' },
+  browser: { type: 'boolean' },
+  profile: { type: 'boolean' },
+  seed: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseBenchArgs(argv: string[]): { help: true } | { help: false; options: BenchCliOptions } {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { help: true };
+  const text = (name: string) => values[name] as string | undefined;
+  const browser = values.browser === true;
+  const backend = parseBenchBackend(text('backend'), browser);
+  const options: BenchCliOptions = {
+    model: text('model') ?? 'gpt2-tiny',
+    methods: parseMethods(text('methods')),
+    rank: wholeNumber('--rank', text('rank'), 1) ?? 16,
+    alpha: positiveNumber('--alpha', text('alpha')),
+    batch: wholeNumber('--batch', text('batch'), 1),
+    seq: wholeNumber('--seq', text('seq'), 2),
+    steps: wholeNumber('--steps', text('steps'), 1) ?? 10,
+    warmup: wholeNumber('--warmup', text('warmup'), 0) ?? 2,
+    readbackEvery: wholeNumber('--readback-every', text('readback-every'), 1) ?? (backend === 'webgpu' ? 5 : 1),
+    backend,
+    browser,
+    profile: values.profile === true,
+    seed: wholeNumber('--seed', text('seed'), 0) ?? 42,
+    json: values.json === true,
+  };
+  return { help: false, options };
+}
+
+function parseBenchBackend(value: string | undefined, browser: boolean): BenchBackend {
+  if (browser) {
+    const backend = value ?? 'webgpu';
+    if (!['cpu', 'wasm', 'webgpu', 'webgl'].includes(backend)) {
+      throw new UsageError(`--backend must be cpu, wasm, webgpu or webgl in the browser, got "${backend}"`);
+    }
+    return backend as BenchBackend;
+  }
+  try {
+    return parseBackend(value);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function parseMethods(value: string | undefined): AdapterMethodName[] {
+  if (value === undefined) return [...DEFAULT_METHODS];
+  const names = value.split(',').map((m) => m.trim()).filter((m) => m !== '');
+  if (names.length === 0) throw new UsageError('--methods is empty');
+  for (const name of names) {
+    if (!METHODS.includes(name as AdapterMethodName)) {
+      throw new UsageError(`--methods: unknown method "${name}" (known: ${METHODS.join(', ')})`);
+    }
+  }
+  const repeated = names.filter((m, i) => names.indexOf(m) !== i);
+  if (repeated.length > 0) throw new UsageError(`--methods names ${repeated.join(', ')} more than once`);
+  return names as AdapterMethodName[];
+}
+
+function wholeNumber(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`${name} must be a whole number ≥ ${min}, got "${value}"`);
+  }
+  return n;
+}
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a number > 0, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,48 @@
+/// <reference lib="webworker" />
+/// <reference types="vite/client" />
+/**
+ * The benchmark page's worker: builds the preset model on the requested
+ * backend and runs the same benchmark as `npm run bench`
+ * (src/engine/bench/benchmark.ts), off the page's thread as the app trains.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../engine/backend';
+import { benchmarkModel, presetModel } from '../engine/bench/benchmark';
+import { benchPreset } from '../engine/bench/presets';
+import { errorMessage } from '../engine/errors';
+import type { BenchCommand, BenchEvent } from './protocol';
+import type { PageBenchRequest } from './request';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const baseUrl = new URL(import.meta.env.BASE_URL, self.location.origin).href;
+const post = (event: BenchEvent) => self.postMessage(event);
+
+async function run(request: PageBenchRequest): Promise<void> {
+  const selection = await initBackend(request.backend, { wasmPaths: `${baseUrl}tfjs-wasm/` });
+  if (selection.backend !== request.backend) {
+    throw new Error(`the ${request.backend} backend is not available here: ${selection.fallbackReasons.join('; ')}`);
+  }
+  tf.enableProdMode();
+  const gpu = selection.adapterInfo;
+  const device = gpu ? `${gpu.vendor || 'unknown'}/${gpu.architecture || gpu.device || 'unknown'}` : null;
+  post({ type: 'backend', backend: selection.backend, device, fallbackReasons: selection.fallbackReasons });
+  const started = performance.now();
+  const model = presetModel(benchPreset(request.model), request.seed);
+  post({ type: 'progress', text: `random-init weights in ${((performance.now() - started) / 1000).toFixed(1)} s` });
+  try {
+    const records = await benchmarkModel(
+      model,
+      { ...request, backend: tf.getBackend(), device },
+      { onProgress: (p) => post({ type: 'progress', text: `${p.phase} ${p.done}/${p.total} (${p.method})` }) },
+    );
+    post({ type: 'done', records });
+  } finally {
+    model.dispose();
+  }
+}
+
+self.onmessage = (message: MessageEvent<BenchCommand>) => {
+  if (message.data.type !== 'run') return;
+  run(message.data.request).catch((error: unknown) => post({ type: 'error', message: errorMessage(error) }));
+};

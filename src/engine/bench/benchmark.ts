@@ -1,0 +1,87 @@
+/**
+ * One benchmark from a request to its records: the defaults of the model's
+ * preset, synthetic data of the right shapes, the interleaved run, and the
+ * records with ratios against LoRA. The Node CLI (scripts/bench.ts) and the
+ * browser page (bench.html) both call this, so they measure the same thing.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { AdapterMethodName } from '../adapters/types';
+import type { Model } from '../models/model';
+import { initialiseModelFromConfig } from '../models/init';
+import { benchPreset, isBenchPresetName, type BenchPreset } from './presets';
+import { benchRecords, type BenchRecord } from './report';
+import { runBenchmark, wholeWindows, type BenchHooks } from './run';
+import { syntheticTrainingData } from './synthetic-data';
+
+export interface BenchRequest {
+  /** Preset name or checkpoint folder, as reported. */
+  model: string;
+  methods: AdapterMethodName[];
+  rank: number;
+  alpha?: number;
+  /** The preset's when absent (8 sequences or 16 images for a checkpoint). */
+  batch?: number;
+  /** The preset's when absent (min(128, context) for a checkpoint). */
+  seq?: number;
+  steps: number;
+  warmup: number;
+  readbackEvery: number;
+  seed: number;
+  /** Include each method's per-kernel breakdown. */
+  profile: boolean;
+  /** The active tfjs backend, as reported. */
+  backend: string;
+  /** The GPU adapter, for WebGPU. */
+  device: string | null;
+}
+
+/** The preset's model with random-init weights (deterministic per seed). */
+export function presetModel(preset: BenchPreset, seed: number): Model {
+  return initialiseModelFromConfig(preset.config, seed, `${preset.name}/config.json`);
+}
+
+/** Batch size and sequence length: the request's, else the preset's, else generic defaults. */
+export function benchShapes(model: Model, request: Pick<BenchRequest, 'model' | 'batch' | 'seq'>) {
+  const preset = isBenchPresetName(request.model) ? benchPreset(request.model) : null;
+  const isLm = model.config.task === 'causal-lm';
+  const batchSize = request.batch ?? preset?.batchSize ?? (isLm ? 8 : 16);
+  const defaultSeq = model.config.task === 'causal-lm' ? Math.min(128, model.config.maxPositions) : null;
+  const seqLength = isLm ? (request.seq ?? preset?.seqLength ?? defaultSeq) : null;
+  return { batchSize, seqLength };
+}
+
+export async function benchmarkModel(model: Model, request: BenchRequest, hooks: BenchHooks = {}): Promise<BenchRecord[]> {
+  const { batchSize, seqLength } = benchShapes(model, request);
+  const data = syntheticTrainingData(model, { batchSize, seqLength, seed: request.seed });
+  const settings = {
+    methods: request.methods,
+    rank: request.rank,
+    alpha: request.alpha,
+    batchSize,
+    steps: request.steps,
+    warmup: request.warmup,
+    readbackEvery: request.readbackEvery,
+    seed: request.seed,
+  };
+  const results = await runBenchmark(model, data, settings, hooks);
+  const every = request.readbackEvery;
+  return benchRecords(results, {
+    model: request.model,
+    backend: request.backend,
+    device: request.device,
+    batchSize,
+    seqLength,
+    rank: request.rank,
+    steps: wholeWindows(request.steps, every),
+    warmup: Math.max(every, wholeWindows(request.warmup, every)),
+    readbackEvery: every,
+    gpuBytesAllocated: gpuBytesAllocated(),
+    includeKernels: request.profile,
+  });
+}
+
+/** WebGPU's (or WebGL's) buffer pool in bytes, when the backend reports one. */
+export function gpuBytesAllocated(): number | null {
+  const info = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number; numBytesInGPUAllocated?: number };
+  return info.numBytesAllocatedInGPU ?? info.numBytesInGPUAllocated ?? null;
+}

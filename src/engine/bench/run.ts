@@ -1,0 +1,269 @@
+/**
+ * The benchmark: the real training step (Trainer.step) of several methods on
+ * one model, timed side by side in one process.
+ *
+ * Every method gets its own adapter and Trainer on the shared base model;
+ * the steps are interleaved, one read-back window of one method at a time,
+ * with the order rotated each round, so background load falls on every
+ * method alike. A window's time runs from its first step's start to its
+ * loss read-back, so it includes the device's work; warm-up windows (kernel
+ * compilation, AdamW's moments) are left out, and the median window counts.
+ *
+ * Peak memory counts distinct data buffers (src/engine/bench/memory.ts):
+ * the base model's parameters, plus what the method keeps between steps
+ * (its adapter, AdamW's moments, the loss window: measured while it is set
+ * up), plus the highest level of everything else during one step of it
+ * (activations kept for the backward pass, gradients, optimizer
+ * temporaries). Other methods' states, alive at the same time, are not
+ * counted: the figure is the peak this method would reach alone.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { getAdapterMethod } from '../adapters/registry';
+import type { Adapter, AdapterMethodName, AdapterSettings } from '../adapters/types';
+import type { Model } from '../models/model';
+import type { TrainingData } from '../train/batches';
+import { trainSettingsWithDefaults, type TrainSettings } from '../train/settings';
+import { Trainer } from '../train/trainer';
+import { summariseKernels, type KernelSummary } from './kernels';
+import { measureBufferBytes, tensorBytes } from './memory';
+
+export interface BenchSettings {
+  methods: AdapterMethodName[];
+  /** WeGeFT and LoRA: one rank, and one set of targets (every attention and MLP linear layer). */
+  rank: number;
+  /** WeGeFT and LoRA: scaling alpha / rank; the rank itself (scale 1) when absent. */
+  alpha?: number;
+  batchSize: number;
+  /** Measured steps per method, rounded up to whole read-back windows. */
+  steps: number;
+  /**
+   * Unmeasured steps per method before timing, rounded up to whole read-back
+   * windows, and at least one window (the first step creates AdamW's moments).
+   */
+  warmup: number;
+  /** Steps per timed window; the loss is read back (the device waited for) at its end. */
+  readbackEvery: number;
+  seed: number;
+}
+
+export interface MethodResult {
+  method: AdapterMethodName;
+  trainableParameters: number;
+  /** ms per step of each measured window, device time included, in the order run. */
+  windowStepMs: number[];
+  stepMsMedian: number;
+  /** Tokens (language models) or images per second at the median step time. */
+  throughput: number;
+  unit: 'tokens' | 'images';
+  /** Tokens or images in one step. */
+  unitsPerStep: number;
+  /** Bytes of distinct tfjs buffers at their highest during one step of this method alone. */
+  peakBytes: number;
+  /** Of which: what the method keeps between steps (adapter, optimizer state). */
+  persistentBytes: number;
+  /** Tensors left behind by this method's measured steps (0 when nothing leaks). */
+  numTensorsGrowth: number;
+  /** The profiled step's kernels, by kernel name, most time first. */
+  kernels: KernelSummary[];
+  /** Wall time of the profiled step (profiling itself slows it). */
+  profiledStepMs: number;
+}
+
+export interface BenchProgress {
+  phase: 'setup' | 'warmup' | 'measure' | 'profile';
+  method: AdapterMethodName;
+  /** Windows (or set-ups, profiles) done in this phase, over all methods. */
+  done: number;
+  total: number;
+}
+
+export interface BenchHooks {
+  onProgress?: (progress: BenchProgress) => void | Promise<void>;
+}
+
+interface Run {
+  method: AdapterMethodName;
+  adapter: Adapter;
+  trainer: Trainer;
+  /** Bytes its adapter, optimizer state and loss window keep alive between steps. */
+  persistentBytes: number;
+  windowStepMs: number[];
+  numTensorsGrowth: number;
+  /** Tokens or images of the last step run. */
+  units: { unit: 'tokens' | 'images'; count: number };
+}
+
+/** Steps rounded up to whole windows of `every`. */
+export function wholeWindows(steps: number, every: number): number {
+  return Math.ceil(steps / every) * every;
+}
+
+export function validateBenchSettings(settings: BenchSettings): string[] {
+  const problems: string[] = [];
+  const whole = (name: string, value: number, min: number) => {
+    if (!(Number.isInteger(value) && value >= min)) problems.push(`${name} must be a whole number ≥ ${min}, got ${value}`);
+  };
+  whole('--steps', settings.steps, 1);
+  whole('--warmup', settings.warmup, 0);
+  whole('--readback-every', settings.readbackEvery, 1);
+  whole('--batch', settings.batchSize, 1);
+  whole('--rank', settings.rank, 1);
+  if (settings.alpha !== undefined && !(settings.alpha > 0)) problems.push(`--alpha must be > 0, got ${settings.alpha}`);
+  if (settings.methods.length === 0) problems.push('--methods is empty');
+  const repeated = settings.methods.filter((m, i) => settings.methods.indexOf(m) !== i);
+  if (repeated.length > 0) problems.push(`--methods names ${repeated.join(', ')} more than once`);
+  return problems;
+}
+
+/** The adapter settings of `method`: WeGeFT and LoRA on the same targets at the same rank. */
+export function benchAdapterSettings(model: Model, method: AdapterMethodName, settings: BenchSettings): AdapterSettings {
+  const definition = getAdapterMethod(method);
+  const given: Partial<AdapterSettings> =
+    method === 'wegeft' || method === 'lora'
+      ? { method, rank: settings.rank, alpha: settings.alpha ?? settings.rank, targets: { kind: 'all-linear' } }
+      : { method };
+  const adapterSettings = definition.withDefaults(model, given);
+  const problems = definition.validate(model, adapterSettings);
+  if (problems.length > 0) throw new Error(`${definition.displayName}: ${problems.join('; ')}`);
+  return adapterSettings;
+}
+
+function trainSettings(settings: BenchSettings, totalSteps: number, method: AdapterMethodName): TrainSettings {
+  return trainSettingsWithDefaults(
+    {
+      steps: totalSteps,
+      batchSize: settings.batchSize,
+      schedule: 'constant',
+      seed: settings.seed,
+      lossReadbackEvery: settings.readbackEvery,
+    },
+    method,
+  );
+}
+
+export async function runBenchmark(
+  model: Model,
+  data: TrainingData,
+  settings: BenchSettings,
+  hooks: BenchHooks = {},
+): Promise<MethodResult[]> {
+  const problems = validateBenchSettings(settings);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  const every = settings.readbackEvery;
+  const warmupWindows = Math.max(1, wholeWindows(settings.warmup, every) / every);
+  const measuredWindows = wholeWindows(settings.steps, every) / every;
+  // One more step per method, profiled, after the measured ones.
+  const totalSteps = (warmupWindows + measuredWindows) * every + 1;
+  const runs: Run[] = [];
+  try {
+    for (const method of settings.methods) {
+      runs.push(await setUpRun(model, data, settings, method, totalSteps, warmupWindows));
+      await hooks.onProgress?.({ phase: 'setup', method, done: runs.length, total: settings.methods.length });
+    }
+    await measureInterleaved(runs, measuredWindows, hooks);
+    const modelBytes = tensorBytes(model.parameterNames().map((name) => model.baseParam(name)));
+    const results: MethodResult[] = [];
+    for (const run of runs) {
+      results.push(await profileOneStep(run, modelBytes));
+      await hooks.onProgress?.({ phase: 'profile', method: run.method, done: results.length, total: runs.length });
+    }
+    return results;
+  } finally {
+    for (const run of runs) {
+      run.trainer.dispose();
+      run.adapter.dispose();
+    }
+  }
+}
+
+/**
+ * A method's adapter and Trainer, and its warm-up windows, which also create
+ * AdamW's moments: the buffers still alive afterwards are what this method
+ * keeps between steps.
+ */
+async function setUpRun(
+  model: Model,
+  data: TrainingData,
+  settings: BenchSettings,
+  method: AdapterMethodName,
+  totalSteps: number,
+  warmupWindows: number,
+): Promise<Run> {
+  const { result: run, bytes } = await measureBufferBytes(async () => {
+    const adapter = getAdapterMethod(method).create(model, benchAdapterSettings(model, method, settings), settings.seed);
+    let trainer: Trainer | null = null;
+    try {
+      trainer = new Trainer({ model, adapter, train: data, settings: trainSettings(settings, totalSteps, method) });
+      const run: Run = {
+        method, adapter, trainer, persistentBytes: 0, windowStepMs: [], numTensorsGrowth: 0, units: { unit: 'tokens', count: 0 },
+      };
+      for (let w = 0; w < warmupWindows; w++) await runWindow(run, settings.readbackEvery);
+      return run;
+    } catch (error) {
+      trainer?.dispose();
+      adapter.dispose();
+      throw error;
+    }
+  });
+  run.persistentBytes = bytes.retained;
+  return run;
+}
+
+/** Rounds of one window per method, the starting method rotated each round. */
+async function measureInterleaved(runs: Run[], windows: number, hooks: BenchHooks): Promise<void> {
+  let done = 0;
+  for (let round = 0; round < windows; round++) {
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[(round + i) % runs.length];
+      const tensorsBefore = tf.memory().numTensors;
+      run.windowStepMs.push(await runWindow(run, run.trainer.settings.lossReadbackEvery));
+      run.numTensorsGrowth += tf.memory().numTensors - tensorsBefore;
+      await hooks.onProgress?.({ phase: 'measure', method: run.method, done: ++done, total: windows * runs.length });
+    }
+  }
+}
+
+/** `steps` training steps ending with a loss read-back; returns ms per step, device time included. */
+async function runWindow(run: Run, steps: number): Promise<number> {
+  let synced: number | null = null;
+  for (let s = 0; s < steps; s++) {
+    const metrics = await run.trainer.step();
+    synced = metrics.syncedStepMs;
+    run.units = metrics.tokens > 0 ? { unit: 'tokens', count: metrics.tokens } : { unit: 'images', count: metrics.examples };
+  }
+  if (synced === null) throw new Error('benchmark: a window ended without a loss read-back');
+  return synced;
+}
+
+/** One more step, profiled (kernels) and measured (memory). */
+async function profileOneStep(run: Run, modelBytes: number): Promise<MethodResult> {
+  const started = performance.now();
+  const { result: profile, bytes } = await measureBufferBytes(() =>
+    tf.profile(async () => {
+      await run.trainer.step();
+    }),
+  );
+  const profiledStepMs = performance.now() - started;
+  const stepMsMedian = median(run.windowStepMs);
+  return {
+    method: run.method,
+    trainableParameters: run.adapter.trainableParameterCount(),
+    windowStepMs: run.windowStepMs,
+    stepMsMedian,
+    throughput: stepMsMedian > 0 ? (run.units.count * 1000) / stepMsMedian : 0,
+    unit: run.units.unit,
+    unitsPerStep: run.units.count,
+    peakBytes: modelBytes + run.persistentBytes + bytes.peak,
+    persistentBytes: run.persistentBytes,
+    numTensorsGrowth: run.numTensorsGrowth,
+    kernels: summariseKernels(profile.kernels),
+    profiledStepMs,
+  };
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
