@@ -31,7 +31,8 @@ export function RunLinesChart({
             scale={logY ? 'log' : 'auto'}
             domain={['auto', 'auto']}
             tickFormatter={(v: number) => formatNumber(v, 3)}
-            label={{ value: yLabel, angle: -90, position: 'insideLeft' }}
+            // The caption names the quantity; an axis label would overlap the ticks.
+            name={yLabel}
             width={64}
           />
           <Tooltip formatter={(value) => formatNumber(Number(value))} labelFormatter={(label) => `${xLabel} ${formatNumber(Number(label), 4)}`} />

@@ -32,7 +32,7 @@ export function ExportPanel() {
     const element = document.getElementById(CHARTS_ELEMENT_ID);
     if (!element) return;
     try {
-      downloadBytes(`wegeft-charts-${stamp()}.png`, await chartsToPng(element), 'image/png');
+      downloadBytes(`wegeft-charts-${stamp()}.png`, await chartsToPng(element, runs.map((r) => ({ name: r.name, color: r.color }))), 'image/png');
     } catch (error) {
       playgroundStore.getState().notify('error', `Could not draw the charts: ${(error as Error).message}`);
     }
