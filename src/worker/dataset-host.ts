@@ -3,7 +3,7 @@
  * with the engine, and describes the result for the data panel.
  */
 import { datasetSummary, parseDataset } from '../engine/data/index';
-import type { DataFile, Dataset, ImageExample } from '../engine/data/types';
+import type { DataFile, Dataset, ImageExample, TokenEncoder } from '../engine/data/types';
 import { InputFileError } from '../engine/errors';
 import type { FetchFunction } from '../engine/io/url-source';
 import { splitTrainValidation } from '../engine/train/batches';
@@ -91,9 +91,9 @@ function evaluationWarning(validationCount: number, limit: number): string[] {
   return validationCount > limit ? [`Evaluation uses a fixed, stratified ${limit} of the ${validationCount} held-out examples, to keep it quick.`] : [];
 }
 
-export function summariseDataset(loaded: LoadedDataset, evaluationLimit: number): DatasetSummary {
+export function summariseDataset(loaded: LoadedDataset, evaluationLimit: number, tokenizer?: TokenEncoder): DatasetSummary {
   const { dataset, validation: held } = loaded;
-  const summary = datasetSummary(dataset);
+  const summary = datasetSummary(dataset, tokenizer);
   const files = held ? [...dataset.files, ...held.files] : dataset.files;
   if (dataset.task === 'image-classification' && summary.task === 'image-classification') {
     const split = held ? { train: dataset.examples, validation: held.examples } : splitImageExamples(dataset.examples, loaded.validationFraction);
@@ -110,6 +110,7 @@ export function summariseDataset(loaded: LoadedDataset, evaluationLimit: number)
       validationCount: split.validation.length,
       labelCounts: summary.labelCounts,
       characters: null,
+      tokens: null,
       preview,
       warnings: [...summary.warnings, ...evaluationWarning(split.validation.length, evaluationLimit)],
     };
@@ -126,6 +127,7 @@ export function summariseDataset(loaded: LoadedDataset, evaluationLimit: number)
     validationCount: validation,
     labelCounts: null,
     characters: summary.characterCount,
+    tokens: summary.tokenCount,
     preview: {
       kind: 'text',
       samples: summary.preview.map((p) => (p.kind === 'text' ? p.text : `${p.prompt} → ${p.completion}`)),

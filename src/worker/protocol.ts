@@ -124,6 +124,8 @@ export interface DatasetSummary {
   labelCounts: { label: string; count: number }[] | null;
   /** Text datasets: characters in total. */
   characters: number | null;
+  /** Text datasets: tokens in total, with the loaded model's tokenizer. */
+  tokens: number | null;
   preview: DatasetPreview;
   warnings: string[];
 }

@@ -197,7 +197,7 @@ export class PlaygroundRuntime {
     if (this.current) checkTaskMatch(this.current.assets, loaded);
     this.dataset = loaded;
     this.dataCache = this.current ? new RunDataCache(this.current.assets, loaded) : null;
-    this.emit({ type: 'datasetLoaded', requestId: command.requestId, summary: summariseDataset(loaded, MAX_EVALUATION_EXAMPLES) });
+    this.emit({ type: 'datasetLoaded', requestId: command.requestId, summary: summariseDataset(loaded, MAX_EVALUATION_EXAMPLES, this.current?.assets.tokenizer ?? undefined) });
   }
 
   private countTrainable(command: WorkerCommandOf<'countTrainable'>): void {

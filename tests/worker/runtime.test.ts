@@ -182,6 +182,8 @@ describe('the worker runtime, on a language model', () => {
     await driver.request({ type: 'loadModel', source: { kind: 'files', files: fixtureFiles('gpt2', { 'tokenizer.json': charTokenizerJson() }) } });
     const data = (await driver.request({ type: 'loadDataset', source: { kind: 'files', files: [textFile('story.txt', 40)] }, validationFraction: 0.1 })) as WorkerEventOf<'datasetLoaded'>;
     expect(data.summary).toMatchObject({ task: 'causal-lm', examples: 1, files: ['story.txt'] });
+    // A character-level tokenizer without a newline token: one token per character but the 39 line breaks.
+    expect(data.summary.tokens).toBe(data.summary.characters! - 39);
     await driver.send({ type: 'addRun', run: run('t', 'lora', 4, { evalEvery: 2 }) });
     const done = driver.waitFor(finished('t'));
     await driver.send({ type: 'startRun', runId: 't' });

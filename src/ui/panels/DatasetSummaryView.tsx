@@ -23,6 +23,12 @@ export function DatasetSummaryView({ summary }: { summary: DatasetSummary }) {
             <dd>{formatCount(summary.characters)}</dd>
           </div>
         )}
+        {summary.tokens !== null && (
+          <div>
+            <dt>Tokens</dt>
+            <dd>{formatCount(summary.tokens)}</dd>
+          </div>
+        )}
         <div>
           <dt>Files</dt>
           <dd>{summary.files.length <= 3 ? summary.files.join(', ') : `${summary.files.length} files`}</dd>

@@ -87,7 +87,7 @@ describe('playground store', () => {
     const store = createPlaygroundStore();
     const summary = {
       name: 'a.txt', task: 'causal-lm' as const, files: ['a.txt'], examples: 1, trainCount: 1, validationCount: 0,
-      labelCounts: null, characters: 10, preview: { kind: 'text' as const, samples: ['hello'] }, warnings: [],
+      labelCounts: null, characters: 10, tokens: null, preview: { kind: 'text' as const, samples: ['hello'] }, warnings: [],
     };
     store.getState().datasetLoaded(summary);
     store.getState().datasetLoading(['bad.png']);
