@@ -31,7 +31,7 @@ export function startPlayground(): Playground {
       applyEngineEvent(store, event);
       actions?.onEngineEvent(event);
     },
-    (message) => store.getState().notify('error', `The engine stopped: ${message}. Reload the page to start it again; your runs are saved.`),
+    (message) => engineStopped(store, message),
   );
   const playgroundActions = new PlaygroundActions(store, client);
   actions = playgroundActions;
@@ -40,6 +40,18 @@ export function startPlayground(): Playground {
     await restore(store, playgroundActions, db);
   });
   return { store, actions: playgroundActions, ready };
+}
+
+/** The worker died (out of memory, a crash): say so, and fail the runs it was training. */
+function engineStopped(store: PlaygroundStore, message: string): void {
+  const state = store.getState();
+  for (const id of state.runOrder) {
+    const status = state.runs[id].status;
+    if (status === 'running' || status === 'queued') {
+      state.runFailed(id, { kind: 'error', message: `The engine stopped (${message}).`, suggestedBackend: 'cpu' });
+    }
+  }
+  state.notify('error', `The engine stopped: ${message}. Reload the page to start it again; your runs and settings are saved.`);
 }
 
 async function openDatabase(store: PlaygroundStore): Promise<PlaygroundDatabase | null> {

@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   metricIntervalMs?: number;
 }
 
+const SERIAL_COMMANDS: ReadonlySet<WorkerCommand['type']> = new Set(['setBackend', 'loadModel', 'loadDataset', 'restoreAdapter', 'startRun']);
+
 interface ModelState extends LoadedModel {
   assets: ModelAssets;
 }
@@ -46,6 +48,7 @@ export class PlaygroundRuntime {
   private dataCache: RunDataCache | null = null;
   private backend: Promise<BackendInfo> | null = null;
   private backendName: BackendName | null = null;
+  private serial: Promise<void> = Promise.resolve();
   readonly scheduler: RunScheduler;
 
   constructor(
@@ -55,8 +58,20 @@ export class PlaygroundRuntime {
     this.scheduler = new RunScheduler(emit, () => ({ assets: this.current?.assets ?? null, data: this.dataCache, backend: this.backendName }), options.metricIntervalMs);
   }
 
-  /** Handles one command; failures become `error` events, never exceptions. */
-  async handle(command: WorkerCommand): Promise<void> {
+  /**
+   * Handles one command; failures become `error` events, never exceptions.
+   * Commands that change the model, the backend or the data, and starts
+   * that depend on them, run one after another in the order they came;
+   * the rest (pause, stop, counts, Try it) at once, even during a load.
+   */
+  handle(command: WorkerCommand): Promise<void> {
+    if (!SERIAL_COMMANDS.has(command.type)) return this.handleNow(command);
+    const turn = this.serial.then(() => this.handleNow(command));
+    this.serial = turn;
+    return turn;
+  }
+
+  private async handleNow(command: WorkerCommand): Promise<void> {
     try {
       await this.dispatch(command);
     } catch (error) {
@@ -132,7 +147,8 @@ export class PlaygroundRuntime {
     const model = this.current;
     this.current?.model.dispose();
     this.current = null;
-    this.backend = this.initialise(preference, requestId);
+    // The reply is the last event: the backend's when there is no model, else the reloaded model's.
+    this.backend = this.initialise(preference, model ? null : requestId);
     await this.backend;
     if (!model) return;
     await this.loadModel(model.spec, requestId);

@@ -254,3 +254,30 @@ describe('the worker runtime, one run at a time', () => {
     expect(new Set(secondStatuses.slice(2))).toEqual(new Set(['running']));
   });
 });
+
+describe('the worker runtime, switching backend', () => {
+  const driver = new RuntimeDriver();
+
+  it('reloads the model on the new backend, keeps trained adapters, and a start sent meanwhile waits for it', async () => {
+    await driver.request({ type: 'loadModel', source: { kind: 'files', files: fixtureFiles('vit') } });
+    await driver.request({ type: 'loadDataset', source: { kind: 'files', files: imageFiles(4) }, validationFraction: 0.25 });
+    await driver.send({ type: 'addRun', run: run('x', 'lora', 2) });
+    const xDone = driver.waitFor(finished('x'));
+    await driver.send({ type: 'startRun', runId: 'x' });
+    await xDone;
+    const image = { width: 16, height: 16, rgba: new Uint8ClampedArray(16 * 16 * 4).fill(120) };
+    const before = (await driver.request({ type: 'classify', image, runIds: ['x'], k: 3 })) as WorkerEventOf<'classification'>;
+
+    await driver.send({ type: 'addRun', run: run('y', 'head', 2) });
+    const yDone = driver.waitFor(finished('y'));
+    const switched = driver.request({ type: 'setBackend', preference: 'cpu' });
+    void driver.send({ type: 'startRun', runId: 'y' });
+    const reply = await switched;
+    expect(reply.type).toBe('modelLoaded');
+    await yDone;
+    expect(driver.of('runFailed')).toEqual([]);
+    const after = (await driver.request({ type: 'classify', image, runIds: ['x'], k: 3 })) as WorkerEventOf<'classification'>;
+    expect(after.outputs[1].top.map((t) => t.label)).toEqual(before.outputs[1].top.map((t) => t.label));
+    after.outputs[1].top.forEach((t, i) => expect(t.probability).toBeCloseTo(before.outputs[1].top[i].probability, 5));
+  });
+});
