@@ -14,6 +14,8 @@ import type { TrainableCount } from './store/types';
 export function useTrainableCount(form: RunForm): TrainableCount | null {
   const actions = useActions();
   const modelLabel = usePlayground((s) => (s.model.status === 'ready' ? s.model.summary?.label ?? null : null));
+  // A classifier's head follows the dataset's labels.
+  const dataset = usePlayground((s) => s.data.summary);
   const [count, setCount] = useState<TrainableCount | null>(null);
   useEffect(() => {
     if (!modelLabel) {
@@ -26,6 +28,6 @@ export function useTrainableCount(form: RunForm): TrainableCount | null {
       live = false;
       clearTimeout(timer);
     };
-  }, [actions, form, modelLabel]);
+  }, [actions, form, modelLabel, dataset]);
   return count;
 }

@@ -101,6 +101,8 @@ export class PlaygroundActions {
   private async requestDataset(source: DatasetSourceSpec): Promise<boolean> {
     try {
       await this.client.request({ type: 'loadDataset', source, validationFraction: this.state.data.validationFraction });
+      // A classifier's head follows the dataset's labels, which can change the counts.
+      this.refreshAllTrainableCounts();
       return true;
     } catch (error) {
       const file = error instanceof EngineRequestError ? error.file : null;

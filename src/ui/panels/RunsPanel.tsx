@@ -71,6 +71,12 @@ function RunRow({ run }: { run: RunRecord }) {
           {STATUS_LABELS[run.status]}
         </span>
         <TrainableCountView trainable={run.trainable} testId="run-trainable" />
+        {run.finalEval && (
+          <span className="small" data-testid="run-eval">
+            validation{' '}
+            {run.finalEval.kind === 'classifier' ? `accuracy ${(run.finalEval.accuracy * 100).toFixed(1)}%` : `perplexity ${run.finalEval.perplexity.toFixed(2)}`}
+          </span>
+        )}
       </div>
       {progress && (
         <div className="run-progress">
