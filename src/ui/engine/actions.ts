@@ -136,6 +136,10 @@ export class PlaygroundActions {
       this.state.notify('error', `${run.name}: ${problems.join('; ')}`);
       return;
     }
+    if (run.status !== 'paused') {
+      this.state.resetRunResults(id);
+      if (this.db) void saveAdapterFiles(this.db, id, null).catch(() => undefined);
+    }
     this.state.setRunStatus(id, 'queued', null);
     this.client.send({ type: 'updateRun', run: this.specOf(run) });
     this.client.send({ type: 'startRun', runId: id });

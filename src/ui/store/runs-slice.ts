@@ -18,6 +18,8 @@ export interface RunsSlice {
   renameRun(id: string, name: string): void;
   removeRun(id: string): void;
   setRunStatus(id: string, status: RunStatus, message: string | null): void;
+  /** Forgets a run's results before it trains again from the start. */
+  resetRunResults(id: string): void;
   setRunProgress(id: string, progress: RunProgress): void;
   setRunTrainable(id: string, trainable: TrainableCount): void;
   runFinished(id: string, finalEval: EvalResult | null): void;
@@ -86,6 +88,7 @@ export const createRunsSlice: StateCreator<PlaygroundState, [], [], RunsSlice> =
     }),
   setRunStatus: (id, status, message) =>
     set((s) => patchRun(s, id, { status, statusMessage: message, ...(status === 'running' ? { failure: null } : {}) })),
+  resetRunResults: (id) => set((s) => ({ ...patchRun(s, id, { progress: null, finalEval: null, failure: null }), metrics: { ...s.metrics, [id]: [] } })),
   setRunProgress: (id, progress) => set((s) => patchRun(s, id, { progress })),
   setRunTrainable: (id, trainable) => set((s) => patchRun(s, id, { trainable })),
   runFinished: (id, finalEval) => set((s) => patchRun(s, id, { status: 'finished', statusMessage: null, finalEval })),

@@ -74,6 +74,17 @@ describe('playground store', () => {
     expect(store.getState().runs[id]).toMatchObject({ status: 'finished', finalEval: { kind: 'lm', loss: 2 } });
   });
 
+  it('a run trained again from the start forgets its previous results', () => {
+    const store = createPlaygroundStore();
+    const id = store.getState().addRun(formForMethod('lora'), null);
+    store.getState().appendMetrics([point(id, 1)]);
+    store.getState().setRunProgress(id, { step: 1, totalSteps: 1, epoch: 1, elapsedMs: 5, etaMs: 0 });
+    store.getState().runFinished(id, { kind: 'lm', loss: 1, perplexity: Math.E });
+    store.getState().resetRunResults(id);
+    expect(store.getState().runs[id]).toMatchObject({ progress: null, finalEval: null, failure: null });
+    expect(store.getState().metrics[id]).toEqual([]);
+  });
+
   it('changing a run’s settings forgets its stale trainable-parameter count', () => {
     const store = createPlaygroundStore();
     const id = store.getState().addRun(formForMethod('lora'), null);
