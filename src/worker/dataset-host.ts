@@ -86,6 +86,9 @@ export function splitImageExamples(examples: readonly ImageExample[], fraction: 
  * the run's sequence length), so for text the counts are of examples split
  * at the same fraction.
  */
+/** Tokens of held-out text evaluation reads at most (see run-data.ts). */
+export const MAX_EVALUATION_TOKENS = 4096;
+
 /** Says when evaluation will use only part of the held-out data. */
 function evaluationWarning(validationCount: number, limit: number): string[] {
   return validationCount > limit ? [`Evaluation uses a fixed, stratified ${limit} of the ${validationCount} held-out examples, to keep it quick.`] : [];
@@ -132,6 +135,6 @@ export function summariseDataset(loaded: LoadedDataset, evaluationLimit: number,
       kind: 'text',
       samples: summary.preview.map((p) => (p.kind === 'text' ? p.text : `${p.prompt} → ${p.completion}`)),
     },
-    warnings: summary.warnings,
+    warnings: [...summary.warnings, `Evaluation uses at most ${MAX_EVALUATION_TOKENS.toLocaleString('en-US')} held-out tokens (a fixed subset of the sequences), to keep it quick.`],
   };
 }

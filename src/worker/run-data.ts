@@ -12,19 +12,23 @@ import type { ImageClassifierConfig } from '../engine/models/types';
 import type { ImagePreprocessor } from '../engine/preprocess/image';
 import type { TextTokenizer } from '../engine/tokenizer';
 import { splitTrainValidation, type TrainingData } from '../engine/train/batches';
-import { SPLIT_SEED, splitImageExamples, type LoadedDataset } from './dataset-host';
+import { MAX_EVALUATION_TOKENS, SPLIT_SEED, splitImageExamples, type LoadedDataset } from './dataset-host';
 
 /**
- * Evaluation uses at most this many held-out examples (a seeded, stratified
- * subset): evaluating thousands of examples after every run would cost more
- * than the training itself in a browser.
+ * Evaluation uses at most this many held-out images, or sequences holding
+ * this many tokens (a seeded, stratified subset): evaluating thousands of
+ * examples after every run would cost more than the training itself in a
+ * browser.
  */
 export const MAX_EVALUATION_EXAMPLES = 256;
 
-/** At most MAX_EVALUATION_EXAMPLES of `items`, chosen by a seeded (stratified) split. */
-export function evaluationSubset<T>(items: readonly T[], labelOf?: (item: T) => string): T[] {
-  if (items.length <= MAX_EVALUATION_EXAMPLES) return [...items];
-  return splitTrainValidation(items, MAX_EVALUATION_EXAMPLES / items.length, SPLIT_SEED, labelOf).validation.slice(0, MAX_EVALUATION_EXAMPLES);
+/** How many sequences of `seqLength` tokens evaluation uses at most. */
+export const evaluationSequences = (seqLength: number) => Math.max(16, Math.floor(MAX_EVALUATION_TOKENS / seqLength));
+
+/** At most `limit` of `items`, chosen by a seeded (stratified) split. */
+export function evaluationSubset<T>(items: readonly T[], limit: number, labelOf?: (item: T) => string): T[] {
+  if (items.length <= limit) return [...items];
+  return splitTrainValidation(items, limit / items.length, SPLIT_SEED, labelOf).validation.slice(0, limit);
 }
 
 export interface ModelAssets {
@@ -105,7 +109,7 @@ export class RunDataCache {
         ? { train: sequences, validation: prepareTokenSequences(held, tokenizer, { seqLength }) }
         : splitTrainValidation(sequences, this.data.validationFraction, SPLIT_SEED);
     if (train.length === 0) throw new InputFileError(dataset.files.join(', '), `is too short: no training sequence of ${seqLength} tokens is left`);
-    const evaluated = evaluationSubset(validation);
+    const evaluated = evaluationSubset(validation, evaluationSequences(seqLength));
     return {
       train: { kind: 'tokens', sequences: train },
       validation: evaluated.length > 0 ? { kind: 'tokens', sequences: evaluated } : null,
@@ -128,7 +132,7 @@ export class RunDataCache {
       preprocess: (image) => preprocessor.preprocess(image),
       imageShape,
     });
-    const evaluated = evaluationSubset(validation, (e) => e.label);
+    const evaluated = evaluationSubset(validation, MAX_EVALUATION_EXAMPLES, (e) => e.label);
     return { train: asData(train), validation: evaluated.length > 0 ? asData(evaluated) : null, labels };
   }
 }
