@@ -51,3 +51,17 @@ export function charTokenizerPayload(): { name: string; mimeType: string; buffer
   const json = { version: '1.0', model: { type: 'BPE', vocab, merges: [], ignore_merges: false }, decoder: { type: 'Fuse' }, added_tokens: [] };
   return { name: 'tokenizer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(json)) };
 }
+
+export interface BundledModelEntry {
+  name: string;
+  title: string;
+  task: string;
+}
+
+/** The bundled model for a task, as public/models/index.json lists it. */
+export function bundledModel(task: 'image-classification' | 'causal-lm'): BundledModelEntry & { dir: string } {
+  const manifest = JSON.parse(readFileSync(join(PUBLIC, 'models', 'index.json'), 'utf8')) as { models: BundledModelEntry[] };
+  const entry = manifest.models.find((m) => m.task === task);
+  if (!entry) throw new Error(`public/models/index.json lists no ${task} model`);
+  return { ...entry, dir: join(PUBLIC, 'models', entry.name) };
+}

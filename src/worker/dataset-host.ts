@@ -18,6 +18,8 @@ export interface LoadedDataset {
   /** Held-out data given as its own files; null: a split of `dataset` is held out. */
   validation: Dataset | null;
   validationFraction: number;
+  /** Held-out images (or sequences) evaluated at most. */
+  evaluationLimit: number;
 }
 
 /** Text files named as held-out data: `sotu.val.txt`, `notes.validation.jsonl`, `x.test.csv`. */
@@ -60,13 +62,13 @@ async function downloadFile(url: string, fetchFn: FetchFunction): Promise<DataFi
   return { path, bytes: new Uint8Array(await response.arrayBuffer()) };
 }
 
-export function parseDatasetFiles(files: DatasetFiles, name: string, validationFraction: number): LoadedDataset {
+export function parseDatasetFiles(files: DatasetFiles, name: string, validationFraction: number, evaluationLimit: number): LoadedDataset {
   const dataset = parseDataset(files.train);
   const validation = files.validation.length > 0 ? parseDataset(files.validation) : null;
   if (validation && validation.task !== dataset.task) {
     throw new InputFileError(files.validation[0].path, `is ${validation.task === 'causal-lm' ? 'text' : 'images'}, but the training files are not`);
   }
-  return { name, dataset, validation, validationFraction };
+  return { name, dataset, validation, validationFraction, evaluationLimit };
 }
 
 /** Images: the dataset's own split when its layout names one, else a seeded split stratified by label. */
@@ -94,7 +96,7 @@ function evaluationWarning(validationCount: number, limit: number): string[] {
   return validationCount > limit ? [`Evaluation uses a fixed, stratified ${limit} of the ${validationCount} held-out examples, to keep it quick.`] : [];
 }
 
-export function summariseDataset(loaded: LoadedDataset, evaluationLimit: number, tokenizer?: TokenEncoder): DatasetSummary {
+export function summariseDataset(loaded: LoadedDataset, tokenizer?: TokenEncoder): DatasetSummary {
   const { dataset, validation: held } = loaded;
   const summary = datasetSummary(dataset, tokenizer);
   const files = held ? [...dataset.files, ...held.files] : dataset.files;
@@ -115,7 +117,7 @@ export function summariseDataset(loaded: LoadedDataset, evaluationLimit: number,
       characters: null,
       tokens: null,
       preview,
-      warnings: [...summary.warnings, ...evaluationWarning(split.validation.length, evaluationLimit)],
+      warnings: [...summary.warnings, ...evaluationWarning(split.validation.length, loaded.evaluationLimit)],
     };
   }
   if (dataset.task !== 'causal-lm' || summary.task !== 'causal-lm') throw new Error('dataset summary does not match its dataset');
@@ -135,6 +137,9 @@ export function summariseDataset(loaded: LoadedDataset, evaluationLimit: number,
       kind: 'text',
       samples: summary.preview.map((p) => (p.kind === 'text' ? p.text : `${p.prompt} → ${p.completion}`)),
     },
-    warnings: [...summary.warnings, `Evaluation uses at most ${MAX_EVALUATION_TOKENS.toLocaleString('en-US')} held-out tokens (a fixed subset of the sequences), to keep it quick.`],
+    warnings: [
+      ...summary.warnings,
+      `Evaluation reads at most ${loaded.evaluationLimit} held-out sequences and ${MAX_EVALUATION_TOKENS.toLocaleString('en-US')} tokens (a fixed subset), to keep it quick.`,
+    ],
   };
 }

@@ -175,7 +175,14 @@ export interface RgbaImageData {
 export type WorkerCommand =
   | { type: 'setBackend'; requestId: number; preference: BackendPreference }
   | { type: 'loadModel'; requestId: number; source: ModelSourceSpec }
-  | { type: 'loadDataset'; requestId: number; source: DatasetSourceSpec; validationFraction: number }
+  | {
+      type: 'loadDataset';
+      requestId: number;
+      source: DatasetSourceSpec;
+      validationFraction: number;
+      /** Held-out images (or token sequences) evaluated at most; default 256. */
+      evaluationLimit?: number;
+    }
   | { type: 'countTrainable'; requestId: number; settings: MethodSettings }
   | { type: 'addRun'; run: RunSpec }
   | { type: 'updateRun'; run: RunSpec }

@@ -23,7 +23,7 @@ import { MAX_EVALUATION_TOKENS, SPLIT_SEED, splitImageExamples, type LoadedDatas
 export const MAX_EVALUATION_EXAMPLES = 256;
 
 /** How many sequences of `seqLength` tokens evaluation uses at most. */
-export const evaluationSequences = (seqLength: number) => Math.max(16, Math.floor(MAX_EVALUATION_TOKENS / seqLength));
+export const evaluationSequences = (seqLength: number, limit: number) => Math.min(limit, Math.max(16, Math.floor(MAX_EVALUATION_TOKENS / seqLength)));
 
 /** At most `limit` of `items`, chosen by a seeded (stratified) split. */
 export function evaluationSubset<T>(items: readonly T[], limit: number, labelOf?: (item: T) => string): T[] {
@@ -109,7 +109,7 @@ export class RunDataCache {
         ? { train: sequences, validation: prepareTokenSequences(held, tokenizer, { seqLength }) }
         : splitTrainValidation(sequences, this.data.validationFraction, SPLIT_SEED);
     if (train.length === 0) throw new InputFileError(dataset.files.join(', '), `is too short: no training sequence of ${seqLength} tokens is left`);
-    const evaluated = evaluationSubset(validation, evaluationSequences(seqLength));
+    const evaluated = evaluationSubset(validation, evaluationSequences(seqLength, this.data.evaluationLimit));
     return {
       train: { kind: 'tokens', sequences: train },
       validation: evaluated.length > 0 ? { kind: 'tokens', sequences: evaluated } : null,
@@ -132,7 +132,7 @@ export class RunDataCache {
       preprocess: (image) => preprocessor.preprocess(image),
       imageShape,
     });
-    const evaluated = evaluationSubset(validation, MAX_EVALUATION_EXAMPLES, (e) => e.label);
+    const evaluated = evaluationSubset(validation, this.data.evaluationLimit, (e) => e.label);
     return { train: asData(train), validation: evaluated.length > 0 ? asData(evaluated) : null, labels };
   }
 }

@@ -209,11 +209,13 @@ export class PlaygroundRuntime {
     const files = await readDatasetFiles(command.source, this.options.fetch ?? ((url, init) => fetch(url, init)));
     const first = files.train[0]?.path ?? 'dataset';
     const name = command.source.kind === 'urls' ? command.source.name : files.train.length === 1 ? first : first.split('/')[0];
-    const loaded = parseDatasetFiles(files, name, command.validationFraction);
+    const limit = command.evaluationLimit ?? MAX_EVALUATION_EXAMPLES;
+    if (!(Number.isInteger(limit) && limit >= 1)) throw new Error(`the evaluation limit must be a whole number ≥ 1, got ${limit}`);
+    const loaded = parseDatasetFiles(files, name, command.validationFraction, limit);
     if (this.current) checkTaskMatch(this.current.assets, loaded);
     this.dataset = loaded;
     this.dataCache = this.current ? new RunDataCache(this.current.assets, loaded) : null;
-    this.emit({ type: 'datasetLoaded', requestId: command.requestId, summary: summariseDataset(loaded, MAX_EVALUATION_EXAMPLES, this.current?.assets.tokenizer ?? undefined) });
+    this.emit({ type: 'datasetLoaded', requestId: command.requestId, summary: summariseDataset(loaded, this.current?.assets.tokenizer ?? undefined) });
   }
 
   private countTrainable(command: WorkerCommandOf<'countTrainable'>): void {

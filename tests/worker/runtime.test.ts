@@ -238,7 +238,8 @@ describe('the worker runtime, one run at a time', () => {
 
   it('in sequential mode a second run waits (queued) until the first finishes', async () => {
     await driver.request({ type: 'loadModel', source: { kind: 'files', files: fixtureFiles('vit') } });
-    await driver.request({ type: 'loadDataset', source: { kind: 'files', files: imageFiles(4) }, validationFraction: 0.25 });
+    const data = (await driver.request({ type: 'loadDataset', source: { kind: 'files', files: imageFiles(4) }, validationFraction: 0.5, evaluationLimit: 3 })) as WorkerEventOf<'datasetLoaded'>;
+    expect(data.summary.warnings).toContain('Evaluation uses a fixed, stratified 3 of the 4 held-out examples, to keep it quick.');
     await driver.send({ type: 'setScheduleMode', mode: 'sequential' });
     await driver.send({ type: 'addRun', run: run('first', 'head', 3) });
     await driver.send({ type: 'addRun', run: run('second', 'head', 3) });

@@ -100,7 +100,8 @@ export class PlaygroundActions {
 
   private async requestDataset(source: DatasetSourceSpec): Promise<boolean> {
     try {
-      await this.client.request({ type: 'loadDataset', source, validationFraction: this.state.data.validationFraction });
+      const { validationFraction, evaluationLimit } = this.state.data;
+      await this.client.request({ type: 'loadDataset', source, validationFraction, evaluationLimit });
       // A classifier's head follows the dataset's labels, which can change the counts.
       this.refreshAllTrainableCounts();
       return true;

@@ -38,7 +38,22 @@ export function DataPanel() {
             if (Number.isFinite(value) && value >= 0 && value <= 0.5) playgroundStore.getState().setValidationFraction(value);
           }}
         />
-        <span className="muted small">of the examples are held out (applies to the next dataset loaded)</span>
+        <span className="muted small">of the examples are held out, unless the data names its own</span>
+      </label>
+      <label className="inline">
+        Evaluate on at most
+        <input
+          type="number"
+          min={1}
+          max={100_000}
+          step={1}
+          value={data.evaluationLimit}
+          onChange={(e) => {
+            const value = Number(e.target.value);
+            if (Number.isInteger(value) && value >= 1) playgroundStore.getState().setEvaluationLimit(value);
+          }}
+        />
+        <span className="muted small">held-out examples (fewer is quicker; both apply to the next dataset loaded)</span>
       </label>
       <LargeFileWarning />
       {busy && (

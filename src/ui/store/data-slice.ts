@@ -11,6 +11,7 @@ export interface DataSlice {
   /** Files above the size limit: loading waits for the user to confirm. */
   datasetNeedsConfirmation(largeFiles: { name: string; bytes: number }[]): void;
   setValidationFraction(fraction: number): void;
+  setEvaluationLimit(limit: number): void;
 }
 
 export const INITIAL_DATA: DatasetState = {
@@ -20,6 +21,7 @@ export const INITIAL_DATA: DatasetState = {
   errors: [],
   largeFiles: [],
   validationFraction: 0.1,
+  evaluationLimit: 256,
 };
 
 export const createDataSlice: StateCreator<PlaygroundState, [], [], DataSlice> = (set) => ({
@@ -31,4 +33,5 @@ export const createDataSlice: StateCreator<PlaygroundState, [], [], DataSlice> =
     set((s) => ({ data: { ...s.data, status: s.data.summary ? 'ready' : 'error', pending: [], errors, largeFiles: [] } })),
   datasetNeedsConfirmation: (largeFiles) => set((s) => ({ data: { ...s.data, largeFiles } })),
   setValidationFraction: (fraction) => set((s) => ({ data: { ...s.data, validationFraction: fraction } })),
+  setEvaluationLimit: (limit) => set((s) => ({ data: { ...s.data, evaluationLimit: limit } })),
 });

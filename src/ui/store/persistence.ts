@@ -24,6 +24,8 @@ export interface Snapshot {
   scheduleMode: ScheduleMode;
   theme: Theme;
   validationFraction: number;
+  /** Absent in snapshots of older versions. */
+  evaluationLimit?: number;
   backendPreference: BackendPreference;
   /** The Methods panel's settings (absent in snapshots of older versions). */
   draftForm?: RunForm;
@@ -70,6 +72,7 @@ export function snapshotOf(state: PlaygroundState): Snapshot {
     scheduleMode: state.scheduleMode,
     theme: state.theme,
     validationFraction: state.data.validationFraction,
+    evaluationLimit: state.data.evaluationLimit,
     backendPreference: state.backend.preference,
     draftForm: state.draftForm,
   };
@@ -94,7 +97,7 @@ export function restoreSnapshot(store: PlaygroundStore, snapshot: Snapshot): voi
     metrics: snapshot.metrics,
     scheduleMode: snapshot.scheduleMode,
     theme: snapshot.theme,
-    data: { ...s.data, validationFraction: snapshot.validationFraction },
+    data: { ...s.data, validationFraction: snapshot.validationFraction, evaluationLimit: snapshot.evaluationLimit ?? s.data.evaluationLimit },
     backend: { ...s.backend, preference: snapshot.backendPreference },
     draftForm: snapshot.draftForm ?? s.draftForm,
   }));

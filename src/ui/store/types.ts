@@ -41,6 +41,8 @@ export interface DatasetState {
   /** Files over the size limit waiting for the user's confirmation. */
   largeFiles: { name: string; bytes: number }[];
   validationFraction: number;
+  /** Held-out images (or sequences) evaluated at most. */
+  evaluationLimit: number;
 }
 
 export interface TrainableCount {
