@@ -24,29 +24,76 @@ export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor, eps: number): tf.Tens
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_CUBIC = 0.044715;
 
 export type Activation = (x: tf.Tensor) => tf.Tensor;
 
+/**
+ * An elementwise activation as one op whose gradient is dy · f'(x): the
+ * backward pass keeps only x, where autodiff through the formula would keep
+ * each intermediate (x³, tanh(...), products), several tensors the size of
+ * the MLP's hidden layer per block, until the step ends.
+ */
+function withDerivative(f: (x: tf.Tensor) => tf.Tensor, derivative: (x: tf.Tensor) => tf.Tensor): Activation {
+  const op = tf.customGrad((x, save) => {
+    (save as tf.GradSaveFunc)([x as tf.Tensor]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => tf.mul(dy, derivative(saved[0])));
+    return { value: f(x as tf.Tensor), gradFunc };
+  });
+  return (x) => op(x);
+}
+
+/** Exact GELU (torch.nn.GELU()): 0.5 x (1 + erf(x / √2)). */
+const exactGelu = withDerivative(
+  (x) => tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))))),
+  // 0.5 (1 + erf(x/√2)) + x · φ(x), φ the standard normal density.
+  (x) =>
+    tf.tidy(() =>
+      tf.add(
+        tf.mul(tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))), 0.5),
+        tf.mul(x, tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI))),
+      ),
+    ),
+);
+
+/** The tanh approximation GPT-2 was trained with: 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))). */
+const tanhGelu = withDerivative(
+  (x) =>
+    tf.tidy(() => {
+      const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), GELU_CUBIC)), SQRT_2_OVER_PI);
+      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+    }),
+  // 0.5 (1 + t) + 0.5 x (1 − t²) √(2/π) (1 + 3 · 0.044715 x²), t = tanh(inner).
+  (x) =>
+    tf.tidy(() => {
+      const squared = tf.square(x);
+      const t = tf.tanh(tf.mul(tf.mul(x, tf.add(1, tf.mul(squared, GELU_CUBIC))), SQRT_2_OVER_PI));
+      const innerSlope = tf.mul(tf.add(1, tf.mul(squared, 3 * GELU_CUBIC)), SQRT_2_OVER_PI);
+      return tf.add(tf.mul(tf.add(1, t), 0.5), tf.mul(tf.mul(tf.mul(x, 0.5), tf.sub(1, tf.square(t))), innerSlope));
+    }),
+);
+
+/** SiLU (swish): x σ(x); derivative σ(x) (1 + x (1 − σ(x))). */
+const silu = withDerivative(
+  (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x))),
+  (x) =>
+    tf.tidy(() => {
+      const sigmoid = tf.sigmoid(x);
+      return tf.mul(sigmoid, tf.add(1, tf.mul(x, tf.sub(1, sigmoid))));
+    }),
+);
+
 /** The activations config.json names (`hidden_act`, `activation_function`). */
 export const ACTIVATIONS: Record<string, Activation> = {
-  // Exact GELU (torch.nn.GELU()): 0.5 x (1 + erf(x / √2)).
-  gelu: (x) => tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))))),
-  // The tanh approximation GPT-2 was trained with.
+  gelu: exactGelu,
   gelu_new: tanhGelu,
   gelu_pytorch_tanh: tanhGelu,
   gelu_fast: tanhGelu,
   quick_gelu: (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)))),
   relu: (x) => tf.relu(x),
-  silu: (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x))),
-  swish: (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x))),
+  silu,
+  swish: silu,
 };
-
-function tanhGelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI);
-    return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
-  });
-}
 
 export function activation(name: string, file: string): Activation {
   const fn = ACTIVATIONS[name];

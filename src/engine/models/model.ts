@@ -37,19 +37,30 @@ export interface ModelPatch {
   params?: ReadonlyMap<string, tf.Tensor>;
 }
 
-/** x W^T + b with the weight in either storage layout. x: (N, d_in) → (N, d_out). */
+/**
+ * x W^T + b with the weight in either storage layout. x: (N, d_in) → (N, d_out).
+ *
+ * Outside training, one fused matMul + bias kernel. While gradients are being
+ * recorded, a plain matMul and an add instead: tfjs's fused matMul computes
+ * the gradient of every input in its backward pass, so a frozen weight would
+ * still cost an (N × d_in × d_out) product per layer per step, and its
+ * gradient's memory, for nothing; the plain ops compute only the gradients
+ * that are needed (of x; of W and b when they are trained).
+ */
 export function linearForward(
   x: tf.Tensor2D,
   weight: tf.Tensor2D,
   bias: tf.Tensor1D | null,
   layout: LinearModule['layout'],
 ): tf.Tensor2D {
-  return tf.fused.matMul({
-    a: x,
-    b: weight,
-    transposeB: layout === 'linear',
-    bias: bias ?? undefined,
-  }) as tf.Tensor2D;
+  const transposeB = layout === 'linear';
+  if (tf.engine().isTapeOn()) {
+    return tf.tidy(() => {
+      const product = tf.matMul(x, weight, false, transposeB); // (N, d_out)
+      return (bias ? tf.add(product, bias) : product) as tf.Tensor2D;
+    });
+  }
+  return tf.fused.matMul({ a: x, b: weight, transposeB, bias: bias ?? undefined }) as tf.Tensor2D;
 }
 
 export class Model<C extends AnyModelConfig = AnyModelConfig> implements ModelGraph<C> {

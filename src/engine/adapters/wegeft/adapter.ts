@@ -9,7 +9,10 @@
  *   y = base(x) + s · (x · psiᵀ) · (W · phiᵀ)ᵀ
  *
  * W · phiᵀ (d_out, r) is computed once per layer per forward pass; autodiff
- * keeps that product for the backward pass rather than recomputing it.
+ * keeps that product for the backward pass rather than recomputing it. The
+ * token side is LoRA's, kernel for kernel: x · psiᵀ, then times (s·W·phiᵀ)ᵀ
+ * as LoRA multiplies x · Aᵀ by Bᵀ; s is folded into the small (d_out, r)
+ * factor rather than applied to an (N, r) activation.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../../errors';
@@ -32,11 +35,30 @@ function weightTimesPhiT(weight: tf.Tensor2D, phi: tf.Tensor2D, layout: LinearMo
   return tf.matMul(weight, phi, layout === 'conv1d', true);
 }
 
+/**
+ * phi ↦ s · W · phiᵀ (d_out, r) as one op with its own gradient,
+ * dphi = s · dyᵀ · W (conv1d: s · dyᵀ · Wᵀ). W is a frozen base weight alive
+ * for the whole step, so the backward pass reads it where it is: autodiff
+ * would save a copy (a real copy on the wasm backend, whose Identity kernel
+ * copies). Both products have at most one transposed operand (W's, as a
+ * linear layer's forward has), and transpose only the small (r, d_out) side.
+ */
+function generatedFactor(weight: tf.Tensor2D, layout: LinearModule['layout'], scale: number): (phi: tf.Tensor2D) => tf.Tensor2D {
+  // phi · M (r, d_out) with M = Wᵀ for linear (stored (d_out, d_in)), W for conv1d (stored (d_in, d_out)).
+  const transposeWeight = layout === 'linear';
+  return tf.customGrad((phi) => {
+    const value = tf.tidy(() => tf.mul(tf.transpose(tf.matMul(phi as tf.Tensor2D, weight, false, transposeWeight)), scale)); // (d_out, r)
+    const gradFunc = (dy: tf.Tensor) =>
+      tf.tidy(() => tf.mul(tf.matMul(tf.transpose(dy) as tf.Tensor2D, weight, false, !transposeWeight), scale)); // (r, d_in)
+    return { value: value as tf.Tensor2D, gradFunc };
+  }) as (phi: tf.Tensor2D) => tf.Tensor2D;
+}
+
 function wegeftHook(phi: tf.Variable, psi: tf.Variable, scale: number): LinearHook {
   return (x: tf.Tensor2D, base: BaseLinear) =>
     tf.tidy(() => {
-      const wPhi = weightTimesPhiT(base.weight, phi as tf.Tensor2D, base.module.layout); // (d_out, r)
-      const xPsi = tf.mul(tf.matMul(x, psi as tf.Tensor2D, false, true), scale); // (N, r)
+      const wPhi = generatedFactor(base.weight, base.module.layout, scale)(phi as tf.Tensor2D); // (d_out, r), times s
+      const xPsi = tf.matMul(x, psi as tf.Tensor2D, false, true); // (N, r)
       return tf.add(base.apply(x), tf.matMul(xPsi, wPhi, false, true)) as tf.Tensor2D; // (N, d_out)
     });
 }
