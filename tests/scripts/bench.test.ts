@@ -45,7 +45,7 @@ const FIELD_TYPES: Record<string, string> = {
   warmup: 'number',
   readback_every: 'number',
 };
-const NULLABLE_NUMBERS = ['trainable_parameters_vs_lora', 'step_ms_vs_lora', 'throughput_vs_lora', 'peak_bytes_vs_lora', 'gpu_bytes_allocated'];
+const NULLABLE_NUMBERS = ['trainable_parameters_vs_lora', 'step_ms_vs_lora', 'step_cpu_ms_median', 'step_cpu_ms_vs_lora', 'throughput_vs_lora', 'peak_bytes_vs_lora', 'gpu_bytes_allocated'];
 
 function parseLines(stdout: string): Record<string, unknown>[] {
   const lines = stdout.trim().split('\n');
@@ -63,6 +63,7 @@ function expectWellFormed(records: Record<string, unknown>[], methods: string[])
     expect(Array.isArray(r.step_ms_windows)).toBe(true);
     expect((r.step_ms_windows as unknown[]).every((ms) => typeof ms === 'number' && ms > 0)).toBe(true);
     expect(r.step_ms_median as number).toBeGreaterThan(0);
+    expect(r.step_cpu_ms_median as number).toBeGreaterThan(0); // Node can read its CPU time
     expect(r.throughput as number).toBeGreaterThan(0);
     expect(r.peak_bytes as number).toBeGreaterThan(0);
     expect(r.num_tensors_growth).toBe(0);

@@ -28,11 +28,12 @@ function kernelMs(kernel: KernelRecord): number {
 
 /**
  * tf.profile also records each op built with customGrad (`fusedMatMul__op`,
- * `logSoftmax__op`) as a scope around the kernels it runs, which are
- * recorded too: counting the scope would count their time twice.
+ * `logSoftmax__op`, or `unnamed scope` when called bare) as a scope around
+ * the kernels it runs, which are recorded too: counting the scope would
+ * count their time twice.
  */
 function isOpScope(kernel: KernelRecord): boolean {
-  return kernel.name.endsWith('__op');
+  return kernel.name.endsWith('__op') || kernel.name === 'unnamed scope';
 }
 
 /** Kernels grouped by name, most time first (then most calls); op scopes left out. */

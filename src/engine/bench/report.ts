@@ -35,6 +35,8 @@ export interface BenchRecord {
   device: string | null;
   trainable_parameters: number;
   step_ms_median: number;
+  /** This process's CPU ms per step (Node only; null in a browser). */
+  step_cpu_ms_median: number | null;
   throughput: number;
   throughput_unit: 'tokens/s' | 'images/s';
   peak_bytes: number;
@@ -49,6 +51,7 @@ export interface BenchRecord {
   /** This method's value over LoRA's, from the same run; null when LoRA was not run. */
   trainable_parameters_vs_lora: number | null;
   step_ms_vs_lora: number | null;
+  step_cpu_ms_vs_lora: number | null;
   throughput_vs_lora: number | null;
   peak_bytes_vs_lora: number | null;
   /** ms per step of each measured window, in the order run. */
@@ -60,7 +63,10 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 export function benchRecords(results: readonly MethodResult[], context: BenchContext): BenchRecord[] {
   const lora = results.find((r) => r.method === 'lora') ?? null;
-  const ratio = (value: number, of: (r: MethodResult) => number) => (lora && of(lora) > 0 ? round(value / of(lora), 4) : null);
+  const ratio = (value: number | null, of: (r: MethodResult) => number | null) => {
+    const base = lora ? of(lora) : null;
+    return value !== null && base !== null && base > 0 ? round(value / base, 4) : null;
+  };
   return results.map((r) => {
     const record: BenchRecord = {
       method: r.method,
@@ -69,6 +75,7 @@ export function benchRecords(results: readonly MethodResult[], context: BenchCon
       device: context.device,
       trainable_parameters: r.trainableParameters,
       step_ms_median: round(r.stepMsMedian, 3),
+      step_cpu_ms_median: r.cpuMsMedian === null ? null : round(r.cpuMsMedian, 3),
       throughput: round(r.throughput, 2),
       throughput_unit: r.unit === 'tokens' ? 'tokens/s' : 'images/s',
       peak_bytes: r.peakBytes,
@@ -82,6 +89,7 @@ export function benchRecords(results: readonly MethodResult[], context: BenchCon
       readback_every: context.readbackEvery,
       trainable_parameters_vs_lora: ratio(r.trainableParameters, (l) => l.trainableParameters),
       step_ms_vs_lora: ratio(r.stepMsMedian, (l) => l.stepMsMedian),
+      step_cpu_ms_vs_lora: ratio(r.cpuMsMedian, (l) => l.cpuMsMedian),
       throughput_vs_lora: ratio(r.throughput, (l) => l.throughput),
       peak_bytes_vs_lora: ratio(r.peakBytes, (l) => l.peakBytes),
       step_ms_windows: r.windowStepMs.map((ms) => round(ms, 3)),
@@ -95,13 +103,15 @@ const MB = 1024 * 1024;
 
 /** A fixed-width table of the records, for a terminal or a <pre>. */
 export function formatTable(records: readonly BenchRecord[]): string {
-  const header = ['method', 'trainable', 'vs LoRA', 'ms/step', 'vs LoRA', 'throughput', 'peak MiB', 'vs LoRA', 'leak'];
+  const header = ['method', 'trainable', 'vs LoRA', 'ms/step', 'vs LoRA', 'CPU ms', 'vs LoRA', 'throughput', 'peak MiB', 'vs LoRA', 'leak'];
   const rows = records.map((r) => [
     r.method,
     r.trainable_parameters.toLocaleString('en-US'),
     ratioText(r.trainable_parameters_vs_lora),
     r.step_ms_median.toFixed(1),
     ratioText(r.step_ms_vs_lora),
+    r.step_cpu_ms_median === null ? '-' : r.step_cpu_ms_median.toFixed(1),
+    ratioText(r.step_cpu_ms_vs_lora),
     `${r.throughput.toFixed(1)} ${r.throughput_unit}`,
     (r.peak_bytes / MB).toFixed(1),
     ratioText(r.peak_bytes_vs_lora),

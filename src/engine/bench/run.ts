@@ -52,6 +52,13 @@ export interface MethodResult {
   /** ms per step of each measured window, device time included, in the order run. */
   windowStepMs: number[];
   stepMsMedian: number;
+  /**
+   * CPU time of this process per step, median over windows; null where it
+   * cannot be read (a browser). On cpu and wasm the step's work is all here,
+   * so this is its cost whatever else the machine runs; on WebGPU it is only
+   * the host's share (SwiftShader's threads included).
+   */
+  cpuMsMedian: number | null;
   /** Tokens (language models) or images per second at the median step time. */
   throughput: number;
   unit: 'tokens' | 'images';
@@ -88,6 +95,7 @@ interface Run {
   /** Bytes its adapter, optimizer state and loss window keep alive between steps. */
   persistentBytes: number;
   windowStepMs: number[];
+  windowCpuMs: number[];
   numTensorsGrowth: number;
   /** Tokens or images of the last step run. */
   units: { unit: 'tokens' | 'images'; count: number };
@@ -195,7 +203,7 @@ async function setUpRun(
     try {
       trainer = new Trainer({ model, adapter, train: data, settings: trainSettings(settings, totalSteps, method) });
       const run: Run = {
-        method, adapter, trainer, persistentBytes: 0, windowStepMs: [], numTensorsGrowth: 0, units: { unit: 'tokens', count: 0 },
+        method, adapter, trainer, persistentBytes: 0, windowStepMs: [], windowCpuMs: [], numTensorsGrowth: 0, units: { unit: 'tokens', count: 0 },
       };
       for (let w = 0; w < warmupWindows; w++) await runWindow(run, settings.readbackEvery);
       return run;
@@ -216,15 +224,27 @@ async function measureInterleaved(runs: Run[], windows: number, hooks: BenchHook
     for (let i = 0; i < runs.length; i++) {
       const run = runs[(round + i) % runs.length];
       const tensorsBefore = tf.memory().numTensors;
-      run.windowStepMs.push(await runWindow(run, run.trainer.settings.lossReadbackEvery));
+      const window = await runWindow(run, run.trainer.settings.lossReadbackEvery);
+      run.windowStepMs.push(window.ms);
+      if (window.cpuMs !== null) run.windowCpuMs.push(window.cpuMs);
       run.numTensorsGrowth += tf.memory().numTensors - tensorsBefore;
       await hooks.onProgress?.({ phase: 'measure', method: run.method, done: ++done, total: windows * runs.length });
     }
   }
 }
 
-/** `steps` training steps ending with a loss read-back; returns ms per step, device time included. */
-async function runWindow(run: Run, steps: number): Promise<number> {
+/** CPU time this process has used, ms (user + system); null outside Node. */
+function processCpuMs(): number | null {
+  const usage = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process?.cpuUsage?.();
+  return usage ? (usage.user + usage.system) / 1000 : null;
+}
+
+/**
+ * `steps` training steps ending with a loss read-back: ms per step, device
+ * time included, and this process's CPU ms per step.
+ */
+async function runWindow(run: Run, steps: number): Promise<{ ms: number; cpuMs: number | null }> {
+  const cpuBefore = processCpuMs();
   let synced: number | null = null;
   for (let s = 0; s < steps; s++) {
     const metrics = await run.trainer.step();
@@ -232,7 +252,8 @@ async function runWindow(run: Run, steps: number): Promise<number> {
     run.units = metrics.tokens > 0 ? { unit: 'tokens', count: metrics.tokens } : { unit: 'images', count: metrics.examples };
   }
   if (synced === null) throw new Error('benchmark: a window ended without a loss read-back');
-  return synced;
+  const cpuAfter = processCpuMs();
+  return { ms: synced, cpuMs: cpuBefore !== null && cpuAfter !== null ? (cpuAfter - cpuBefore) / steps : null };
 }
 
 /** One more step, profiled (kernels) and measured (memory). */
@@ -250,6 +271,7 @@ async function profileOneStep(run: Run, modelBytes: number): Promise<MethodResul
     trainableParameters: run.adapter.trainableParameterCount(),
     windowStepMs: run.windowStepMs,
     stepMsMedian,
+    cpuMsMedian: run.windowCpuMs.length > 0 ? median(run.windowCpuMs) : null,
     throughput: stepMsMedian > 0 ? (run.units.count * 1000) / stepMsMedian : 0,
     unit: run.units.unit,
     unitsPerStep: run.units.count,

@@ -14,6 +14,7 @@ const result = (method: MethodResult['method'], trainable: number, ms: number, p
   trainableParameters: trainable,
   windowStepMs: [ms, ms + 2, ms - 2],
   stepMsMedian: ms,
+  cpuMsMedian: method === 'full' ? null : ms - 1,
   throughput: (1024 * 1000) / ms,
   unit: 'tokens',
   unitsPerStep: 1024,
@@ -51,6 +52,8 @@ describe('benchRecords', () => {
       peak_bytes: 900,
       trainable_parameters_vs_lora: 0.25,
       step_ms_vs_lora: 1.25,
+      step_cpu_ms_median: 49,
+      step_cpu_ms_vs_lora: 1.2564, // 49 / 39, to 4 places
       throughput_vs_lora: 0.8,
       peak_bytes_vs_lora: 0.9,
       batch: 4,
@@ -65,6 +68,7 @@ describe('benchRecords', () => {
     const [full] = benchRecords([result('full', 1000, 80, 5000)], { ...context, includeKernels: true });
     expect(full.step_ms_vs_lora).toBeNull();
     expect(full.trainable_parameters_vs_lora).toBeNull();
+    expect(full.step_cpu_ms_median).toBeNull();
     expect(full.kernels).toEqual([{ name: 'BatchMatMul', count: 3, ms: 1.235, bytesAdded: 12 }]);
   });
 
@@ -72,7 +76,7 @@ describe('benchRecords', () => {
     const table = formatTable(benchRecords([result('wegeft', 100, 50, 900), result('lora', 400, 40, 1000)], context));
     const lines = table.split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^wegeft\s+100\s+0\.250×\s+50\.0\s+1\.250×/);
+    expect(lines[1]).toMatch(/^wegeft\s+100\s+0\.250×\s+50\.0\s+1\.250×\s+49\.0\s+1\.256×/);
   });
 });
 
