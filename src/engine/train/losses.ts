@@ -28,16 +28,19 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, weights: 
     (save as tf.GradSaveFunc)([input, perRow, columns]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [savedLogits, savedPerRow, savedColumns] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-      // (softmax − onehot) · coefficient, freeing each (N, C) temporary as soon as it is used.
-      const coefficient = tf.tidy(() => tf.reshape(tf.mul(savedPerRow, dy), [N, 1])); // (N, 1)
+      // softmax · c − onehot · c, freeing each (N, C) temporary as soon as it is used. The one-hot
+      // part is scattered: tf.oneHot with a float32 dtype writes garbage on the wasm backend (tfjs 4.22).
+      const coefficient = tf.tidy(() => tf.mul(savedPerRow, dy)); // (N,)
       const probs = tf.softmax(savedLogits, -1); // (N, C)
-      const oneHot = tf.oneHot(savedColumns, C, 1, 0, 'float32'); // (N, C)
-      const difference = tf.sub(probs, oneHot);
+      const scaled = tf.tidy(() => tf.mul(probs, tf.reshape(coefficient, [N, 1]))); // (N, C)
       probs.dispose();
-      oneHot.dispose();
-      const grad = tf.mul(difference, coefficient);
-      difference.dispose();
+      const atLabels = tf.tidy(() =>
+        tf.scatterND(tf.stack([tf.range(0, N, 1, 'int32'), savedColumns], 1), coefficient, [N, C]),
+      ); // (N, C): c_i at (i, label_i)
       coefficient.dispose();
+      const grad = tf.sub(scaled, atLabels);
+      scaled.dispose();
+      atLabels.dispose();
       return grad;
     };
     return { value: tf.sum(tf.mul(nll, perRow)) as tf.Scalar, gradFunc };

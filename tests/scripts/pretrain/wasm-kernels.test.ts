@@ -2,7 +2,7 @@
  * The wasm backend's training fixes: the gather gradient it lacks
  * (UnsortedSegmentSum) now works, and matMuls with transposed operands,
  * routed through explicit transposes, give the same numbers as the cpu
- * backend.
+ * backend; Identity (clone) shares its input's buffer instead of copying it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -79,5 +79,16 @@ describe('wasm training kernels', () => {
     for (let i = 0; i < 3; i++) tf.matMul(a, b, false, true).dispose();
     expect(buffers()).toBe(before);
     tf.dispose([a, b]);
+  });
+
+  it('clones by sharing the buffer (autodiff clones what it saves), and a clone outlives its original', async () => {
+    await tf.setBackend('wasm');
+    const original = tf.tensor1d([1, 2, 3]);
+    const buffers = tf.memory().numDataBuffers;
+    const clone = original.clone();
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    original.dispose();
+    expect(Array.from(await clone.data())).toEqual([1, 2, 3]);
+    clone.dispose();
   });
 });
