@@ -8,10 +8,10 @@
  *
  *   y = base(x) + s · (x · psiᵀ) · (W · phiᵀ)ᵀ
  *
- * W · phiᵀ (d_out, r) is computed once per layer per forward pass; autodiff
- * keeps that product for the backward pass rather than recomputing it. The
- * token side is LoRA's, kernel for kernel: x · psiᵀ, then times (s·W·phiᵀ)ᵀ
- * as LoRA multiplies x · Aᵀ by Bᵀ; s is folded into the small (d_out, r)
+ * W · phiᵀ (as its transpose phi · Wᵀ, (r, d_out)) is computed once per
+ * layer per forward pass; autodiff keeps that product for the backward pass
+ * rather than recomputing it. The token side costs what LoRA's does: x · psiᵀ
+ * (N, r), then times the (r, d_out) factor; s is folded into that small
  * factor rather than applied to an (N, r) activation.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -36,20 +36,21 @@ function weightTimesPhiT(weight: tf.Tensor2D, phi: tf.Tensor2D, layout: LinearMo
 }
 
 /**
- * phi ↦ s · W · phiᵀ (d_out, r) as one op with its own gradient,
- * dphi = s · dyᵀ · W (conv1d: s · dyᵀ · Wᵀ). W is a frozen base weight alive
- * for the whole step, so the backward pass reads it where it is: autodiff
- * would save a copy (a real copy on the wasm backend, whose Identity kernel
- * copies). Both products have at most one transposed operand (W's, as a
- * linear layer's forward has), and transpose only the small (r, d_out) side.
+ * phi ↦ s · phi · Wᵀ (r, d_out), the transpose of the generated update's
+ * left factor s · W · phiᵀ, as one op with its own gradient
+ * dphi = s · dy · W (conv1d, which stores Wᵀ: s · dy · Wᵀ). W is a frozen base
+ * weight alive for the whole step, so the backward pass reads it where it is:
+ * autodiff would save a copy of it per layer. Both products have at most one
+ * transposed operand, W's, as a linear layer's own forward has.
  */
 function generatedFactor(weight: tf.Tensor2D, layout: LinearModule['layout'], scale: number): (phi: tf.Tensor2D) => tf.Tensor2D {
   // phi · M (r, d_out) with M = Wᵀ for linear (stored (d_out, d_in)), W for conv1d (stored (d_in, d_out)).
   const transposeWeight = layout === 'linear';
+  const scaled = (t: tf.Tensor) => (scale === 1 ? t : tf.mul(t, scale));
   return tf.customGrad((phi) => {
-    const value = tf.tidy(() => tf.mul(tf.transpose(tf.matMul(phi as tf.Tensor2D, weight, false, transposeWeight)), scale)); // (d_out, r)
+    const value = tf.tidy(() => scaled(tf.matMul(phi as tf.Tensor2D, weight, false, transposeWeight))); // (r, d_out)
     const gradFunc = (dy: tf.Tensor) =>
-      tf.tidy(() => tf.mul(tf.matMul(tf.transpose(dy) as tf.Tensor2D, weight, false, !transposeWeight), scale)); // (r, d_in)
+      tf.tidy(() => scaled(tf.matMul(dy as tf.Tensor2D, weight, false, !transposeWeight))); // (r, d_in)
     return { value: value as tf.Tensor2D, gradFunc };
   }) as (phi: tf.Tensor2D) => tf.Tensor2D;
 }
@@ -57,9 +58,9 @@ function generatedFactor(weight: tf.Tensor2D, layout: LinearModule['layout'], sc
 function wegeftHook(phi: tf.Variable, psi: tf.Variable, scale: number): LinearHook {
   return (x: tf.Tensor2D, base: BaseLinear) =>
     tf.tidy(() => {
-      const wPhi = generatedFactor(base.weight, base.module.layout, scale)(phi as tf.Tensor2D); // (d_out, r), times s
+      const phiW = generatedFactor(base.weight, base.module.layout, scale)(phi as tf.Tensor2D); // (r, d_out), times s
       const xPsi = tf.matMul(x, psi as tf.Tensor2D, false, true); // (N, r)
-      return tf.add(base.apply(x), tf.matMul(xPsi, wPhi, false, true)) as tf.Tensor2D; // (N, d_out)
+      return tf.add(base.apply(x), tf.matMul(xPsi, phiW)) as tf.Tensor2D; // (N, d_out)
     });
 }
 
