@@ -3,6 +3,7 @@
  * "Try it" and export), and while training, its Trainer. Turns the Trainer's
  * step metrics into the chart points the page receives.
  */
+import * as tf from '@tensorflow/tfjs';
 import { getAdapterMethod } from '../engine/adapters/registry';
 import type { Adapter, AdapterSettings } from '../engine/adapters/types';
 import type { Evaluation } from '../engine/train/evaluate';
@@ -10,6 +11,18 @@ import { trainSettingsWithDefaults, type TrainSettings } from '../engine/train/s
 import { Trainer, type StepMetrics } from '../engine/train/trainer';
 import type { EvalResult, MethodSettings, MetricPoint, RunSettings, RunSpec, RunStatus } from './protocol';
 import type { ModelAssets, RunDataCache } from './run-data';
+
+const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Waits until the device has done all the work queued so far (a one-element read-back). */
+async function waitForDevice(): Promise<void> {
+  const probe = tf.tidy(() => tf.add(tf.zeros([1]), 1));
+  try {
+    await probe.data();
+  } finally {
+    probe.dispose();
+  }
+}
 
 /** Losses are read back from the device every this many steps: the charts lag by at most this. */
 export const LOSS_READBACK_EVERY = 5;
@@ -34,7 +47,8 @@ export function trainSettingsFor(settings: RunSettings): TrainSettings {
       warmupSteps: t.warmupSteps,
       weightDecay: t.weightDecay,
       seed: t.seed,
-      evalEvery: t.evalEvery,
+      // The session runs evaluations itself, timed apart from training.
+      evalEvery: 0,
       // Evaluation has no backward pass: larger batches cost less per example.
       evalBatchSize: Math.max(t.batchSize, EVAL_BATCH_SIZE),
       lossReadbackEvery: LOSS_READBACK_EVERY,
@@ -55,10 +69,14 @@ export class RunSession {
   status: RunStatus = 'idle';
   adapter: Adapter | null = null;
   trainer: Trainer | null = null;
-  /** Training wall time so far, ms (pauses excluded). */
-  elapsedMs = 0;
+  /** Training wall time so far, ms: steps only (pauses and evaluations excluded). */
+  private trainingMs = 0;
+  /** Wall time of evaluations so far, ms. */
+  private evaluationMs = 0;
+  /** Training time when the last points were handed out. */
+  private flushedAtMs = 0;
   /** Steps whose loss is not read back yet: their points wait for it. */
-  private pending: { metrics: StepMetrics; timeMs: number }[] = [];
+  private pending: { metrics: StepMetrics; evaluation: EvalResult | null }[] = [];
 
   constructor(public spec: RunSpec) {}
 
@@ -81,38 +99,68 @@ export class RunSession {
       throw error;
     }
     this.adapter = adapter;
-    this.elapsedMs = 0;
+    this.trainingMs = this.evaluationMs = this.flushedAtMs = 0;
     this.pending = [];
   }
 
-  /** One optimizer step; returns the points whose loss is now known (possibly none). */
-  async step(): Promise<MetricPoint[]> {
+  /** Wall time so far (training and evaluations), ms, for progress and ETA. */
+  get elapsedMs(): number {
+    return this.trainingMs + this.evaluationMs;
+  }
+
+  /**
+   * One optimizer step (and an evaluation when one is due); returns the
+   * points whose loss is now known (possibly none). `syncDevice` waits for
+   * the device after the step: when runs are interleaved, a run's read-back
+   * would otherwise wait for the other runs' queued work, and its wall time
+   * would include theirs.
+   */
+  async step(syncDevice: boolean): Promise<MetricPoint[]> {
     const trainer = this.trainer!;
     const started = performance.now();
     const metrics = await trainer.step();
-    this.elapsedMs += performance.now() - started;
-    this.pending.push({ metrics, timeMs: this.elapsedMs });
+    if (syncDevice) await waitForDevice();
+    this.trainingMs += performance.now() - started;
+    const evaluation = this.evaluationDue(trainer) ? await this.evaluate(trainer) : null;
+    this.pending.push({ metrics, evaluation });
     if (metrics.lossesRead.length === 0 && !trainer.done) return [];
     return this.flushPending(metrics);
   }
 
+  private evaluationDue(trainer: Trainer): boolean {
+    const every = this.spec.settings.training.evalEvery;
+    return trainer.hasValidation && every > 0 && (trainer.stepsCompleted % every === 0 || trainer.done);
+  }
+
+  private async evaluate(trainer: Trainer): Promise<EvalResult> {
+    const started = performance.now();
+    try {
+      return toEvalResult(await trainer.evaluate(yieldToMessages));
+    } finally {
+      this.evaluationMs += performance.now() - started;
+    }
+  }
+
   private flushPending(readAt: StepMetrics): MetricPoint[] {
     const losses = new Map(readAt.lossesRead.map((p) => [p.step, p.loss]));
-    // Between read-backs a step's wall time may not include device time; the synced time per step does.
-    const msPerStep = readAt.syncedStepMs;
-    const points = this.pending.map(({ metrics: m, timeMs }) => {
-      const seconds = (msPerStep ?? m.stepMs) / 1000;
+    // A step's own wall time may not include its device time (the read-back waits for it): the
+    // window's training time is spread evenly over its steps.
+    const msPerStep = (this.trainingMs - this.flushedAtMs) / this.pending.length;
+    const windowStart = this.flushedAtMs;
+    this.flushedAtMs = this.trainingMs;
+    const points = this.pending.map(({ metrics: m, evaluation }, i) => {
+      const seconds = msPerStep / 1000;
       return {
         runId: this.id,
         step: m.step,
-        timeMs,
+        timeMs: windowStart + msPerStep * (i + 1),
         loss: losses.get(m.step) ?? m.loss,
         learningRate: m.learningRate,
         examplesPerSecond: seconds > 0 ? m.examples / seconds : 0,
         tokensPerSecond: m.tokens > 0 && seconds > 0 ? m.tokens / seconds : null,
         memoryBytes: m.memory.gpuBytes ?? m.memory.numBytes,
         numTensors: m.memory.numTensors,
-        validation: m.evaluation ? toEvalResult(m.evaluation) : null,
+        validation: evaluation,
       };
     });
     this.pending = [];
@@ -125,7 +173,7 @@ export class RunSession {
     if (!trainer?.hasValidation) return null;
     const last = lastPoints[lastPoints.length - 1];
     if (last?.validation) return last.validation;
-    return toEvalResult(await trainer.evaluate(() => new Promise((r) => setTimeout(r, 0))));
+    return this.evaluate(trainer);
   }
 
   /** Ends training; the adapter is kept for "Try it" and export. */

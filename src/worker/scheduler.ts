@@ -143,7 +143,7 @@ export class RunScheduler {
   private async stepOnce(session: RunSession): Promise<void> {
     const trainer = session.trainer!;
     try {
-      const points = await session.step();
+      const points = await session.step(this.mode === 'interleaved' && this.active.length > 1);
       const progress = {
         type: 'runProgress' as const,
         runId: session.id,

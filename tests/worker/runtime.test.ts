@@ -71,6 +71,9 @@ describe('the worker runtime, on an image classifier', () => {
       expect(steps.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 6]);
       expect(steps.every((p) => p.loss !== null && Number.isFinite(p.loss) && p.examplesPerSecond > 0)).toBe(true);
       expect(steps[6].validation).toEqual(id === 'a' ? a.finalEval : b.finalEval);
+      // Training wall time only grows, step after step.
+      const times = steps.slice(0, 6).map((p) => p.timeMs);
+      expect(times.every((t, i) => i === 0 || t > times[i - 1])).toBe(true);
     }
     // Interleaved: the two runs' steps alternate rather than one finishing first.
     const order = points.map((p) => p.runId);
