@@ -40,17 +40,29 @@ function weightTimesPhiT(weight: tf.Tensor2D, phi: tf.Tensor2D, layout: LinearMo
  * left factor s · W · phiᵀ, as one op with its own gradient
  * dphi = s · dy · W (conv1d, which stores Wᵀ: s · dy · Wᵀ). W is a frozen base
  * weight alive for the whole step, so the backward pass reads it where it is:
- * autodiff would save a copy of it per layer. Both products have at most one
- * transposed operand, W's, as a linear layer's own forward has.
+ * autodiff would save a copy of it per layer. Each product transposes only
+ * its small operand (phi or dy, r rows) or none, and the small result if
+ * need be: a backend that transposes an operand by copying it (wasm) never
+ * copies W.
  */
 function generatedFactor(weight: tf.Tensor2D, layout: LinearModule['layout'], scale: number): (phi: tf.Tensor2D) => tf.Tensor2D {
-  // phi · M (r, d_out) with M = Wᵀ for linear (stored (d_out, d_in)), W for conv1d (stored (d_in, d_out)).
-  const transposeWeight = layout === 'linear';
   const scaled = (t: tf.Tensor) => (scale === 1 ? t : tf.mul(t, scale));
   return tf.customGrad((phi) => {
-    const value = tf.tidy(() => scaled(tf.matMul(phi as tf.Tensor2D, weight, false, transposeWeight))); // (r, d_out)
+    const value = tf.tidy(() =>
+      scaled(
+        layout === 'conv1d'
+          ? tf.matMul(phi as tf.Tensor2D, weight) // phi (r, d_in) · W (d_in, d_out)
+          : tf.transpose(tf.matMul(weight, phi as tf.Tensor2D, false, true)), // (W (d_out, d_in) · phiᵀ)ᵀ
+      ),
+    ); // (r, d_out)
     const gradFunc = (dy: tf.Tensor) =>
-      tf.tidy(() => scaled(tf.matMul(dy as tf.Tensor2D, weight, false, !transposeWeight))); // (r, d_in)
+      tf.tidy(() =>
+        scaled(
+          layout === 'conv1d'
+            ? tf.transpose(tf.matMul(weight, dy as tf.Tensor2D, false, true)) // (W (d_in, d_out) · dyᵀ)ᵀ
+            : tf.matMul(dy as tf.Tensor2D, weight), // dy (r, d_out) · W (d_out, d_in)
+        ),
+      ); // (r, d_in)
     return { value: value as tf.Tensor2D, gradFunc };
   }) as (phi: tf.Tensor2D) => tf.Tensor2D;
 }
