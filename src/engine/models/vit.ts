@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InputFileError, ModelError } from '../errors';
 import { boolField, intField, numberField, requireDivisible, stringField } from './config-fields';
 import { activation, attention, layerNorm } from './layers';
+import { linearForward } from './model';
 import type { ImageClassifierConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
 
 export interface VitConfig extends ImageClassifierConfig {
@@ -160,7 +161,8 @@ function patchEmbeddings(model: ModelGraph<VitConfig>, pixels: tf.Tensor4D): tf.
     );
     const kernel = tf.reshape(model.param(`${PREFIX}embeddings.patch_embeddings.projection.weight`), [D, C * p * p]);
     const bias = model.param(`${PREFIX}embeddings.patch_embeddings.projection.bias`);
-    const embedded = tf.fused.matMul({ a: patches as tf.Tensor2D, b: kernel as tf.Tensor2D, transposeB: true, bias });
+    // As a linear layer (weight (D, C·p·p)), so training computes only the gradients it needs.
+    const embedded = linearForward(patches as tf.Tensor2D, kernel as tf.Tensor2D, bias as tf.Tensor1D, 'linear');
     return tf.reshape(embedded, [B, gh * gw, D]) as tf.Tensor3D;
   });
 }
