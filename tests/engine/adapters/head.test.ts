@@ -85,11 +85,22 @@ describe.each(adapterMethods.map((m) => m.name))('a new classification head unde
 });
 
 describe('the checkpoint’s own classifier', () => {
-  it('is trained from its pretrained values when the label count is the same (renamed labels are exported)', async () => {
+  it('is trained from its pretrained values when the dataset has the checkpoint’s labels', () => {
+    const lora = getAdapterMethod('lora');
+    const labels = (vit.model.config as ImageClassifierConfig).labels;
+    const adapter = lora.create(vit.model, lora.withDefaults(vit.model, { labels }), 0);
+    const weight = adapter.trainable.get('base_model.model.classifier.weight')!;
+    expect(maxAbsDiff(weight.dataSync(), vit.model.baseParam('classifier.weight').dataSync())).toBe(0);
+    adapter.dispose();
+  });
+
+  it('is replaced by a new head when the labels differ, even in number equal (renamed labels are exported)', async () => {
     const lora = getAdapterMethod('lora');
     const adapter = lora.create(vit.model, lora.withDefaults(vit.model, { labels: ['a', 'b', 'c', 'd', 'e'] }), 0);
     const weight = adapter.trainable.get('base_model.model.classifier.weight')!;
-    expect(maxAbsDiff(weight.dataSync(), vit.model.baseParam('classifier.weight').dataSync())).toBe(0);
+    expect(weight.shape).toEqual(vit.model.baseParam('classifier.weight').shape);
+    expect(maxAbsDiff(weight.dataSync(), vit.model.baseParam('classifier.weight').dataSync())).toBeGreaterThan(0);
+    expect(maxAbs(adapter.trainable.get('base_model.model.classifier.bias')!.dataSync())).toBe(0);
     const config = JSON.parse(new TextDecoder().decode((await exportMergedModel(vit.model, adapter)).get('config.json')));
     expect(config.id2label).toEqual({ 0: 'a', 1: 'b', 2: 'c', 3: 'd', 4: 'e' });
     adapter.dispose();

@@ -2,10 +2,14 @@
  * The task head of an image classifier, trained under every method and
  * saved with the adapter (PEFT's `modules_to_save`).
  *
- * When the dataset's label count equals the checkpoint's, the existing
- * classifier is trained from its pretrained values (as the ViT fixtures do).
- * When it differs, a new head of the dataset's size replaces it, initialised
- * as transformers initialises one: weight ~ N(0, initializer_range²), bias 0.
+ * When the dataset's labels are the checkpoint's (same names, same order, or
+ * no labels given), the existing classifier is trained from its pretrained
+ * values (as the ViT fixtures do). When they differ — another count, or the
+ * same count of other classes (digits for a clothing model) — a new head for
+ * the dataset's labels replaces it, initialised as transformers initialises
+ * one: weight ~ N(0, initializer_range²), bias 0. Re-using a head trained to
+ * answer "Trouser" for a dataset whose class 1 is the digit 1 would start
+ * training from confidently wrong answers.
  * Language models have no such head (their lm_head is only trained by the
  * head-only and full methods).
  */
@@ -29,7 +33,7 @@ export interface ClassifierHead {
   params: HeadParameter[];
   /** The label names the head predicts. */
   labels: string[];
-  /** Whether it replaces the checkpoint's head (a different label count). */
+  /** Whether it replaces the checkpoint's head (labels other than the checkpoint's). */
   replaced: boolean;
 }
 
@@ -47,7 +51,8 @@ export function classifierHead(model: Model, labels?: readonly string[]): Classi
     params.push({ name: module.weight, shape: weightShape });
     if (module.bias) params.push({ name: module.bias, shape: [names.length] });
   }
-  return { modules, params, labels: names, replaced: names.length !== config.numLabels };
+  const sameLabels = names.length === config.labels.length && names.every((name, i) => name === config.labels[i]);
+  return { modules, params, labels: names, replaced: !sameLabels };
 }
 
 export function headParameterCount(head: ClassifierHead | null): number {
