@@ -12,6 +12,7 @@ import type { LinearModule } from '../../models/types';
 import { deriveSeed } from '../../random';
 import { BaseAdapter } from '../common/base-adapter';
 import { configFileFor, readAdapterTensor, rejectUnexpectedTensors } from '../common/files';
+import { FirstAdaptedInput } from '../common/first-input';
 import { classifierHead, createHeadVariables, loadHeadVariables, trainableVariable, type ClassifierHead } from '../common/head';
 import { kaimingUniform } from '../common/init';
 import { adapterTensorKey, savedModuleKey } from '../common/keys';
@@ -23,12 +24,55 @@ import { loraConfigJson, loraSettingsFromConfig } from './config';
 const keyA = (m: LinearModule) => adapterTensorKey(m.path, 'lora_A');
 const keyB = (m: LinearModule) => adapterTensorKey(m.path, 'lora_B');
 
-function loraHook(a: tf.Variable, b: tf.Variable, scale: number): LinearHook {
-  return (x: tf.Tensor2D, base: BaseLinear) =>
-    tf.tidy(() => {
-      const xA = tf.mul(tf.matMul(x, a as tf.Tensor2D, false, true), scale); // (N, r)
-      return tf.add(base.apply(x), tf.matMul(xA, b as tf.Tensor2D, false, true)) as tf.Tensor2D; // (N, d_out)
-    });
+/** y = base(x) + s · (x · Aᵀ) · Bᵀ through autodiff. */
+function plainLora(x: tf.Tensor2D, base: BaseLinear, a: tf.Variable, b: tf.Variable, scale: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const xA = tf.mul(tf.matMul(x, a as tf.Tensor2D, false, true), scale); // (N, r)
+    return tf.add(base.apply(x), tf.matMul(xA, b as tf.Tensor2D, false, true)) as tf.Tensor2D; // (N, d_out)
+  });
+}
+
+/**
+ * The same as one op with its own gradient, for training:
+ *
+ *   g = dy · W (conv1d: dy · Wᵀ)   the input gradient of base       (N, d_in)
+ *   dB = dyᵀ · su, du = s · dy · B   su = s · x · Aᵀ                 (N, r)
+ *   dA = duᵀ · x,  dx = g + du · A
+ *
+ * It keeps x and su for the backward pass and frees its other temporaries
+ * at once, where autodiff through the separate products keeps every
+ * gradient until the step's backward pass ends (tfjs frees them together).
+ */
+function fusedLora(x: tf.Tensor2D, base: BaseLinear, a: tf.Variable, b: tf.Variable, scale: number): tf.Tensor2D {
+  const op = tf.customGrad((input, aIn, bIn, save) => {
+    const [xs, aT, bT] = [input, aIn, bIn] as tf.Tensor2D[];
+    const su = tf.mul(tf.matMul(xs, aT, false, true), scale) as tf.Tensor2D; // (N, r)
+    (save as tf.GradSaveFunc)([xs, su]);
+    const value = tf.add(base.apply(xs), tf.matMul(su, bT, false, true)) as tf.Tensor2D; // (N, d_out)
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [savedX, savedSu] = saved as tf.Tensor2D[];
+        const dyT = dy as tf.Tensor2D;
+        const g = tf.matMul(dyT, base.weight, false, base.module.layout === 'conv1d'); // (N, d_in)
+        const dB = tf.matMul(dyT, savedSu, true, false); // (d_out, r)
+        const du = tf.mul(tf.matMul(dyT, bT), scale) as tf.Tensor2D; // (N, r)
+        const dA = tf.matMul(du, savedX, true, false); // (r, d_in)
+        const dx = tf.add(g, tf.matMul(du, aT)); // (N, d_in)
+        return [dx, dA, dB];
+      });
+    return { value, gradFunc };
+  });
+  return op(x, a, b) as tf.Tensor2D;
+}
+
+function loraHook(a: tf.Variable, b: tf.Variable, scale: number, first: FirstAdaptedInput): LinearHook {
+  return (x: tf.Tensor2D, base: BaseLinear) => {
+    const untouched = first.isUntouched(base.module.path, x);
+    // The fused op returns no gradient for W and b, nor computes dy · W cheaply for an untouched input.
+    const trainedBase = base.weight instanceof tf.Variable || base.bias instanceof tf.Variable;
+    if (tf.engine().isTapeOn() && !untouched && !trainedBase) return fusedLora(x, base, a, b, scale);
+    return plainLora(x, base, a, b, scale);
+  };
 }
 
 export class LoraAdapter extends BaseAdapter {
@@ -47,7 +91,8 @@ export class LoraAdapter extends BaseAdapter {
       headKeys.push(savedModuleKey(name));
     }
     const hooks = new Map<string, LinearHook>();
-    for (const m of modules) hooks.set(m.path, loraHook(pairs.get(keyA(m))!, pairs.get(keyB(m))!, scaling(settings)));
+    const first = new FirstAdaptedInput(model, modules.map((m) => m.path));
+    for (const m of modules) hooks.set(m.path, loraHook(pairs.get(keyA(m))!, pairs.get(keyB(m))!, scaling(settings), first));
     super({
       model, method: 'lora', settings, trainable, headKeys, paramOverrides: headVariables, hooks,
       labels: head ? head.labels : null,

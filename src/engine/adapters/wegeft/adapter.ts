@@ -3,21 +3,15 @@
  * with phi, psi of shape (r, d_in) shared by every layer of one module type
  * (or one pair per layer).
  *
- * The forward pass takes the low-rank path and never builds the
- * (d_out, d_in) delta:
- *
- *   y = base(x) + s · (x · psiᵀ) · (W · phiᵀ)ᵀ
- *
- * W · phiᵀ (as its transpose phi · Wᵀ, (r, d_out)) is computed once per
- * layer per forward pass; autodiff keeps that product for the backward pass
- * rather than recomputing it. The token side costs what LoRA's does: x · psiᵀ
- * (N, r), then times the (r, d_out) factor; s is folded into that small
- * factor rather than applied to an (N, r) activation.
+ * The forward pass takes a low-rank path and never builds the (d_out, d_in)
+ * delta (paths.ts): most modules feed the base layer x + s · (x · psiᵀ) · phi,
+ * which costs what LoRA costs; while training, those whose input no
+ * trainable tensor has touched add s · (x · psiᵀ) · (W · phiᵀ)ᵀ to its output.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../../errors';
 import type { SafetensorsFile } from '../../io/safetensors';
-import type { BaseLinear, LinearHook, Model } from '../../models/model';
+import type { LinearHook, Model } from '../../models/model';
 import type { LinearModule } from '../../models/types';
 import { deriveSeed } from '../../random';
 import { BaseAdapter } from '../common/base-adapter';
@@ -27,53 +21,14 @@ import { kaimingUniform } from '../common/init';
 import { savedModuleKey } from '../common/keys';
 import { scaling } from '../common/low-rank';
 import type { AdapterSettings } from '../types';
+import { FirstAdaptedInput } from '../common/first-input';
+import { wegeftHook } from './paths';
 import { checkRecordedGroups, wegeftConfigJson, wegeftGroups, wegeftSettingsFromConfig, type WegeftGroup } from './config';
 
 /** W · phiᵀ (d_out, r) for a weight in either storage layout. */
 function weightTimesPhiT(weight: tf.Tensor2D, phi: tf.Tensor2D, layout: LinearModule['layout']): tf.Tensor2D {
   // linear: W (d_out, d_in) · phiᵀ; conv1d stores Wᵀ (d_in, d_out), so (Wᵀ)ᵀ · phiᵀ.
   return tf.matMul(weight, phi, layout === 'conv1d', true);
-}
-
-/**
- * phi ↦ s · phi · Wᵀ (r, d_out), the transpose of the generated update's
- * left factor s · W · phiᵀ, as one op with its own gradient
- * dphi = s · dy · W (conv1d, which stores Wᵀ: s · dy · Wᵀ). W is a frozen base
- * weight alive for the whole step, so the backward pass reads it where it is:
- * autodiff would save a copy of it per layer. Each product transposes only
- * its small operand (phi or dy, r rows) or none, and the small result if
- * need be: a backend that transposes an operand by copying it (wasm) never
- * copies W.
- */
-function generatedFactor(weight: tf.Tensor2D, layout: LinearModule['layout'], scale: number): (phi: tf.Tensor2D) => tf.Tensor2D {
-  const scaled = (t: tf.Tensor) => (scale === 1 ? t : tf.mul(t, scale));
-  return tf.customGrad((phi) => {
-    const value = tf.tidy(() =>
-      scaled(
-        layout === 'conv1d'
-          ? tf.matMul(phi as tf.Tensor2D, weight) // phi (r, d_in) · W (d_in, d_out)
-          : tf.transpose(tf.matMul(weight, phi as tf.Tensor2D, false, true)), // (W (d_out, d_in) · phiᵀ)ᵀ
-      ),
-    ); // (r, d_out)
-    const gradFunc = (dy: tf.Tensor) =>
-      tf.tidy(() =>
-        scaled(
-          layout === 'conv1d'
-            ? tf.transpose(tf.matMul(weight, dy as tf.Tensor2D, false, true)) // (W (d_in, d_out) · dyᵀ)ᵀ
-            : tf.matMul(dy as tf.Tensor2D, weight), // dy (r, d_out) · W (d_out, d_in)
-        ),
-      ); // (r, d_in)
-    return { value: value as tf.Tensor2D, gradFunc };
-  }) as (phi: tf.Tensor2D) => tf.Tensor2D;
-}
-
-function wegeftHook(phi: tf.Variable, psi: tf.Variable, scale: number): LinearHook {
-  return (x: tf.Tensor2D, base: BaseLinear) =>
-    tf.tidy(() => {
-      const phiW = generatedFactor(base.weight, base.module.layout, scale)(phi as tf.Tensor2D); // (r, d_out), times s
-      const xPsi = tf.matMul(x, psi as tf.Tensor2D, false, true); // (N, r)
-      return tf.add(base.apply(x), tf.matMul(xPsi, phiW)) as tf.Tensor2D; // (N, d_out)
-    });
 }
 
 export class WegeftAdapter extends BaseAdapter {
@@ -92,8 +47,9 @@ export class WegeftAdapter extends BaseAdapter {
       headKeys.push(savedModuleKey(name));
     }
     const hooks = new Map<string, LinearHook>();
+    const first = new FirstAdaptedInput(model, groups.flatMap((g) => g.members.map((m) => m.path)));
     for (const g of groups) {
-      const hook = wegeftHook(pairs.get(g.phiKey)!, pairs.get(g.psiKey)!, scaling(settings));
+      const hook = wegeftHook(pairs.get(g.phiKey)!, pairs.get(g.psiKey)!, scaling(settings), first);
       for (const m of g.members) hooks.set(m.path, hook);
     }
     super({
