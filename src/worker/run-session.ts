@@ -14,9 +14,14 @@ import type { ModelAssets, RunDataCache } from './run-data';
 
 const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** Waits until the device has done all the work queued so far (a one-element read-back). */
-async function waitForDevice(): Promise<void> {
-  const probe = tf.tidy(() => tf.add(tf.zeros([1]), 1));
+/**
+ * Waits until the device has done all the work queued so far: reads back
+ * one element of a tensor that lives on the device (the device runs its
+ * queue in order). A tensor made here would not do: tfjs computes tiny
+ * tensors on the CPU and would answer at once.
+ */
+async function waitForDevice(onDevice: tf.Tensor): Promise<void> {
+  const probe = tf.tidy(() => tf.slice(tf.reshape(onDevice, [-1]), 0, 1));
   try {
     await probe.data();
   } finally {
@@ -119,7 +124,7 @@ export class RunSession {
     const trainer = this.trainer!;
     const started = performance.now();
     const metrics = await trainer.step();
-    if (syncDevice) await waitForDevice();
+    if (syncDevice) await waitForDevice(this.adapter!.trainable.values().next().value!);
     this.trainingMs += performance.now() - started;
     const evaluation = this.evaluationDue(trainer) ? await this.evaluate(trainer) : null;
     this.pending.push({ metrics, evaluation });
