@@ -45,13 +45,6 @@ export function fileExists(path: string): boolean {
   return existsSync(path);
 }
 
-/** A character-level tokenizer.json over the gpt2 fixture's 96-token vocabulary (' ' to DEL). */
-export function charTokenizerPayload(): { name: string; mimeType: string; buffer: Buffer } {
-  const vocab = Object.fromEntries(Array.from({ length: 96 }, (_, i) => [String.fromCharCode(32 + i), i]));
-  const json = { version: '1.0', model: { type: 'BPE', vocab, merges: [], ignore_merges: false }, decoder: { type: 'Fuse' }, added_tokens: [] };
-  return { name: 'tokenizer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(json)) };
-}
-
 export interface BundledModelEntry {
   name: string;
   title: string;
