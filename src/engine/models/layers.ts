@@ -5,22 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../errors';
+import { attentionOp, layerNormOp, rmsNormOp } from './fused-ops';
 
 /** torch.nn.LayerNorm over the last axis (biased variance, as PyTorch). x: (N, D). */
 export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-    return tf.add(tf.mul(normed, weight), bias) as tf.Tensor2D;
-  });
+  return layerNormOp(x, weight, bias, eps);
 }
 
 /** Llama's RMSNorm: x / sqrt(mean(x²) + eps) * weight. x: (N, D). */
 export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor, eps: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const meanSquare = tf.mean(tf.square(x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight) as tf.Tensor2D;
-  });
+  return rmsNormOp(x, weight, eps);
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -36,9 +30,11 @@ export type Activation = (x: tf.Tensor) => tf.Tensor;
  */
 function withDerivative(f: (x: tf.Tensor) => tf.Tensor, derivative: (x: tf.Tensor) => tf.Tensor): Activation {
   const op = tf.customGrad((x, save) => {
+    const value = f(x as tf.Tensor);
+    // Saved tensors outlive the op's tidy: saved only once nothing can throw.
     (save as tf.GradSaveFunc)([x as tf.Tensor]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => tf.mul(dy, derivative(saved[0])));
-    return { value: f(x as tf.Tensor), gradFunc };
+    return { value, gradFunc };
   });
   return (x) => op(x);
 }
@@ -140,14 +136,12 @@ export function attention(
     const group = H / KV;
     // (B*T, H*hd) → (B, T, H, hd) → (B, H, T, hd) → (B, KV, group*T, hd): query head h = kv*group + g
     // shares kv head `kv`, so grouping queries avoids copying k and v `group` times.
-    const qh = tf.reshape(tf.transpose(tf.reshape(q, [B, T, H, hd]), [0, 2, 1, 3]), [B, KV, group * T, hd]);
-    const kh = tf.transpose(tf.reshape(k, [B, T, KV, hd]), [0, 2, 1, 3]); // (B, KV, T, hd)
-    const vh = tf.transpose(tf.reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]); // (B, KV, T, hd)
-    let scores = tf.matMul(qh, kh, false, true); // (B, KV, group*T, T)
-    if (s.scale !== 1) scores = tf.mul(scores, s.scale);
-    scores = tf.add(tf.reshape(scores, [B, H, T, T]), mask);
-    const probs = tf.reshape(tf.softmax(scores, -1), [B, KV, group * T, T]);
-    const context = tf.reshape(tf.matMul(probs, vh), [B, H, T, hd]); // (B, H, T, hd)
+    const qh = tf.reshape(tf.transpose(tf.reshape(q, [B, T, H, hd]), [0, 2, 1, 3]), [B, KV, group * T, hd]) as tf.Tensor4D;
+    const kh = tf.transpose(tf.reshape(k, [B, T, KV, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // (B, KV, T, hd)
+    const vh = tf.transpose(tf.reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // (B, KV, T, hd)
+    // Scores (B, KV, group*T, T), masked as (B, H, T, T).
+    const grouped = attentionOp(qh, kh, vh, { headsShape: [B, H, T, T], groupedShape: [B, KV, group * T, T], mask, scale: s.scale });
+    const context = tf.reshape(grouped, [B, H, T, hd]); // (B, KV, group*T, hd) → (B, H, T, hd)
     return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [B * T, H * hd]) as tf.Tensor2D;
   });
 }

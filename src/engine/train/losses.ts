@@ -24,8 +24,6 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, weights: 
     const nll = tf.sub(tf.logSumExp(input, -1), picked); // (N,)
     // d loss / d nll_i: 1/N for the mean; w_i / max(Σw, 1) weighted (the all-ignored batch: 0/0 would be NaN).
     const perRow = weights ? tf.div(weights, tf.maximum(tf.sum(weights), 1)) : tf.fill([N], 1 / N); // (N,)
-    // The labels too: the caller may free them before the backward pass runs.
-    (save as tf.GradSaveFunc)([input, perRow, columns]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [savedLogits, savedPerRow, savedColumns] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
       // softmax · c − onehot · c, freeing each (N, C) temporary as soon as it is used. The one-hot
@@ -43,7 +41,11 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, weights: 
       atLabels.dispose();
       return grad;
     };
-    return { value: tf.sum(tf.mul(nll, perRow)) as tf.Scalar, gradFunc };
+    const value = tf.sum(tf.mul(nll, perRow)) as tf.Scalar;
+    // The labels too: the caller may free them before the backward pass runs. Saved last, once nothing
+    // can throw: saved tensors outlive this op's tidy.
+    (save as tf.GradSaveFunc)([input, perRow, columns]);
+    return { value, gradFunc };
   });
   return loss(logits) as tf.Scalar;
 }

@@ -47,8 +47,8 @@ function fusedLora(x: tf.Tensor2D, base: BaseLinear, a: tf.Variable, b: tf.Varia
   const op = tf.customGrad((input, aIn, bIn, save) => {
     const [xs, aT, bT] = [input, aIn, bIn] as tf.Tensor2D[];
     const su = tf.mul(tf.matMul(xs, aT, false, true), scale) as tf.Tensor2D; // (N, r)
-    (save as tf.GradSaveFunc)([xs, su]);
     const value = tf.add(base.apply(xs), tf.matMul(su, bT, false, true)) as tf.Tensor2D; // (N, d_out)
+    (save as tf.GradSaveFunc)([xs, su]); // last: saved tensors outlive the op's tidy, should anything throw
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
       tf.tidy(() => {
         const [savedX, savedSu] = saved as tf.Tensor2D[];

@@ -82,8 +82,8 @@ function inputSide(x: tf.Tensor2D, base: BaseLinear, phi: tf.Variable, psi: tf.V
   const op = tf.customGrad((input, phiIn, psiIn, save) => {
     const [xs, phiT, psiT] = [input, phiIn, psiIn] as tf.Tensor2D[];
     const su = scaled(tf.matMul(xs, psiT, false, true)) as tf.Tensor2D; // (N, r): s · x · psiᵀ
-    (save as tf.GradSaveFunc)([xs, su]);
     const value = base.apply(tf.add(xs, tf.matMul(su, phiT)) as tf.Tensor2D); // (N, d_out)
+    (save as tf.GradSaveFunc)([xs, su]); // last: saved tensors outlive the op's tidy, should anything throw
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
       tf.tidy(() => {
         const [savedX, savedSu] = saved as tf.Tensor2D[];
