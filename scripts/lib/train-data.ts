@@ -5,9 +5,16 @@
  * length) in words for the progress header.
  */
 import { existsSync, statSync } from 'node:fs';
-import { parseDataset, prepareImageSamples, prepareTokenSequences } from '../../src/engine/data/index';
+import { parseDataset, prepareTokenSequences } from '../../src/engine/data/index';
 import { readDataFiles } from '../../src/engine/data/node-files';
-import type { DataSplit, Dataset, ImageDataset, ImageExample, TextDataset } from '../../src/engine/data/types';
+import {
+  assertDatasetSuitsTask,
+  headLabels,
+  imageTrainingData,
+  splitImageExamples,
+  splitSequences,
+} from '../../src/engine/data/training-data';
+import type { Dataset, ImageDataset, TextDataset } from '../../src/engine/data/types';
 import { InputFileError } from '../../src/engine/errors';
 import { DirectorySource } from '../../src/engine/io/node-source';
 import type { FileSource } from '../../src/engine/io/source';
@@ -16,7 +23,7 @@ import type { Model } from '../../src/engine/models/model';
 import type { CausalLMConfig, ImageClassifierConfig } from '../../src/engine/models/types';
 import { loadImagePreprocessor } from '../../src/engine/preprocess/image';
 import { loadTokenizer } from '../../src/engine/tokenizer';
-import { splitTrainValidation, type TrainingData } from '../../src/engine/train/batches';
+import type { TrainingData } from '../../src/engine/train/batches';
 import { UsageError } from './train-args';
 
 /** The default sequence length: 128 tokens, or the model's context if shorter. */
@@ -73,17 +80,13 @@ async function readDataset(paths: string[]): Promise<Dataset> {
 }
 
 function expectText(dataset: Dataset, paths: string[]): TextDataset {
-  if (dataset.task !== 'causal-lm') {
-    throw new InputFileError(paths.join(', '), 'holds images, but the model is a language model: give text (.txt, .jsonl, .json, .csv)');
-  }
-  return dataset;
+  assertDatasetSuitsTask('causal-lm', dataset, paths.join(', '));
+  return dataset as TextDataset;
 }
 
 function expectImages(dataset: Dataset, paths: string[]): ImageDataset {
-  if (dataset.task !== 'image-classification') {
-    throw new InputFileError(paths.join(', '), 'holds text, but the model classifies images: give images in class folders, a .zip or a path,label .csv');
-  }
-  return dataset;
+  assertDatasetSuitsTask('image-classification', dataset, paths.join(', '));
+  return dataset as ImageDataset;
 }
 
 async function prepareText(
@@ -100,15 +103,9 @@ async function prepareText(
   }
   const notes: string[] = [...dataset.warnings];
   const prepare = (d: TextDataset) => prepareTokenSequences(d, tokenizer, { seqLength, onWarning: (m) => notes.push(m) });
-  const sequences = prepare(dataset);
-  let train = sequences;
-  let validation = valDataset ? prepare(valDataset) : [];
-  let how = `from ${options.valData.join(', ')}`;
-  if (!valDataset) {
-    // Plain text is one stream cut in blocks, so the split is over blocks.
-    ({ train, validation } = splitTrainValidation(sequences, options.valFraction, options.seed));
-    how = `a seeded ${options.valFraction} of the sequences`;
-  }
+  const split = splitSequences(prepare(dataset), valDataset && prepare(valDataset), options.valFraction, options.seed);
+  const { train, validation } = split;
+  const how = valDataset ? `from ${options.valData.join(', ')}` : split.how;
   notes.unshift(`data: ${dataset.files.join(', ')}: ${train.length} training sequences of ≤ ${seqLength} tokens; validation: ${validation.length} (${how})`);
   return {
     train: { kind: 'tokens', sequences: train },
@@ -126,14 +123,10 @@ async function prepareImages(
 ): Promise<PreparedData> {
   const preprocessor = await loadImagePreprocessor(source, config);
   const labels = headLabels(config, dataset);
-  const { train, validation, how } = splitImages(dataset, valDataset, options);
-  const imageShape: [number, number, number] = [preprocessor.channels, preprocessor.height, preprocessor.width];
-  const asData = (examples: ImageExample[]): TrainingData => ({
-    kind: 'images',
-    samples: prepareImageSamples({ ...dataset, examples }, labels),
-    preprocess: (image) => preprocessor.preprocess(image),
-    imageShape,
-  });
+  const split = splitImageExamples(dataset.examples, valDataset?.examples ?? null, options.valFraction, options.seed);
+  const { train, validation } = split;
+  const how = valDataset ? `from ${options.valData.join(', ')}` : split.how;
+  const asData = (examples: ImageDataset['examples']) => imageTrainingData(dataset, examples, labels, preprocessor);
   const notes = [
     `data: ${train.length} training images in ${labels.length} classes (${labels.slice(0, 10).join(', ')}${labels.length > 10 ? ', …' : ''}); ` +
       `validation: ${validation.length} (${how})`,
@@ -141,33 +134,4 @@ async function prepareImages(
     ...dataset.warnings,
   ];
   return { train: asData(train), validation: validation.length > 0 ? asData(validation) : null, labels, notes };
-}
-
-/**
- * The classes of the head: the checkpoint's own order when the data has
- * exactly its labels (the head is kept), else the data's sorted labels (a
- * new head of that size is made when the count differs).
- */
-function headLabels(config: ImageClassifierConfig, dataset: ImageDataset): string[] {
-  const same = config.labels.length === dataset.labels.length && dataset.labels.every((l) => config.labels.includes(l));
-  return same ? config.labels : dataset.labels;
-}
-
-/** --val-data; else the data's own validation (or test) split; else a seeded split stratified by label. */
-function splitImages(
-  dataset: ImageDataset,
-  valDataset: ImageDataset | null,
-  options: DataOptions,
-): { train: ImageExample[]; validation: ImageExample[]; how: string } {
-  if (valDataset) return { train: dataset.examples, validation: valDataset.examples, how: `from ${options.valData.join(', ')}` };
-  const held: DataSplit | undefined = (['validation', 'test'] as const).find((s) => dataset.examples.some((e) => e.split === s));
-  if (held) {
-    return {
-      train: dataset.examples.filter((e) => e.split === undefined || e.split === 'train'),
-      validation: dataset.examples.filter((e) => e.split === held),
-      how: `the data's own ${held} split`,
-    };
-  }
-  const { train, validation } = splitTrainValidation(dataset.examples, options.valFraction, options.seed, (e) => e.label);
-  return { train, validation, how: `a seeded ${options.valFraction} of the images, stratified by class` };
 }

@@ -3,7 +3,8 @@
  * with the engine, and describes the result for the data panel.
  */
 import { datasetSummary, parseDataset } from '../engine/data/index';
-import type { DataFile, Dataset, ImageExample, TokenEncoder } from '../engine/data/types';
+import { splitImageExamples } from '../engine/data/training-data';
+import type { DataFile, Dataset, TokenEncoder } from '../engine/data/types';
 import { InputFileError } from '../engine/errors';
 import type { FetchFunction } from '../engine/io/url-source';
 import { splitTrainValidation } from '../engine/train/batches';
@@ -71,23 +72,6 @@ export function parseDatasetFiles(files: DatasetFiles, name: string, validationF
   return { name, dataset, validation, validationFraction, evaluationLimit };
 }
 
-/** Images: the dataset's own split when its layout names one, else a seeded split stratified by label. */
-export function splitImageExamples(examples: readonly ImageExample[], fraction: number): { train: ImageExample[]; validation: ImageExample[] } {
-  const held = (['validation', 'test'] as const).find((s) => examples.some((e) => e.split === s));
-  if (held) {
-    return {
-      train: examples.filter((e) => e.split === undefined || e.split === 'train'),
-      validation: examples.filter((e) => e.split === held),
-    };
-  }
-  return splitTrainValidation(examples, fraction, SPLIT_SEED, (e) => e.label);
-}
-
-/**
- * What the data panel shows. Text is split into training blocks per run (at
- * the run's sequence length), so for text the counts are of examples split
- * at the same fraction.
- */
 /** Tokens of held-out text evaluation reads at most (see run-data.ts). */
 export const MAX_EVALUATION_TOKENS = 4096;
 
@@ -96,12 +80,17 @@ function evaluationWarning(validationCount: number, limit: number): string[] {
   return validationCount > limit ? [`Evaluation uses a fixed, stratified ${limit} of the ${validationCount} held-out examples, to keep it quick.`] : [];
 }
 
+/**
+ * What the data panel shows. Text is split into training blocks per run (at
+ * the run's sequence length), so for text the counts are of examples split
+ * at the same fraction.
+ */
 export function summariseDataset(loaded: LoadedDataset, tokenizer?: TokenEncoder): DatasetSummary {
   const { dataset, validation: held } = loaded;
   const summary = datasetSummary(dataset, tokenizer);
   const files = held ? [...dataset.files, ...held.files] : dataset.files;
   if (dataset.task === 'image-classification' && summary.task === 'image-classification') {
-    const split = held ? { train: dataset.examples, validation: held.examples } : splitImageExamples(dataset.examples, loaded.validationFraction);
+    const split = splitImageExamples(dataset.examples, held?.task === 'image-classification' ? held.examples : null, loaded.validationFraction, SPLIT_SEED);
     const preview: DatasetPreview = {
       kind: 'image',
       items: summary.preview.map((p) => ({ label: p.label, source: p.source, width: p.image.width, height: p.image.height, rgba: new Uint8ClampedArray(p.image.data) })),

@@ -4,15 +4,15 @@
  * images with the model's preprocessing. Prepared data is cached by sequence
  * length, so runs that share it share the work.
  */
-import { prepareImageSamples, prepareTokenSequences } from '../engine/data/index';
+import { prepareTokenSequences } from '../engine/data/index';
+import { assertDatasetSuitsTask, headLabels, imageTrainingData, splitImageExamples, splitSequences } from '../engine/data/training-data';
 import type { ImageDataset, ImageExample, TextDataset } from '../engine/data/types';
 import { InputFileError } from '../engine/errors';
 import type { Model } from '../engine/models/model';
-import type { ImageClassifierConfig } from '../engine/models/types';
 import type { ImagePreprocessor } from '../engine/preprocess/image';
 import type { TextTokenizer } from '../engine/tokenizer';
 import { splitTrainValidation, type TrainingData } from '../engine/train/batches';
-import { MAX_EVALUATION_TOKENS, SPLIT_SEED, splitImageExamples, type LoadedDataset } from './dataset-host';
+import { MAX_EVALUATION_TOKENS, SPLIT_SEED, type LoadedDataset } from './dataset-host';
 
 /**
  * Evaluation uses at most this many held-out images, or sequences holding
@@ -44,27 +44,9 @@ export interface RunData {
   labels?: string[];
 }
 
-/**
- * The classes of the head: the checkpoint's own order when the data has
- * exactly its labels (the head is kept), else the data's sorted labels (a
- * new head of that size).
- */
-export function headLabels(config: ImageClassifierConfig, dataset: ImageDataset): string[] {
-  const same = config.labels.length === dataset.labels.length && dataset.labels.every((l) => config.labels.includes(l));
-  return same ? config.labels : dataset.labels;
-}
-
 /** The dataset, checked against the model's task. */
 export function checkTaskMatch(assets: ModelAssets, data: LoadedDataset): void {
-  const task = assets.model.config.task;
-  if (data.dataset.task === task) return;
-  const files = data.dataset.files.slice(0, 3).join(', ');
-  throw new InputFileError(
-    files || data.name,
-    task === 'causal-lm'
-      ? 'holds images, but the model is a language model: give text (.txt, .jsonl, .json, .csv)'
-      : 'holds text, but the model classifies images: give images in class folders, a .zip or a path,label .csv',
-  );
+  assertDatasetSuitsTask(assets.model.config.task, data.dataset, data.dataset.files.slice(0, 3).join(', ') || data.name);
 }
 
 export class RunDataCache {
@@ -104,10 +86,8 @@ export class RunDataCache {
     }
     const sequences = prepareTokenSequences(dataset, tokenizer, { seqLength });
     const held = this.data.validation;
-    const { train, validation } =
-      held && held.task === 'causal-lm'
-        ? { train: sequences, validation: prepareTokenSequences(held, tokenizer, { seqLength }) }
-        : splitTrainValidation(sequences, this.data.validationFraction, SPLIT_SEED);
+    const heldOut = held?.task === 'causal-lm' ? prepareTokenSequences(held, tokenizer, { seqLength }) : null;
+    const { train, validation } = splitSequences(sequences, heldOut, this.data.validationFraction, SPLIT_SEED);
     if (train.length === 0) throw new InputFileError(dataset.files.join(', '), `is too short: no training sequence of ${seqLength} tokens is left`);
     const evaluated = evaluationSubset(validation, evaluationSequences(seqLength, this.data.evaluationLimit));
     return {
@@ -121,17 +101,9 @@ export class RunDataCache {
     if (!preprocessor) throw new Error('image data needs an image classifier');
     const labels = this.labels()!;
     const held = this.data.validation;
-    const { train, validation } =
-      held && held.task === 'image-classification'
-        ? { train: dataset.examples, validation: held.examples }
-        : splitImageExamples(dataset.examples, this.data.validationFraction);
-    const imageShape: [number, number, number] = [preprocessor.channels, preprocessor.height, preprocessor.width];
-    const asData = (examples: ImageExample[]): TrainingData => ({
-      kind: 'images',
-      samples: prepareImageSamples({ ...dataset, examples }, labels),
-      preprocess: (image) => preprocessor.preprocess(image),
-      imageShape,
-    });
+    const heldOut = held?.task === 'image-classification' ? held.examples : null;
+    const { train, validation } = splitImageExamples(dataset.examples, heldOut, this.data.validationFraction, SPLIT_SEED);
+    const asData = (examples: ImageExample[]) => imageTrainingData(dataset, examples, labels, preprocessor);
     const evaluated = evaluationSubset(validation, this.data.evaluationLimit, (e) => e.label);
     return { train: asData(train), validation: evaluated.length > 0 ? asData(evaluated) : null, labels };
   }
