@@ -11,6 +11,7 @@ import { InputFileError } from '../errors';
 import { boolField, intField, numberField, requireDivisible, stringField, tokenIdField } from './config-fields';
 import { activation, attention, attentionMask, embed, layerNorm, positionIds } from './layers';
 import { lmHeadLogits, requireCausalInputs } from './causal-lm';
+import { blockLinearModules, layerNormParameters, linearParameters } from './specs';
 import type { CausalLMConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
 
 export interface Gpt2Config extends CausalLMConfig {
@@ -54,46 +55,37 @@ function normaliseConfig(raw: Record<string, unknown>, file: string): Gpt2Config
 
 function linearModules(c: Gpt2Config): LinearModule[] {
   const D = c.hiddenSize;
-  const modules: LinearModule[] = [];
-  for (let i = 0; i < c.numLayers; i++) {
-    const block = `${PREFIX}h.${i}`;
-    const conv1d = (name: string, dIn: number, dOut: number): LinearModule => ({
-      path: `${block}.${name}`,
-      weight: `${block}.${name}.weight`,
-      bias: `${block}.${name}.bias`,
-      dIn,
-      dOut,
-      layout: 'conv1d',
-      layer: i,
-    });
-    modules.push(
-      conv1d('attn.c_attn', D, 3 * D),
-      conv1d('attn.c_proj', D, D),
-      conv1d('mlp.c_fc', D, c.innerSize),
-      conv1d('mlp.c_proj', c.innerSize, D),
-    );
-  }
-  return modules;
+  return blockLinearModules(c.numLayers, (i) => `${PREFIX}h.${i}`, 'conv1d', [
+    ['attn.c_attn', D, 3 * D, true],
+    ['attn.c_proj', D, D, true],
+    ['mlp.c_fc', D, c.innerSize, true],
+    ['mlp.c_proj', c.innerSize, D, true],
+  ]);
 }
 
-function parameters(c: Gpt2Config): ParameterSpec[] {
+/**
+ * Every parameter of a model laid out as GPT-2 is: wte, wpe, ln_1 and ln_2
+ * in each block `transformer.h.i`, ln_f and an untied lm_head, with
+ * `modules` as its linear layers. GPT-Neo keeps this layout and changes
+ * only its attention's layers.
+ */
+export function gpt2LayoutParameters(c: CausalLMConfig, modules: LinearModule[]): ParameterSpec[] {
   const D = c.hiddenSize;
   const specs: ParameterSpec[] = [
     { name: `${PREFIX}wte.weight`, shape: [c.vocabSize, D] },
     { name: `${PREFIX}wpe.weight`, shape: [c.maxPositions, D] },
   ];
   for (let i = 0; i < c.numLayers; i++) {
-    const block = `${PREFIX}h.${i}`;
-    for (const norm of ['ln_1', 'ln_2']) {
-      specs.push({ name: `${block}.${norm}.weight`, shape: [D] }, { name: `${block}.${norm}.bias`, shape: [D] });
-    }
+    for (const norm of ['ln_1', 'ln_2']) specs.push(...layerNormParameters(`${PREFIX}h.${i}.${norm}`, D));
   }
-  for (const m of linearModules(c)) {
-    specs.push({ name: m.weight, shape: [m.dIn, m.dOut] }, { name: m.bias!, shape: [m.dOut] });
-  }
-  specs.push({ name: `${PREFIX}ln_f.weight`, shape: [D] }, { name: `${PREFIX}ln_f.bias`, shape: [D] });
+  for (const m of modules) specs.push(...linearParameters(m));
+  specs.push(...layerNormParameters(`${PREFIX}ln_f`, D));
   if (!c.tieWordEmbeddings) specs.push({ name: 'lm_head.weight', shape: [c.vocabSize, D] });
   return specs;
+}
+
+function parameters(c: Gpt2Config): ParameterSpec[] {
+  return gpt2LayoutParameters(c, linearModules(c));
 }
 
 function forward(model: ModelGraph<Gpt2Config>, inputs: ModelInputs): tf.Tensor {

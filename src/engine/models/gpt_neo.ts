@@ -12,6 +12,8 @@ import { InputFileError } from '../errors';
 import { boolField, intField, numberField, requireDivisible, stringField, tokenIdField } from './config-fields';
 import { activation, attention, attentionMask, embed, layerNorm, positionIds } from './layers';
 import { lmHeadLogits, requireCausalInputs } from './causal-lm';
+import { gpt2LayoutParameters } from './gpt2';
+import { blockLinearModules } from './specs';
 import type { CausalLMConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
 
 export interface GptNeoConfig extends CausalLMConfig {
@@ -94,48 +96,19 @@ function normaliseConfig(raw: Record<string, unknown>, file: string): GptNeoConf
 
 function linearModules(c: GptNeoConfig): LinearModule[] {
   const D = c.hiddenSize;
-  const modules: LinearModule[] = [];
-  for (let i = 0; i < c.numLayers; i++) {
-    const block = `${PREFIX}h.${i}`;
-    const linear = (name: string, dIn: number, dOut: number, bias: boolean): LinearModule => ({
-      path: `${block}.${name}`,
-      weight: `${block}.${name}.weight`,
-      bias: bias ? `${block}.${name}.bias` : null,
-      dIn,
-      dOut,
-      layout: 'linear',
-      layer: i,
-    });
-    modules.push(
-      linear('attn.attention.q_proj', D, D, false),
-      linear('attn.attention.k_proj', D, D, false),
-      linear('attn.attention.v_proj', D, D, false),
-      linear('attn.attention.out_proj', D, D, true),
-      linear('mlp.c_fc', D, c.innerSize, true),
-      linear('mlp.c_proj', c.innerSize, D, true),
-    );
-  }
-  return modules;
+  return blockLinearModules(c.numLayers, (i) => `${PREFIX}h.${i}`, 'linear', [
+    ['attn.attention.q_proj', D, D, false],
+    ['attn.attention.k_proj', D, D, false],
+    ['attn.attention.v_proj', D, D, false],
+    ['attn.attention.out_proj', D, D, true],
+    ['mlp.c_fc', D, c.innerSize, true],
+    ['mlp.c_proj', c.innerSize, D, true],
+  ]);
 }
 
+/** GPT-2's embeddings and norms around these linear layers. */
 function parameters(c: GptNeoConfig): ParameterSpec[] {
-  const D = c.hiddenSize;
-  const specs: ParameterSpec[] = [
-    { name: `${PREFIX}wte.weight`, shape: [c.vocabSize, D] },
-    { name: `${PREFIX}wpe.weight`, shape: [c.maxPositions, D] },
-  ];
-  for (let i = 0; i < c.numLayers; i++) {
-    for (const norm of ['ln_1', 'ln_2']) {
-      specs.push({ name: `${PREFIX}h.${i}.${norm}.weight`, shape: [D] }, { name: `${PREFIX}h.${i}.${norm}.bias`, shape: [D] });
-    }
-  }
-  for (const m of linearModules(c)) {
-    specs.push({ name: m.weight, shape: [m.dOut, m.dIn] });
-    if (m.bias) specs.push({ name: m.bias, shape: [m.dOut] });
-  }
-  specs.push({ name: `${PREFIX}ln_f.weight`, shape: [D] }, { name: `${PREFIX}ln_f.bias`, shape: [D] });
-  if (!c.tieWordEmbeddings) specs.push({ name: 'lm_head.weight', shape: [c.vocabSize, D] });
-  return specs;
+  return gpt2LayoutParameters(c, linearModules(c));
 }
 
 function forward(model: ModelGraph<GptNeoConfig>, inputs: ModelInputs): tf.Tensor {

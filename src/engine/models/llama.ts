@@ -12,6 +12,7 @@ import { InputFileError } from '../errors';
 import { boolField, intField, numberField, requireDivisible, stringField, tokenIdField } from './config-fields';
 import { activation, attention, attentionMask, embed, rmsNorm } from './layers';
 import { lmHeadLogits, requireCausalInputs } from './causal-lm';
+import { blockLinearModules, linearParameters } from './specs';
 import type { CausalLMConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
 
 export type RopeScaling =
@@ -105,44 +106,28 @@ function linearModules(c: LlamaConfig): LinearModule[] {
   const D = c.hiddenSize;
   const qDim = c.numHeads * c.headDim;
   const kvDim = c.numKvHeads * c.headDim;
-  const modules: LinearModule[] = [];
-  for (let i = 0; i < c.numLayers; i++) {
-    const block = `${PREFIX}layers.${i}`;
-    const linear = (name: string, dIn: number, dOut: number, bias: boolean): LinearModule => ({
-      path: `${block}.${name}`,
-      weight: `${block}.${name}.weight`,
-      bias: bias ? `${block}.${name}.bias` : null,
-      dIn,
-      dOut,
-      layout: 'linear',
-      layer: i,
-    });
-    modules.push(
-      linear('self_attn.q_proj', D, qDim, c.attentionBias),
-      linear('self_attn.k_proj', D, kvDim, c.attentionBias),
-      linear('self_attn.v_proj', D, kvDim, c.attentionBias),
-      linear('self_attn.o_proj', qDim, D, c.attentionBias),
-      linear('mlp.gate_proj', D, c.intermediateSize, c.mlpBias),
-      linear('mlp.up_proj', D, c.intermediateSize, c.mlpBias),
-      linear('mlp.down_proj', c.intermediateSize, D, c.mlpBias),
-    );
-  }
-  return modules;
+  return blockLinearModules(c.numLayers, (i) => `${PREFIX}layers.${i}`, 'linear', [
+    ['self_attn.q_proj', D, qDim, c.attentionBias],
+    ['self_attn.k_proj', D, kvDim, c.attentionBias],
+    ['self_attn.v_proj', D, kvDim, c.attentionBias],
+    ['self_attn.o_proj', qDim, D, c.attentionBias],
+    ['mlp.gate_proj', D, c.intermediateSize, c.mlpBias],
+    ['mlp.up_proj', D, c.intermediateSize, c.mlpBias],
+    ['mlp.down_proj', c.intermediateSize, D, c.mlpBias],
+  ]);
 }
 
 function parameters(c: LlamaConfig): ParameterSpec[] {
   const D = c.hiddenSize;
   const specs: ParameterSpec[] = [{ name: `${PREFIX}embed_tokens.weight`, shape: [c.vocabSize, D] }];
   for (let i = 0; i < c.numLayers; i++) {
+    // RMSNorm: a weight, no bias.
     specs.push(
       { name: `${PREFIX}layers.${i}.input_layernorm.weight`, shape: [D] },
       { name: `${PREFIX}layers.${i}.post_attention_layernorm.weight`, shape: [D] },
     );
   }
-  for (const m of linearModules(c)) {
-    specs.push({ name: m.weight, shape: [m.dOut, m.dIn] });
-    if (m.bias) specs.push({ name: m.bias, shape: [m.dOut] });
-  }
+  for (const m of linearModules(c)) specs.push(...linearParameters(m));
   specs.push({ name: `${PREFIX}norm.weight`, shape: [D] });
   if (!c.tieWordEmbeddings) specs.push({ name: 'lm_head.weight', shape: [c.vocabSize, D] });
   return specs;

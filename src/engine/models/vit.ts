@@ -13,6 +13,7 @@ import { InputFileError, ModelError } from '../errors';
 import { boolField, intField, numberField, requireDivisible, stringField } from './config-fields';
 import { activation, attention, layerNorm } from './layers';
 import { linearForward } from './model';
+import { blockLinearModules, layerNormParameters, linearParameters } from './specs';
 import type { ImageClassifierConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
 
 export interface VitConfig extends ImageClassifierConfig {
@@ -87,27 +88,14 @@ function numPatches(c: VitConfig): number {
 
 function linearModules(c: VitConfig): LinearModule[] {
   const D = c.hiddenSize;
-  const modules: LinearModule[] = [];
-  for (let i = 0; i < c.numLayers; i++) {
-    const block = `${PREFIX}encoder.layer.${i}`;
-    const linear = (name: string, dIn: number, dOut: number, bias: boolean): LinearModule => ({
-      path: `${block}.${name}`,
-      weight: `${block}.${name}.weight`,
-      bias: bias ? `${block}.${name}.bias` : null,
-      dIn,
-      dOut,
-      layout: 'linear',
-      layer: i,
-    });
-    modules.push(
-      linear('attention.attention.query', D, D, c.qkvBias),
-      linear('attention.attention.key', D, D, c.qkvBias),
-      linear('attention.attention.value', D, D, c.qkvBias),
-      linear('attention.output.dense', D, D, true),
-      linear('intermediate.dense', D, c.intermediateSize, true),
-      linear('output.dense', c.intermediateSize, D, true),
-    );
-  }
+  const modules = blockLinearModules(c.numLayers, (i) => `${PREFIX}encoder.layer.${i}`, 'linear', [
+    ['attention.attention.query', D, D, c.qkvBias],
+    ['attention.attention.key', D, D, c.qkvBias],
+    ['attention.attention.value', D, D, c.qkvBias],
+    ['attention.output.dense', D, D, true],
+    ['intermediate.dense', D, c.intermediateSize, true],
+    ['output.dense', c.intermediateSize, D, true],
+  ]);
   modules.push({
     path: 'classifier', weight: 'classifier.weight', bias: 'classifier.bias',
     dIn: D, dOut: c.numLabels, layout: 'linear', layer: null,
@@ -126,16 +114,12 @@ function parameters(c: VitConfig): ParameterSpec[] {
   ];
   for (let i = 0; i < c.numLayers; i++) {
     for (const norm of ['layernorm_before', 'layernorm_after']) {
-      const name = `${PREFIX}encoder.layer.${i}.${norm}`;
-      specs.push({ name: `${name}.weight`, shape: [D] }, { name: `${name}.bias`, shape: [D] });
+      specs.push(...layerNormParameters(`${PREFIX}encoder.layer.${i}.${norm}`, D));
     }
   }
-  for (const m of linearModules(c)) {
-    const optional = m.layer === null ? ({ optional: 'initialise' } as const) : {};
-    specs.push({ name: m.weight, shape: [m.dOut, m.dIn], ...optional });
-    if (m.bias) specs.push({ name: m.bias, shape: [m.dOut], ...optional });
-  }
-  specs.push({ name: `${PREFIX}layernorm.weight`, shape: [D] }, { name: `${PREFIX}layernorm.bias`, shape: [D] });
+  // The classifier (outside the blocks) may be missing from a backbone-only checkpoint.
+  for (const m of linearModules(c)) specs.push(...linearParameters(m, m.layer === null ? 'initialise' : undefined));
+  specs.push(...layerNormParameters(`${PREFIX}layernorm`, D));
   return specs;
 }
 
