@@ -30,7 +30,7 @@ import { deriveSeed } from '../../random';
 import type { AdapterMethod, AdapterMethodName, AdapterSettings } from '../types';
 import { BaseAdapter } from './base-adapter';
 import { configFileFor, readAdapterTensor, rejectUnexpectedTensors } from './files';
-import { requireValidSettings } from './settings';
+import { validatedMethod, type MethodBasics } from './settings';
 import { createHeadVariables, headParameterCount, loadHeadVariables, trainableVariable, type ClassifierHead } from './head';
 
 export type SubsetMethodName = Extract<AdapterMethodName, 'full' | 'bitfit' | 'head'>;
@@ -183,29 +183,18 @@ function checkListedParameters(
 }
 
 /** The AdapterMethod of a subset baseline, from its folder's config functions. */
-export function subsetMethod(spec: {
-  name: SubsetMethodName;
-  displayName: string;
-  description: string;
-  withDefaults: (model: Model, settings: Partial<AdapterSettings>) => AdapterSettings;
-  validate: (model: Model, settings: AdapterSettings) => string[];
-  plan: (model: Model, labels: string[] | undefined) => SubsetPlan;
-}): AdapterMethod {
-  const { name, plan, validate } = spec;
-  return {
+export function subsetMethod(
+  spec: MethodBasics & {
+    name: SubsetMethodName;
+    plan: (model: Model, labels: string[] | undefined) => SubsetPlan;
+  },
+): AdapterMethod {
+  const { name, plan, ...basics } = spec;
+  return validatedMethod({
+    ...basics,
     name,
-    displayName: spec.displayName,
-    description: spec.description,
-    withDefaults: spec.withDefaults,
-    validate,
-    countTrainable(model, settings) {
-      requireValidSettings(validate(model, settings), name);
-      return planParameterCount(plan(model, settings.labels));
-    },
-    create(model, settings, seed) {
-      requireValidSettings(validate(model, settings), name);
-      return ParameterSubsetAdapter.create(model, name, settings, plan(model, settings.labels), seed);
-    },
+    count: (model, settings) => planParameterCount(plan(model, settings.labels)),
+    create: (model, settings, seed) => ParameterSubsetAdapter.create(model, name, settings, plan(model, settings.labels), seed),
     load: (model, config, weights) => ParameterSubsetAdapter.load(model, name, config, weights, (labels) => plan(model, labels)),
-  };
+  });
 }

@@ -5,18 +5,20 @@
  * how the merged delta is laid out, never A and B.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InputFileError } from '../../errors';
 import type { SafetensorsFile } from '../../io/safetensors';
 import type { BaseLinear, LinearHook, Model } from '../../models/model';
 import type { LinearModule } from '../../models/types';
 import { deriveSeed } from '../../random';
 import { BaseAdapter } from '../common/base-adapter';
-import { configFileFor, readAdapterTensor, rejectUnexpectedTensors } from '../common/files';
+import { configFileFor, readAdapterTensor } from '../common/files';
 import { FirstAdaptedInput } from '../common/first-input';
-import { classifierHead, createHeadVariables, loadHeadVariables, trainableVariable, type ClassifierHead } from '../common/head';
+import { trainableVariable } from '../common/head';
 import { kaimingUniform } from '../common/init';
-import { adapterTensorKey, savedModuleKey } from '../common/keys';
+import { adapterTensorKey } from '../common/keys';
 import { scaling } from '../common/low-rank';
+import {
+  loadLowRankTensors, lowRankAdapterParts, requireMatchedTargets, withFreshHead, type LowRankTensors,
+} from '../common/low-rank-adapter';
 import { resolveTargets } from '../common/targets';
 import type { AdapterSettings } from '../types';
 import { loraConfigJson, loraSettingsFromConfig } from './config';
@@ -76,27 +78,12 @@ function loraHook(a: tf.Variable, b: tf.Variable, scale: number, first: FirstAda
 }
 
 export class LoraAdapter extends BaseAdapter {
-  private constructor(
-    model: Model,
-    settings: AdapterSettings,
-    private readonly modules: LinearModule[],
-    pairs: Map<string, tf.Variable>,
-    head: ClassifierHead | null,
-    headVariables: Map<string, tf.Variable>,
-  ) {
-    const trainable = new Map(pairs);
-    const headKeys: string[] = [];
-    for (const [name, variable] of headVariables) {
-      trainable.set(savedModuleKey(name), variable);
-      headKeys.push(savedModuleKey(name));
-    }
+  private constructor(model: Model, settings: AdapterSettings, private readonly modules: LinearModule[], tensors: LowRankTensors) {
+    const { own } = tensors;
     const hooks = new Map<string, LinearHook>();
     const first = new FirstAdaptedInput(model, modules.map((m) => m.path));
-    for (const m of modules) hooks.set(m.path, loraHook(pairs.get(keyA(m))!, pairs.get(keyB(m))!, scaling(settings), first));
-    super({
-      model, method: 'lora', settings, trainable, headKeys, paramOverrides: headVariables, hooks,
-      labels: head ? head.labels : null,
-    });
+    for (const m of modules) hooks.set(m.path, loraHook(own.get(keyA(m))!, own.get(keyB(m))!, scaling(settings), first));
+    super(lowRankAdapterParts(model, 'lora', settings, tensors, hooks));
   }
 
   /** A fresh adapter: B = 0 so ΔW = 0, A Kaiming-uniform, as PEFT initialises. */
@@ -109,9 +96,7 @@ export class LoraAdapter extends BaseAdapter {
       pairs.set(keyA(m), trainableVariable(() => tf.tensor2d(a, [r, m.dIn])));
       pairs.set(keyB(m), trainableVariable(() => tf.zeros([m.dOut, r])));
     }
-    const head = classifierHead(model, settings.labels);
-    const headVariables = head ? createHeadVariables(model, head, deriveSeed(seed, 'head')) : new Map();
-    return new LoraAdapter(model, settings, modules, pairs, head, headVariables);
+    return new LoraAdapter(model, settings, modules, withFreshHead(model, settings, seed, pairs));
   }
 
   /** An adapter from PEFT's adapter_config.json (as an object) and adapter_model.safetensors. */
@@ -119,30 +104,16 @@ export class LoraAdapter extends BaseAdapter {
     const configFile = configFileFor(weights.file);
     const recorded = loraSettingsFromConfig(config, configFile);
     const modules = resolveTargets(model, recorded.targets!);
-    if (modules.length === 0) {
-      throw new InputFileError(
-        configFile,
-        `its target_modules match no linear layer of this ${model.family.displayName} model: ` +
-          'the adapter was made for a different base model',
-      );
-    }
+    requireMatchedTargets(modules.length, model, configFile);
     const r = recorded.rank!;
-    const pairs = new Map<string, tf.Variable>();
-    let headVariables = new Map<string, tf.Variable>();
-    try {
+    const tensors = loadLowRankTensors(model, weights, (pairs) => {
       for (const m of modules) {
         pairs.set(keyA(m), trainableVariable(() => readAdapterTensor(weights, keyA(m), [r, m.dIn], `LoRA A of ${m.path}`)));
         pairs.set(keyB(m), trainableVariable(() => readAdapterTensor(weights, keyB(m), [m.dOut, r], `LoRA B of ${m.path}`)));
       }
-      const loaded = loadHeadVariables(model, weights, savedModuleKey);
-      headVariables = loaded.variables;
-      rejectUnexpectedTensors(weights, new Set([...pairs.keys(), ...[...headVariables.keys()].map(savedModuleKey)]));
-      const settings: AdapterSettings = { ...recorded, labels: loaded.head?.labels };
-      return new LoraAdapter(model, settings, modules, pairs, loaded.head, headVariables);
-    } catch (error) {
-      for (const v of [...pairs.values(), ...headVariables.values()]) v.dispose();
-      throw error;
-    }
+    });
+    const settings: AdapterSettings = { ...recorded, labels: tensors.head?.labels };
+    return new LoraAdapter(model, settings, modules, tensors);
   }
 
   protected mergedLinearWeights(): Map<string, tf.Tensor> {

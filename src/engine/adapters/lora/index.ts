@@ -1,10 +1,9 @@
 /** LoRA as an AdapterMethod: the registry's entry for this folder. */
-import { requireValidSettings } from '../common/settings';
-import type { AdapterMethod } from '../types';
+import { validatedMethod } from '../common/settings';
 import { LoraAdapter } from './adapter';
 import { countLora, loraDefaults, validateLora } from './config';
 
-export const lora: AdapterMethod = {
+export const lora = validatedMethod({
   name: 'lora',
   displayName: 'LoRA',
   description:
@@ -12,13 +11,7 @@ export const lora: AdapterMethod = {
     'with the number of layers.',
   withDefaults: loraDefaults,
   validate: validateLora,
-  countTrainable(model, settings) {
-    requireValidSettings(validateLora(model, settings), 'lora');
-    return countLora(model, settings);
-  },
-  create(model, settings, seed) {
-    requireValidSettings(validateLora(model, settings), 'lora');
-    return LoraAdapter.create(model, settings, seed);
-  },
+  count: countLora,
+  create: (model, settings, seed) => LoraAdapter.create(model, settings, seed),
   load: (model, config, weights) => LoraAdapter.load(model, config, weights),
-};
+});

@@ -9,17 +9,18 @@
  * trainable tensor has touched add s · (x · psiᵀ) · (W · phiᵀ)ᵀ to its output.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InputFileError } from '../../errors';
 import type { SafetensorsFile } from '../../io/safetensors';
 import type { LinearHook, Model } from '../../models/model';
 import type { LinearModule } from '../../models/types';
 import { deriveSeed } from '../../random';
 import { BaseAdapter } from '../common/base-adapter';
-import { configFileFor, readAdapterTensor, rejectUnexpectedTensors } from '../common/files';
-import { classifierHead, createHeadVariables, loadHeadVariables, trainableVariable, type ClassifierHead } from '../common/head';
+import { configFileFor, readAdapterTensor } from '../common/files';
+import { trainableVariable } from '../common/head';
 import { kaimingUniform } from '../common/init';
-import { savedModuleKey } from '../common/keys';
 import { scaling } from '../common/low-rank';
+import {
+  loadLowRankTensors, lowRankAdapterParts, requireMatchedTargets, withFreshHead, type LowRankTensors,
+} from '../common/low-rank-adapter';
 import type { AdapterSettings } from '../types';
 import { FirstAdaptedInput } from '../common/first-input';
 import { wegeftHook } from './paths';
@@ -32,30 +33,15 @@ function weightTimesPhiT(weight: tf.Tensor2D, phi: tf.Tensor2D, layout: LinearMo
 }
 
 export class WegeftAdapter extends BaseAdapter {
-  private constructor(
-    model: Model,
-    settings: AdapterSettings,
-    private readonly groups: WegeftGroup[],
-    pairs: Map<string, tf.Variable>,
-    head: ClassifierHead | null,
-    headVariables: Map<string, tf.Variable>,
-  ) {
-    const trainable = new Map(pairs);
-    const headKeys: string[] = [];
-    for (const [name, variable] of headVariables) {
-      trainable.set(savedModuleKey(name), variable);
-      headKeys.push(savedModuleKey(name));
-    }
+  private constructor(model: Model, settings: AdapterSettings, private readonly groups: WegeftGroup[], tensors: LowRankTensors) {
+    const { own } = tensors;
     const hooks = new Map<string, LinearHook>();
     const first = new FirstAdaptedInput(model, groups.flatMap((g) => g.members.map((m) => m.path)));
     for (const g of groups) {
-      const hook = wegeftHook(pairs.get(g.phiKey)!, pairs.get(g.psiKey)!, scaling(settings), first);
+      const hook = wegeftHook(own.get(g.phiKey)!, own.get(g.psiKey)!, scaling(settings), first);
       for (const m of g.members) hooks.set(m.path, hook);
     }
-    super({
-      model, method: 'wegeft', settings, trainable, headKeys, paramOverrides: headVariables, hooks,
-      labels: head ? head.labels : null,
-    });
+    super(lowRankAdapterParts(model, 'wegeft', settings, tensors, hooks));
   }
 
   /** A fresh adapter: phi = 0 (so ΔW = 0), psi Kaiming-uniform (a = √5), as the authors initialise. */
@@ -68,9 +54,7 @@ export class WegeftAdapter extends BaseAdapter {
       const psi = kaimingUniform(r, g.dIn, deriveSeed(seed, `wegeft_psi:${g.name}`));
       pairs.set(g.psiKey, trainableVariable(() => tf.tensor2d(psi, [r, g.dIn])));
     }
-    const head = classifierHead(model, settings.labels);
-    const headVariables = head ? createHeadVariables(model, head, deriveSeed(seed, 'head')) : new Map();
-    return new WegeftAdapter(model, settings, groups, pairs, head, headVariables);
+    return new WegeftAdapter(model, settings, groups, withFreshHead(model, settings, seed, pairs));
   }
 
   /** An adapter from adapter_config.json (as an object) and adapter_model.safetensors. */
@@ -78,33 +62,18 @@ export class WegeftAdapter extends BaseAdapter {
     const configFile = configFileFor(weights.file);
     const recorded = wegeftSettingsFromConfig(config, configFile);
     const groups = wegeftGroups(model, recorded);
-    if (groups.length === 0) {
-      throw new InputFileError(
-        configFile,
-        `its target_modules match no linear layer of this ${model.family.displayName} model: ` +
-          'the adapter was made for a different base model',
-      );
-    }
+    requireMatchedTargets(groups.length, model, configFile);
     checkRecordedGroups(model, config.groups, groups, configFile);
-    const pairs = new Map<string, tf.Variable>();
-    let headVariables = new Map<string, tf.Variable>();
-    try {
+    const tensors = loadLowRankTensors(model, weights, (pairs) => {
       for (const g of groups) {
         for (const key of [g.phiKey, g.psiKey]) {
           const what = `WeGeFT ${key.includes('wegeft_phi') ? 'phi' : 'psi'} of ${g.name}`;
           pairs.set(key, trainableVariable(() => readAdapterTensor(weights, key, [recorded.rank!, g.dIn], what)));
         }
       }
-      const loaded = loadHeadVariables(model, weights, savedModuleKey);
-      headVariables = loaded.variables;
-      const expected = new Set([...pairs.keys(), ...[...headVariables.keys()].map(savedModuleKey)]);
-      rejectUnexpectedTensors(weights, expected);
-      const settings: AdapterSettings = { ...recorded, labels: loaded.head?.labels };
-      return new WegeftAdapter(model, settings, groups, pairs, loaded.head, headVariables);
-    } catch (error) {
-      for (const v of [...pairs.values(), ...headVariables.values()]) v.dispose();
-      throw error;
-    }
+    });
+    const settings: AdapterSettings = { ...recorded, labels: tensors.head?.labels };
+    return new WegeftAdapter(model, settings, groups, tensors);
   }
 
   protected mergedLinearWeights(): Map<string, tf.Tensor> {

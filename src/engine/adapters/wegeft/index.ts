@@ -1,10 +1,9 @@
 /** WeGeFT as an AdapterMethod: the registry's entry for this folder. */
-import { requireValidSettings } from '../common/settings';
-import type { AdapterMethod } from '../types';
+import { validatedMethod } from '../common/settings';
 import { WegeftAdapter } from './adapter';
 import { countWegeft, validateWegeft, wegeftDefaults } from './config';
 
-export const wegeft: AdapterMethod = {
+export const wegeft = validatedMethod({
   name: 'wegeft',
   displayName: 'WeGeFT',
   description:
@@ -12,13 +11,7 @@ export const wegeft: AdapterMethod = {
     'matrices per module type shared across layers, so its size does not grow with depth.',
   withDefaults: wegeftDefaults,
   validate: validateWegeft,
-  countTrainable(model, settings) {
-    requireValidSettings(validateWegeft(model, settings), 'wegeft');
-    return countWegeft(model, settings);
-  },
-  create(model, settings, seed) {
-    requireValidSettings(validateWegeft(model, settings), 'wegeft');
-    return WegeftAdapter.create(model, settings, seed);
-  },
+  count: countWegeft,
+  create: (model, settings, seed) => WegeftAdapter.create(model, settings, seed),
   load: (model, config, weights) => WegeftAdapter.load(model, config, weights),
-};
+});
