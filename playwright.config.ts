@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, chromiumExecutablePath } from './scripts/lib/chromium';
 
 /**
  * End-to-end tests in the system's Chromium (never a downloaded browser),
@@ -21,20 +22,8 @@ export default defineConfig({
     trace: 'retain-on-failure',
     acceptDownloads: true,
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--headless=new',
-        '--enable-unsafe-webgpu',
-        '--enable-features=Vulkan',
-        '--use-vulkan=swiftshader',
-        '--use-webgpu-adapter=swiftshader',
-        '--disable-vulkan-surface',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      executablePath: chromiumExecutablePath(),
+      args: [...CHROMIUM_ARGS],
     },
   },
   webServer: {

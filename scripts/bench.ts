@@ -14,7 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { benchmarkModel, presetModel, type BenchRequest } from '../src/engine/bench/benchmark';
+import { benchmarkModel, benchOptions, presetModel, type BenchRequest } from '../src/engine/bench/benchmark';
 import { benchPreset, isBenchPresetName } from '../src/engine/bench/presets';
 import { formatKernels, formatTable, type BenchRecord } from '../src/engine/bench/report';
 import type { BenchProgress } from '../src/engine/bench/run';
@@ -50,21 +50,7 @@ async function runInNode(options: BenchCliOptions): Promise<BenchRecord[]> {
   const model = await openModel(options);
   try {
     log(`model: ${options.model} (${model.family.displayName}, ${model.parameterCount().toLocaleString('en-US')} parameters)`);
-    const request: BenchRequest = {
-      model: options.model,
-      methods: options.methods,
-      rank: options.rank,
-      alpha: options.alpha,
-      batch: options.batch,
-      seq: options.seq,
-      steps: options.steps,
-      warmup: options.warmup,
-      readbackEvery: options.readbackEvery,
-      seed: options.seed,
-      profile: options.profile,
-      backend: tf.getBackend(),
-      device: backend.device ?? null,
-    };
+    const request: BenchRequest = { ...benchOptions(options), backend: tf.getBackend(), device: backend.device ?? null };
     return await benchmarkModel(model, request, { onProgress: logProgress });
   } finally {
     model.dispose();

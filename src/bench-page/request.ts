@@ -6,21 +6,11 @@
  */
 import type { AdapterMethodName } from '../engine/adapters/types';
 import type { BackendName } from '../engine/backend';
+import type { BenchOptions } from '../engine/bench/benchmark';
 import { isBenchPresetName } from '../engine/bench/presets';
 
-export interface PageBenchRequest {
-  model: string;
-  methods: AdapterMethodName[];
-  rank: number;
-  alpha?: number;
-  batch?: number;
-  seq?: number;
-  steps: number;
-  warmup: number;
-  readbackEvery: number;
+export interface PageBenchRequest extends BenchOptions {
   backend: BackendName;
-  profile: boolean;
-  seed: number;
 }
 
 const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'full', 'bitfit', 'head'];

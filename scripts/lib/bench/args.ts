@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { AdapterMethodName } from '../../../src/engine/adapters/types';
+import type { BenchOptions } from '../../../src/engine/bench/benchmark';
 import { BENCH_PRESETS } from '../../../src/engine/bench/presets';
 import { parseBackend, type NodeBackend } from '../node-backend';
 
@@ -37,20 +38,11 @@ export class UsageError extends Error {
 
 export type BenchBackend = NodeBackend | 'webgl';
 
-export interface BenchCliOptions {
-  model: string;
-  methods: AdapterMethodName[];
-  rank: number;
-  alpha?: number;
-  batch?: number;
-  seq?: number;
-  steps: number;
-  warmup: number;
-  readbackEvery: number;
+export interface BenchCliOptions extends BenchOptions {
   backend: BenchBackend;
+  /** Run in headless Chromium (bench.html) instead of Node. */
   browser: boolean;
-  profile: boolean;
-  seed: number;
+  /** One JSON line per method on stdout. */
   json: boolean;
 }
 

@@ -12,27 +12,14 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchOptions } from '../../../src/engine/bench/benchmark';
 import type { BenchRecord } from '../../../src/engine/bench/report';
 import { paramsFromRequest, type PageBenchRequest } from '../../../src/bench-page/request';
 import type { BackendName } from '../../../src/engine/backend';
+import { CHROMIUM_ARGS, chromiumExecutablePath } from '../chromium';
 import type { BenchCliOptions } from './args';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** Chromium's flags for WebGPU without a display (../shared/notes/webgpu.md). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** Real GPUs: let Chromium pick the hardware adapter instead of SwiftShader. */
 const HARDWARE_GPU_ARGS = CHROMIUM_ARGS.filter((a) => !a.includes('swiftshader'));
@@ -44,24 +31,11 @@ interface PageState {
 }
 
 export function pageRequest(options: BenchCliOptions): PageBenchRequest {
-  return {
-    model: options.model,
-    methods: options.methods,
-    rank: options.rank,
-    alpha: options.alpha,
-    batch: options.batch,
-    seq: options.seq,
-    steps: options.steps,
-    warmup: options.warmup,
-    readbackEvery: options.readbackEvery,
-    backend: options.backend as BackendName,
-    profile: options.profile,
-    seed: options.seed,
-  };
+  return { ...benchOptions(options), backend: options.backend as BackendName };
 }
 
 export async function runInBrowser(options: BenchCliOptions, log: (line: string) => void): Promise<BenchRecord[]> {
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const executablePath = chromiumExecutablePath();
   if (!existsSync(executablePath)) {
     throw new Error(`--browser needs Chromium at ${executablePath} (set CHROMIUM_PATH; on Debian: apt-get install chromium)`);
   }
@@ -72,7 +46,7 @@ export async function runInBrowser(options: BenchCliOptions, log: (line: string)
     await server.listen();
     const base = server.resolvedUrls?.local[0];
     if (!base) throw new Error('the Vite dev server did not report its address');
-    const args = process.env.BENCH_HARDWARE_GPU === '1' ? HARDWARE_GPU_ARGS : CHROMIUM_ARGS;
+    const args = process.env.BENCH_HARDWARE_GPU === '1' ? HARDWARE_GPU_ARGS : [...CHROMIUM_ARGS];
     const browser = await chromium.launch({ executablePath, args });
     try {
       const page = await browser.newPage();

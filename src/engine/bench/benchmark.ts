@@ -13,7 +13,11 @@ import { benchRecords, type BenchRecord } from './report';
 import { runBenchmark, wholeWindows, type BenchHooks } from './run';
 import { syntheticTrainingData } from './synthetic-data';
 
-export interface BenchRequest {
+/**
+ * What to measure, under the names `npm run bench`'s options and the
+ * bench.html page's query string share; each adds its own backend choice.
+ */
+export interface BenchOptions {
   /** Preset name or checkpoint folder, as reported. */
   model: string;
   methods: AdapterMethodName[];
@@ -29,10 +33,30 @@ export interface BenchRequest {
   seed: number;
   /** Include each method's per-kernel breakdown. */
   profile: boolean;
+}
+
+export interface BenchRequest extends BenchOptions {
   /** The active tfjs backend, as reported. */
   backend: string;
   /** The GPU adapter, for WebGPU. */
   device: string | null;
+}
+
+/** Only the BenchOptions of a larger record (the CLI's options, the page's request). */
+export function benchOptions(from: BenchOptions): BenchOptions {
+  return {
+    model: from.model,
+    methods: from.methods,
+    rank: from.rank,
+    alpha: from.alpha,
+    batch: from.batch,
+    seq: from.seq,
+    steps: from.steps,
+    warmup: from.warmup,
+    readbackEvery: from.readbackEvery,
+    seed: from.seed,
+    profile: from.profile,
+  };
 }
 
 /** The preset's model with random-init weights (deterministic per seed). */
