@@ -88,6 +88,25 @@ function parameters(c: Gpt2Config): ParameterSpec[] {
   return gpt2LayoutParameters(c, linearModules(c));
 }
 
+/** A GPT-2-layout model's config, as far as its embeddings and head need it. */
+type Gpt2LayoutGraph = ModelGraph<CausalLMConfig & { layerNormEps: number }>;
+
+/** Token plus learned position embeddings, wte[ids] + wpe[0..T): ids (B, T) → (B*T, D). */
+export function gpt2Embeddings(model: Gpt2LayoutGraph, ids: tf.Tensor2D): tf.Tensor2D {
+  const [B, T] = ids.shape;
+  return tf.add(
+    embed(model.param(`${PREFIX}wte.weight`), ids),
+    tf.gather(model.param(`${PREFIX}wpe.weight`), positionIds(B, T)),
+  ) as tf.Tensor2D;
+}
+
+/** The final LayerNorm ln_f, then the LM head: h (B*T, D) → logits (B, T, vocab). */
+export function gpt2Logits(model: Gpt2LayoutGraph, h: tf.Tensor2D, B: number, T: number): tf.Tensor3D {
+  const c = model.config;
+  const normed = layerNorm(h, model.param(`${PREFIX}ln_f.weight`), model.param(`${PREFIX}ln_f.bias`), c.layerNormEps);
+  return tf.reshape(lmHeadLogits(model, normed, `${PREFIX}wte.weight`), [B, T, c.vocabSize]);
+}
+
 function forward(model: ModelGraph<Gpt2Config>, inputs: ModelInputs): tf.Tensor {
   const c = model.config;
   const ids = requireCausalInputs(inputs, c);
@@ -97,10 +116,7 @@ function forward(model: ModelGraph<Gpt2Config>, inputs: ModelInputs): tf.Tensor 
   const act = activation(c.activation, 'config.json');
   return tf.tidy(() => {
     const mask = attentionMask(T, null);
-    let h = tf.add(
-      embed(model.param(`${PREFIX}wte.weight`), ids),
-      tf.gather(model.param(`${PREFIX}wpe.weight`), positionIds(B, T)),
-    ) as tf.Tensor2D; // (B*T, D)
+    let h = gpt2Embeddings(model, ids); // (B*T, D)
     for (let i = 0; i < c.numLayers; i++) {
       const block = `${PREFIX}h.${i}`;
       const ln = (name: string, x: tf.Tensor2D) =>
@@ -118,8 +134,7 @@ function forward(model: ModelGraph<Gpt2Config>, inputs: ModelInputs): tf.Tensor 
       const up = act(model.linear(`${block}.mlp.c_fc`, ln('ln_2', h))) as tf.Tensor2D;
       h = tf.add(h, model.linear(`${block}.mlp.c_proj`, up));
     }
-    h = layerNorm(h, model.param(`${PREFIX}ln_f.weight`), model.param(`${PREFIX}ln_f.bias`), c.layerNormEps);
-    return tf.reshape(lmHeadLogits(model, h, `${PREFIX}wte.weight`), [B, T, c.vocabSize]);
+    return gpt2Logits(model, h, B, T);
   });
 }
 

@@ -5,14 +5,15 @@
  * Differences from GPT-2 that matter: separate q/k/v projections without bias
  * (torch.nn.Linear layout), attention that is NOT scaled by 1/√head_dim, and
  * layers that alternate between global and local attention, where local
- * attention sees only the last `window_size` positions.
+ * attention sees only the last `window_size` positions. Its embeddings,
+ * LayerNorms and LM head are GPT-2's, so it takes those pieces from gpt2.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../errors';
 import { boolField, intField, numberField, requireDivisible, stringField, tokenIdField } from './config-fields';
-import { activation, attention, attentionMask, embed, layerNorm, positionIds } from './layers';
-import { lmHeadLogits, requireCausalInputs } from './causal-lm';
-import { gpt2LayoutParameters } from './gpt2';
+import { activation, attention, attentionMask, layerNorm } from './layers';
+import { requireCausalInputs } from './causal-lm';
+import { gpt2Embeddings, gpt2LayoutParameters, gpt2Logits } from './gpt2';
 import { blockLinearModules } from './specs';
 import type { CausalLMConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
 
@@ -120,10 +121,7 @@ function forward(model: ModelGraph<GptNeoConfig>, inputs: ModelInputs): tf.Tenso
   return tf.tidy(() => {
     const globalMask = attentionMask(T, null);
     const localMask = c.attentionLayers.includes('local') ? attentionMask(T, c.windowSize) : globalMask;
-    let h = tf.add(
-      embed(model.param(`${PREFIX}wte.weight`), ids),
-      tf.gather(model.param(`${PREFIX}wpe.weight`), positionIds(B, T)),
-    ) as tf.Tensor2D; // (B*T, D)
+    let h = gpt2Embeddings(model, ids); // (B*T, D): GPT-2's embeddings
     for (let i = 0; i < c.numLayers; i++) {
       const block = `${PREFIX}h.${i}`;
       const ln = (name: string, x: tf.Tensor2D) =>
@@ -143,8 +141,7 @@ function forward(model: ModelGraph<GptNeoConfig>, inputs: ModelInputs): tf.Tenso
       const up = act(model.linear(`${block}.mlp.c_fc`, ln('ln_2', h))) as tf.Tensor2D;
       h = tf.add(h, model.linear(`${block}.mlp.c_proj`, up));
     }
-    h = layerNorm(h, model.param(`${PREFIX}ln_f.weight`), model.param(`${PREFIX}ln_f.bias`), c.layerNormEps);
-    return tf.reshape(lmHeadLogits(model, h, `${PREFIX}wte.weight`), [B, T, c.vocabSize]);
+    return gpt2Logits(model, h, B, T); // GPT-2's ln_f and head
   });
 }
 
