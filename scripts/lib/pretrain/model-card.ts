@@ -129,7 +129,7 @@ function trainingTable(r: PretrainResults, data: string): string {
 | data | ${data} |
 | steps | ${r.steps.toLocaleString('en-US')} of ${s.batchSize} (${(r.steps * s.batchSize).toLocaleString('en-US')} samples) |
 | optimizer | AdamW, lr ${s.learningRate} (${s.schedule}, ${s.warmupSteps} warm-up steps), betas (${s.beta1}, ${s.beta2}), weight decay ${s.weightDecay}, gradient clipping ${s.maxGradNorm}, seed ${s.seed} |
-| initialisation | transformers' (\`src/engine/models/init.ts\`): N(0, 0.02) weights${r.kind === 'lm' ? ', GPT-2\'s scaled c_proj' : ''}, zero biases, unit norms |
+${r.maxShift ? `| augmentation | seeded random shifts of the training images, up to ${r.maxShift} pixels along each axis (\`scripts/lib/pretrain/augment.ts\`) |\n` : ''}| initialisation | transformers' (\`src/engine/models/init.ts\`): N(0, 0.02) weights${r.kind === 'lm' ? ', GPT-2\'s scaled c_proj' : ''}, zero biases, unit norms |
 | training loss | ${firstLoss ? `${firstLoss[1].toFixed(3)} at step ${firstLoss[0]}` : 'n/a'} → ${lastLoss ? `${lastLoss[1].toFixed(3)} at step ${lastLoss[0]}` : 'n/a'} |
 | wall time | ${duration(r.wallSeconds)} in all (${duration(r.trainSeconds)} training), on the \`${r.backend}\` backend, ${r.machine}, shared with other work |`;
 }

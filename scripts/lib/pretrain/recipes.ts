@@ -21,6 +21,8 @@ export interface Recipe {
   settings: TrainSettings;
   /** Validation examples evaluated every `settings.evalEvery` steps (the final evaluation uses them all). */
   progressEvalExamples: number;
+  /** Images only: training images are shifted by up to this many pixels along each axis (0: none). */
+  maxShift?: number;
 }
 
 const END_OF_TEXT = '<|endoftext|>';
@@ -95,15 +97,16 @@ export const RECIPES: Record<RecipeName, Recipe> = {
     config: vitConfig({ hidden: 128, layers: 4, heads: 4, patch: 7 }),
     settings: {
       ...COMMON_SETTINGS,
-      steps: 1000,
+      steps: 4000,
       batchSize: 64,
       learningRate: 2e-3,
-      warmupSteps: 60,
+      warmupSteps: 100,
       weightDecay: 0.05,
       evalEvery: 200,
       evalBatchSize: 250,
     },
     progressEvalExamples: 1000,
+    maxShift: 2,
   },
   lm: {
     name: 'lm',

@@ -24,6 +24,8 @@ interface CommonResults {
   parameters: number;
   config: Record<string, unknown>;
   settings: Recipe['settings'];
+  /** Training images shifted at random by up to this many pixels per axis (0: no augmentation). */
+  maxShift?: number;
   steps: number;
   /** The loss read back every few steps: [step, loss]. */
   losses: Array<[number, number]>;
@@ -74,6 +76,7 @@ function common(recipe: Recipe, run: VitPretrainResult['run'], info: RunInfo, pa
     parameters,
     config: recipe.config,
     settings: recipe.settings,
+    maxShift: recipe.maxShift ?? 0,
     steps: run.steps,
     losses: run.losses.map((p) => [p.step, round(p.loss)]),
     progress: run.progress,

@@ -3,12 +3,15 @@
  * training images, evaluated on its 10,000 test images.
  */
 import { gzipSync } from 'node:zlib';
+import type { RgbaImage } from '../../../src/engine/data/types';
 import { MemorySource } from '../../../src/engine/io/source';
 import { initialiseModelFromConfig } from '../../../src/engine/models/init';
 import { loadModel } from '../../../src/engine/models/load';
 import type { ImageClassifierConfig } from '../../../src/engine/models/types';
 import { imagePreprocessor } from '../../../src/engine/preprocess/image';
+import { deriveSeed } from '../../../src/engine/random';
 import type { TrainingData } from '../../../src/engine/train/batches';
+import { withRandomShifts } from './augment';
 import { FASHION_MNIST_LABELS, imageSamples, readFashionMnist } from './fashion-mnist';
 import type { IdxImageSet } from './idx';
 import type { Recipe } from './recipes';
@@ -51,13 +54,15 @@ export async function pretrainVit(recipe: Recipe, dataDir: string, limit?: numbe
     const config = model.config as ImageClassifierConfig;
     const preprocessorConfig = vitPreprocessorConfig(config.imageSize);
     const preprocessor = imagePreprocessor(preprocessorConfig, config);
-    const asData = (set: IdxImageSet, count?: number): TrainingData => ({
+    const preprocess = (image: RgbaImage) => preprocessor.preprocess(image);
+    const asData = (set: IdxImageSet, count?: number): TrainingData & { kind: 'images' } => ({
       kind: 'images',
       samples: imageSamples(set, count),
-      preprocess: (image) => preprocessor.preprocess(image),
+      preprocess,
       imageShape: [preprocessor.channels, preprocessor.height, preprocessor.width],
     });
-    const train = asData(trainSet, limit);
+    const shifted = withRandomShifts(preprocess, recipe.maxShift ?? 0, deriveSeed(recipe.settings.seed, 'random shifts'));
+    const train = { ...asData(trainSet, limit), preprocess: shifted };
     const validation = asData(testSet, limit);
     const run = await pretrainModel(model, { train, validation, labels: FASHION_MNIST_LABELS }, recipe);
 
