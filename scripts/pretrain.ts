@@ -25,7 +25,7 @@ import { renderModelCard } from './lib/pretrain/model-card';
 import { RECIPES, tinyRecipe, type Recipe } from './lib/pretrain/recipes';
 import { lmResults, vitResults, RESULTS_FILE, type PretrainResults } from './lib/pretrain/results';
 import { pretrainVit } from './lib/pretrain/vit';
-import { registerWasmTrainingKernels } from './lib/pretrain/wasm-kernels';
+import { registerWasmTrainingKernels } from '../src/engine/kernels/wasm-training';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const DEFAULT_TEST_SAMPLE_DIR = 'tests/scripts/data';

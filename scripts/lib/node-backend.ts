@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels } from './pretrain/wasm-kernels';
+import { registerWasmTrainingKernels } from '../../src/engine/kernels/wasm-training';
 
 export type NodeBackend = 'cpu' | 'wasm' | 'webgpu';
 

@@ -13,6 +13,7 @@
  * when navigator.gpu has been provided (e.g. by the `webgpu` package).
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from './kernels/wasm-training';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -123,7 +124,10 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
       return { ok: false, reason: messageOf(error) };
     }
   }
-  return activate('wasm');
+  const activated = await activate('wasm');
+  // Training needs the gather gradient this backend lacks, and its transposed matMuls are very slow.
+  if (activated.ok) registerWasmTrainingKernels();
+  return activated;
 }
 
 /** Sets the backend and checks it computes: 2² must be 4. */

@@ -74,6 +74,15 @@ describe('initBackend in Node', () => {
     expect(Array.from(await sum.data())).toEqual([4, 6]);
   });
 
+  it('on WASM an embedding trains: the gather gradient, missing from tfjs-backend-wasm, is registered', async () => {
+    setNavigator(undefined);
+    await initBackend('wasm', { wasmPaths: WASM_DIR });
+    expect(tf.getBackend()).toBe('wasm');
+    const table = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, tf.tensor1d([2, 0, 2], 'int32'))))(table);
+    expect(Array.from(await grad.data())).toEqual([1, 1, 0, 0, 2, 2]);
+  });
+
   it('a preference for WebGL starts the chain at WebGL', async () => {
     const selection = await initBackend('webgl', { wasmPaths: WASM_DIR });
     expect(selection).toEqual({ backend: 'wasm', fallbackReasons: [NO_WEBGL] });

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTrainingKernels } from '../../../scripts/lib/pretrain/wasm-kernels';
+import { registerWasmTrainingKernels } from '../../../src/engine/kernels/wasm-training';
 import { useBackend } from '../../helpers/backend';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
