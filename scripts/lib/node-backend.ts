@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { registerCpuTrainingKernels } from '../../src/engine/kernels/cpu-training';
 import { registerWasmTrainingKernels } from '../../src/engine/kernels/wasm-training';
 
 export type NodeBackend = 'cpu' | 'wasm' | 'webgpu';
@@ -68,6 +69,8 @@ export async function setupNodeBackend(backend: NodeBackend): Promise<BackendInf
     return { backend };
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('tfjs could not initialise the cpu backend');
+  // Its gather gradient makes one pass over the gradient per embedding row.
+  registerCpuTrainingKernels();
   return { backend };
 }
 

@@ -13,6 +13,7 @@
  * when navigator.gpu has been provided (e.g. by the `webgpu` package).
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerCpuTrainingKernels } from './kernels/cpu-training';
 import { registerWasmTrainingKernels } from './kernels/wasm-training';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -81,7 +82,7 @@ const ATTEMPTS: Record<BackendName, (options: InitBackendOptions) => Promise<Bac
   webgpu: tryWebGpu,
   webgl: tryWebGl,
   wasm: tryWasm,
-  cpu: () => activate('cpu'),
+  cpu: tryCpu,
 };
 
 async function tryWebGpu(): Promise<BackendAttempt> {
@@ -127,6 +128,13 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
   const activated = await activate('wasm');
   // Training needs the gather gradient this backend lacks, and its transposed matMuls are very slow.
   if (activated.ok) registerWasmTrainingKernels();
+  return activated;
+}
+
+async function tryCpu(): Promise<BackendAttempt> {
+  const activated = await activate('cpu');
+  // Its gather gradient makes one pass over the gradient per embedding row.
+  if (activated.ok) registerCpuTrainingKernels();
   return activated;
 }
 

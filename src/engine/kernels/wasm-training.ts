@@ -4,9 +4,8 @@
  *
  * 1. UnsortedSegmentSum is missing: it is the gradient of `gather`, i.e. of
  *    an embedding lookup, so training GPT-2's `wte`/`wpe` fails with
- *    "Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'". This
- *    version runs in JavaScript over the tensors' bytes; it is called once
- *    per embedding table per step and costs one pass over the gradient.
+ *    "Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'". It is
+ *    registered here as one pass in JavaScript (segment-sum.ts).
  *
  * 2. BatchMatMul and _FusedMatMul are slow with transposed operands: on this
  *    machine a (2048×128)ᵀ… product ran at 0.09 GFLOP/s with transposeA and
@@ -22,6 +21,7 @@
  *    peak memory falls by about a quarter (GPT-2 tiny, npm run bench).
  */
 import * as tf from '@tensorflow/tfjs';
+import { segmentInner, segmentSum } from './segment-sum';
 
 interface WasmBackendLike {
   incRef(dataId: object): void;
@@ -51,19 +51,9 @@ function registerUnsortedSegmentSum(): void {
       const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
       const numSegments = (attrs as { numSegments: number }).numSegments;
       const wasm = backend as unknown as WasmBackendLike;
-      const values = wasm.readSync(x.dataId);
-      const ids = wasm.readSync(segmentIds.dataId);
       // x: (...segmentIds.shape, ...inner) → out: (numSegments, ...inner)
-      const innerShape = x.shape.slice(segmentIds.shape.length);
-      const inner = innerShape.reduce((a, b) => a * b, 1);
-      const out = new Float32Array(numSegments * inner);
-      for (let row = 0; row < ids.length; row++) {
-        const segment = ids[row];
-        if (segment < 0 || segment >= numSegments) continue; // as TensorFlow: out-of-range ids are dropped
-        const from = row * inner;
-        const to = segment * inner;
-        for (let j = 0; j < inner; j++) out[to + j] += values[from + j];
-      }
+      const { innerShape, inner } = segmentInner(x.shape, segmentIds.shape.length);
+      const out = segmentSum(wasm.readSync(x.dataId), wasm.readSync(segmentIds.dataId), numSegments, inner);
       return wasm.makeOutput([numSegments, ...innerShape], x.dtype, undefined, out);
     },
   });
