@@ -9,10 +9,9 @@
  * replaced by a single pass (segment-sum.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { segmentInner, segmentSum } from './segment-sum';
+import { segmentSumKernel, type HostBackend } from './segment-sum';
 
-interface CpuBackendLike {
-  readSync(dataId: object): ArrayLike<number>;
+interface CpuBackendLike extends HostBackend {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
 }
 
@@ -26,15 +25,7 @@ export function registerCpuTrainingKernels(): void {
   tf.registerKernel({
     kernelName: 'UnsortedSegmentSum',
     backendName: BACKEND,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
-      const numSegments = (attrs as { numSegments: number }).numSegments;
-      const cpu = backend as unknown as CpuBackendLike;
-      // x: (...segmentIds.shape, ...inner) → out: (numSegments, ...inner)
-      const { innerShape, inner } = segmentInner(x.shape, segmentIds.shape.length);
-      const out = segmentSum(cpu.readSync(x.dataId), cpu.readSync(segmentIds.dataId), numSegments, inner);
-      return cpu.makeTensorInfo([numSegments, ...innerShape], x.dtype, out);
-    },
+    kernelFunc: segmentSumKernel((cpu: CpuBackendLike, shape, dtype, values) => cpu.makeTensorInfo(shape, dtype, values)),
   });
   replaced = true;
 }

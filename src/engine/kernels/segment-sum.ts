@@ -6,6 +6,7 @@
  * sum over the whole gradient per segment (per vocabulary entry: about 20 s
  * for GPT-2 tiny's 2,048 × 128 table at batch 4 × 64).
  */
+import type * as tf from '@tensorflow/tfjs';
 
 /**
  * values: (...ids shape, ...inner) flattened; returns (numSegments, ...inner)
@@ -23,8 +24,26 @@ export function segmentSum(values: ArrayLike<number>, ids: ArrayLike<number>, nu
   return out;
 }
 
-/** The inner shape and size of an UnsortedSegmentSum: x's dimensions after segmentIds'. */
-export function segmentInner(xShape: readonly number[], idsRank: number): { innerShape: number[]; inner: number } {
-  const innerShape = xShape.slice(idsRank);
-  return { innerShape, inner: innerShape.reduce((a, b) => a * b, 1) };
+/** What the kernel needs of a backend that keeps its data on the CPU side (cpu, wasm). */
+export interface HostBackend {
+  readSync(dataId: object): ArrayLike<number>;
+}
+
+/**
+ * An UnsortedSegmentSum kernel for such a backend; `output` makes the
+ * result tensor the way that backend does.
+ */
+export function segmentSumKernel<Backend extends HostBackend>(
+  output: (backend: Backend, shape: number[], dtype: tf.DataType, values: Float32Array) => tf.TensorInfo,
+): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+    const numSegments = (attrs as { numSegments: number }).numSegments;
+    const host = backend as unknown as Backend;
+    // x: (...segmentIds.shape, ...inner) → out: (numSegments, ...inner)
+    const innerShape = x.shape.slice(segmentIds.shape.length);
+    const inner = innerShape.reduce((a, b) => a * b, 1);
+    const out = segmentSum(host.readSync(x.dataId), host.readSync(segmentIds.dataId), numSegments, inner);
+    return output(host, [numSegments, ...innerShape], x.dtype, out);
+  };
 }

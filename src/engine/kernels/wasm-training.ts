@@ -21,7 +21,7 @@
  *    peak memory falls by about a quarter (GPT-2 tiny, npm run bench).
  */
 import * as tf from '@tensorflow/tfjs';
-import { segmentInner, segmentSum } from './segment-sum';
+import { segmentSumKernel } from './segment-sum';
 
 interface WasmBackendLike {
   incRef(dataId: object): void;
@@ -47,15 +47,7 @@ function registerUnsortedSegmentSum(): void {
   tf.registerKernel({
     kernelName: 'UnsortedSegmentSum',
     backendName: BACKEND,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
-      const numSegments = (attrs as { numSegments: number }).numSegments;
-      const wasm = backend as unknown as WasmBackendLike;
-      // x: (...segmentIds.shape, ...inner) → out: (numSegments, ...inner)
-      const { innerShape, inner } = segmentInner(x.shape, segmentIds.shape.length);
-      const out = segmentSum(wasm.readSync(x.dataId), wasm.readSync(segmentIds.dataId), numSegments, inner);
-      return wasm.makeOutput([numSegments, ...innerShape], x.dtype, undefined, out);
-    },
+    kernelFunc: segmentSumKernel((wasm: WasmBackendLike, shape, dtype, values) => wasm.makeOutput(shape, dtype, undefined, values)),
   });
 }
 
