@@ -106,8 +106,11 @@ export class PlaygroundActions {
       this.refreshAllTrainableCounts();
       return true;
     } catch (error) {
-      const file = error instanceof EngineRequestError ? error.file : null;
-      this.state.datasetFailed([{ file: file ?? describeSource(source), problem: (error as Error).message }]);
+      const file = (error instanceof EngineRequestError ? error.file : null) ?? describeSource(source);
+      // The panel shows the file's name beside the problem; the engine's message starts with it too.
+      const message = (error as Error).message;
+      const problem = message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+      this.state.datasetFailed([{ file, problem }]);
       return false;
     }
   }
