@@ -7,27 +7,11 @@
  * at the same rank and targets. No timing is asserted: CI machines vary.
  * Bad usage ends with exit code 2 and a one-line message.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { fixtureDir, PROJECT_ROOT } from '../helpers/fixtures';
+import { runScript } from '../helpers/cli';
+import { fixtureDir } from '../helpers/fixtures';
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runBench(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], { cwd: PROJECT_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runBench = (args: string[]) => runScript('bench.ts', args);
 
 const FIELD_TYPES: Record<string, string> = {
   method: 'string',

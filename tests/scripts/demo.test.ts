@@ -5,28 +5,13 @@
  * demo's verdict. The full-length runs and their numbers are in
  * docs/pretraining.md (they take minutes, too long for the test suite).
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { demoTrainArgs, DEMOS, judgeDemo, parseDemoArgs } from '../../scripts/lib/demo';
 import type { TrainReport } from '../../scripts/lib/train-report';
-import { PROJECT_ROOT } from '../helpers/fixtures';
+import { lastJsonLine, runScript } from '../helpers/cli';
 
-function runDemo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', ...args], { cwd: PROJECT_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runDemo = (args: string[]) => runScript('demo.ts', args);
 
-function lastJsonLine(stdout: string): Record<string, unknown> {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
-}
 
 describe('npm run demo', () => {
   it('vit: fine-tunes the bundled ViT on the digits and reports held-out accuracy before and after', async () => {

@@ -4,7 +4,6 @@
  * committed bundled models: they load like any checkpoint and give, on the
  * committed held-out samples, exactly the numbers their cards state.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -21,17 +20,10 @@ import { textPerplexity } from '../../scripts/lib/pretrain/lm';
 import type { LmResults, VitResults } from '../../scripts/lib/pretrain/results';
 import { evaluateAll } from '../../scripts/lib/pretrain/train-model';
 import { useBackend } from '../helpers/backend';
+import { runScript } from '../helpers/cli';
 import { PROJECT_ROOT } from '../helpers/fixtures';
 
-function runPretrain(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/pretrain.ts', ...args], { cwd: PROJECT_ROOT });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+const runPretrain = (args: string[]) => runScript('pretrain.ts', args);
 
 function idx(shape: number[], data: Uint8Array): Buffer {
   const header = Buffer.alloc(4 + 4 * shape.length);

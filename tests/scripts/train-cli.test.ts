@@ -6,7 +6,6 @@
  * the validation results the run reported. Bad input ends with exit code 2
  * and a one-line message naming the file.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -24,7 +23,8 @@ import { loadTokenizer } from '../../src/engine/tokenizer';
 import { paddedLength, type TrainingData } from '../../src/engine/train/batches';
 import { evaluate } from '../../src/engine/train/evaluate';
 import { useBackend } from '../helpers/backend';
-import { fixtureDir, PROJECT_ROOT } from '../helpers/fixtures';
+import { lastJsonLine, runScript } from '../helpers/cli';
+import { fixtureDir } from '../helpers/fixtures';
 import { startFixtureServer } from '../helpers/http-server';
 
 const REPORT_KEYS = [
@@ -41,31 +41,8 @@ const REPORT_KEYS = [
   'num_tensors_growth',
 ];
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const runTrain = (args: string[], env: Record<string, string> = {}) => runScript('train.ts', args, env);
 
-function runTrain(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/train.ts', ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function lastJsonLine(stdout: string): Record<string, unknown> {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
-}
 
 let work: string;
 
