@@ -5,9 +5,14 @@ import { CHROMIUM_ARGS, chromiumExecutablePath } from './scripts/lib/chromium';
  * End-to-end tests in the system's Chromium (never a downloaded browser),
  * with WebGPU on SwiftShader, against the built app as `npm start` serves it.
  */
+// E2E_PORT and E2E_DIST let several checkouts (or developers) run the suite
+// at once on one machine without sharing a server or a build folder.
+const PORT = Number(process.env.E2E_PORT ?? 5173);
+const DIST = process.env.E2E_DIST ?? 'dist';
+
 export default defineConfig({
   testDir: 'e2e',
-  outputDir: 'test-results',
+  outputDir: process.env.E2E_RESULTS ?? 'test-results',
   // SwiftShader WebGPU is slow: training a few steps takes seconds to minutes.
   timeout: 300_000,
   expect: { timeout: 60_000 },
@@ -16,7 +21,7 @@ export default defineConfig({
   retries: 0,
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
   use: {
-    baseURL: 'http://localhost:5173',
+    baseURL: `http://localhost:${PORT}`,
     viewport: { width: 1440, height: 1000 },
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
@@ -28,8 +33,8 @@ export default defineConfig({
   },
   webServer: {
     // As `npm start`: build, then serve the build.
-    command: 'npx vite build && npx vite preview --port 5173 --strictPort',
-    url: 'http://localhost:5173',
+    command: `npx vite build --outDir ${DIST} && npx vite preview --outDir ${DIST} --port ${PORT} --strictPort`,
+    url: `http://localhost:${PORT}`,
     reuseExistingServer: !process.env.CI,
     timeout: 180_000,
     stdout: 'ignore',

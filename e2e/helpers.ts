@@ -6,7 +6,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect, type Page, type TestInfo } from '@playwright/test';
 
-export const FIXTURES = join(process.cwd(), '..', 'shared', 'fixtures');
+/** The reference fixtures the project carries (a copy of ../shared/fixtures). */
+export const FIXTURES = join(process.cwd(), 'tests', 'fixtures', 'reference');
 export const PUBLIC = join(process.cwd(), 'public');
 
 /** A full-page screenshot attached to the test's report and kept under test-results. */
