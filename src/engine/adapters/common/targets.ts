@@ -4,7 +4,8 @@
  * - a list of names: a module matches when its path equals an entry or ends
  *   with "." + entry (`c_proj` matches `transformer.h.0.attn.c_proj` and
  *   `transformer.h.0.mlp.c_proj`; `attn.c_proj` only the first);
- * - a regular expression: it must match the whole path (Python's fullmatch);
+ * - a regular expression: it must match the whole path (Python's fullmatch),
+ *   matched by RE2 in linear time (target-pattern.ts);
  * - `all-linear`: every linear layer of the transformer blocks.
  *
  * Head modules (a classifier, lm_head) are never targets, whatever the spec
@@ -14,18 +15,10 @@ import { InputFileError } from '../../errors';
 import type { Model } from '../../models/model';
 import type { LinearModule } from '../../models/types';
 import type { TargetSpec } from '../types';
+import { compileTargetPattern } from './target-pattern';
 
 /** PEFT's spelling of "every linear layer but the output head". */
 export const ALL_LINEAR = 'all-linear';
-
-/** A compiled regex that must match the whole path, or the reason it does not compile. */
-export function compileFullMatch(pattern: string): RegExp | string {
-  try {
-    return new RegExp(`^(?:${pattern})$`);
-  } catch (error) {
-    return `the target pattern /${pattern}/ is not a valid regular expression (${(error as Error).message})`;
-  }
-}
 
 export function matchesTarget(path: string, spec: TargetSpec): boolean {
   switch (spec.kind) {
@@ -34,8 +27,8 @@ export function matchesTarget(path: string, spec: TargetSpec): boolean {
     case 'suffixes':
       return spec.suffixes.some((suffix) => path === suffix || path.endsWith(`.${suffix}`));
     case 'regex': {
-      const re = compileFullMatch(spec.pattern);
-      return typeof re !== 'string' && re.test(path);
+      const re = compileTargetPattern(spec.pattern);
+      return typeof re !== 'string' && re.matches(path);
     }
   }
 }
@@ -48,7 +41,7 @@ export function resolveTargets(model: Model, spec: TargetSpec): LinearModule[] {
 /** Problems with a target spec on this model, in words; empty when it selects at least one module. */
 export function validateTargets(model: Model, spec: TargetSpec): string[] {
   if (spec.kind === 'regex') {
-    const re = compileFullMatch(spec.pattern);
+    const re = compileTargetPattern(spec.pattern);
     if (typeof re === 'string') return [re];
   }
   if (spec.kind === 'suffixes') {
@@ -110,7 +103,7 @@ export function targetsFromConfig(config: Record<string, unknown>, configFile: s
     );
   }
   if (targets.kind === 'regex') {
-    const re = compileFullMatch(targets.pattern);
+    const re = compileTargetPattern(targets.pattern);
     if (typeof re === 'string') throw new InputFileError(configFile, `"target_modules": ${re}`);
   }
   return targets;
