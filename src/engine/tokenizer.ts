@@ -27,6 +27,9 @@ import { readJson, type FileSource } from './io/source';
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
 
+/** tokenizer.json of large vocabularies runs to tens of megabytes (Gemma's: 34 MB); settings files stay small. */
+export const MAX_TOKENIZER_JSON_BYTES = 256 * 1024 * 1024;
+
 export interface DecodeOptions {
   /** Leave out special tokens (BOS, EOS, padding, ...). Default false, as in transformers. */
   skipSpecialTokens?: boolean;
@@ -63,7 +66,7 @@ export async function loadTokenizer(source: FileSource, options: TokenizerOption
         '(save it with `AutoTokenizer.from_pretrained(...).save_pretrained(folder)`)',
     );
   }
-  const tokenizerJson = await readJson(source, TOKENIZER_FILE);
+  const tokenizerJson = await readJson(source, TOKENIZER_FILE, { maxBytes: MAX_TOKENIZER_JSON_BYTES });
   const configFile = source.describe(TOKENIZER_CONFIG_FILE);
   const config = (await source.has(TOKENIZER_CONFIG_FILE)) ? await readJson(source, TOKENIZER_CONFIG_FILE) : {};
   return createTokenizer(tokenizerJson, config, { tokenizer: file, config: configFile }, options);

@@ -45,19 +45,37 @@ export async function readWeights(source: FileSource, onProgress?: ProgressCallb
   throw new InputFileError(source.describe(WEIGHTS_FILE), `not found (nor ${WEIGHTS_INDEX_FILE})${hint}`);
 }
 
+/**
+ * A shard's name as the index gives it: a file in the checkpoint folder (or
+ * below it). Anything that could point elsewhere is refused, whatever the
+ * source would do with it.
+ */
+function isShardName(shard: unknown): shard is string {
+  return (
+    typeof shard === 'string' &&
+    shard.length > 0 &&
+    shard.length <= 255 &&
+    !shard.startsWith('/') &&
+    !/[\\\0:]/.test(shard) &&
+    shard.split('/').every((part) => part !== '' && part !== '.' && part !== '..')
+  );
+}
+
 async function readShards(source: FileSource, onProgress?: ProgressCallback): Promise<WeightIndex> {
   const indexName = source.describe(WEIGHTS_INDEX_FILE);
-  const json = await readJson<{ weight_map?: unknown }>(source, WEIGHTS_INDEX_FILE);
-  const weightMap = json?.weight_map;
+  const json = await readJson<{ weight_map?: unknown }>(source, WEIGHTS_INDEX_FILE, { rejectDuplicateKeys: true });
+  const weightMap = typeof json === 'object' && json !== null && Object.hasOwn(json, 'weight_map') ? json.weight_map : undefined;
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
     throw new InputFileError(indexName, 'has no "weight_map" object');
   }
   const keysByShard = new Map<string, string[]>();
   for (const [key, shard] of Object.entries(weightMap as Record<string, unknown>)) {
-    if (typeof shard !== 'string' || shard.includes('..')) {
+    if (!isShardName(shard)) {
       throw new InputFileError(indexName, `weight_map entry has an invalid shard name ${JSON.stringify(shard)}`, key);
     }
-    keysByShard.set(shard, [...(keysByShard.get(shard) ?? []), key]);
+    const keys = keysByShard.get(shard);
+    if (keys) keys.push(key);
+    else keysByShard.set(shard, [key]);
   }
   const index: WeightIndex = new Map();
   for (const [shard, keys] of keysByShard) {
@@ -70,7 +88,12 @@ async function readShards(source: FileSource, onProgress?: ProgressCallback): Pr
         throw new InputFileError(file.file, `missing, but ${WEIGHTS_INDEX_FILE} says this shard holds it`, key);
       }
     }
-    for (const key of file.entries.keys()) index.set(key, file);
+    for (const key of file.entries.keys()) {
+      // Two shards with one tensor: which copy is the weight? Refuse rather than keep the last.
+      const other = index.get(key);
+      if (other) throw new InputFileError(file.file, `is also in ${other.file}: a tensor must be in one shard only`, key);
+      index.set(key, file);
+    }
   }
   return index;
 }

@@ -10,7 +10,16 @@
  * total. Truncated compressed bodies fail in the browser's decoder instead.
  */
 import { InputFileError } from '../errors';
+import { checkFileSize, formatBytes } from './size-limits';
 import type { ProgressCallback } from './source';
+
+/**
+ * The most one download may hold in memory. Far above any checkpoint a page
+ * can train (the weights are held again as tensors), and below what a
+ * typed array can be; a server announcing more is refused before anything
+ * is allocated, instead of failing with a bare RangeError.
+ */
+export const MAX_DOWNLOAD_BYTES = 8 * 1024 ** 3;
 
 export interface ReadBodyOptions {
   /** Named in errors. */
@@ -20,6 +29,8 @@ export interface ReadBodyOptions {
   onProgress?: ProgressCallback;
   /** Abort when no chunk arrives for this long. */
   stallTimeoutMs: number;
+  /** Refuse a body larger than this (default MAX_DOWNLOAD_BYTES), announced or received. */
+  maxBytes?: number;
 }
 
 /**
@@ -36,24 +47,45 @@ export function announcedLength(response: Response): number | undefined {
 
 export async function readBody(response: Response, options: ReadBodyOptions): Promise<Uint8Array> {
   const { url, path, onProgress } = options;
+  const maxBytes = Math.min(options.maxBytes ?? MAX_DOWNLOAD_BYTES, MAX_DOWNLOAD_BYTES);
   const announced = announcedLength(response);
+  if (announced !== undefined && announced > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    checkFileSize(url, announced, maxBytes, 'is announced (content-length) as');
+  }
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
+    checkFileSize(url, bytes.byteLength, maxBytes);
     checkComplete(url, bytes.byteLength, announced);
     onProgress?.(path, bytes.byteLength, bytes.byteLength);
     return bytes;
   }
   const reader = response.body.getReader();
-  const collector = new ByteCollector(announced);
+  const collector = new ByteCollector(url, announced);
   onProgress?.(path, 0, announced);
   for (;;) {
     const { done, value } = await readChunk(reader, collector, options);
     if (done) break;
+    if (collector.loaded + value.byteLength > maxBytes) {
+      // A body without a length (or longer than it said) that keeps coming: stop before it exhausts memory.
+      await reader.cancel().catch(() => {});
+      checkFileSize(url, collector.loaded + value.byteLength, maxBytes, 'has sent more than its limit, so far');
+    }
     collector.add(value);
     onProgress?.(path, collector.loaded, collector.total);
   }
   checkComplete(url, collector.loaded, announced);
   return collector.bytes();
+}
+
+/** Allocates `length` bytes, or says in words (naming the URL) that memory would not hold them. */
+function allocate(url: string, length: number): Uint8Array {
+  try {
+    return new Uint8Array(length);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new InputFileError(url, `is too large to hold in memory: ${formatBytes(length)} (${length} bytes; ${error.message})`);
+  }
 }
 
 function checkComplete(url: string, loaded: number, announced: number | undefined): void {
@@ -96,8 +128,11 @@ class ByteCollector {
   private buffer: Uint8Array | null;
   private chunks: Uint8Array[] = [];
 
-  constructor(private announced: number | undefined) {
-    this.buffer = announced === undefined ? null : new Uint8Array(announced);
+  constructor(
+    private readonly url: string,
+    private announced: number | undefined,
+  ) {
+    this.buffer = announced === undefined ? null : allocate(url, announced);
   }
 
   /** The expected total, while the body has not outgrown it. */
@@ -119,7 +154,7 @@ class ByteCollector {
   bytes(): Uint8Array {
     if (this.buffer) return this.buffer.subarray(0, this.loaded);
     if (this.chunks.length === 1) return this.chunks[0];
-    const out = new Uint8Array(this.loaded);
+    const out = allocate(this.url, this.loaded);
     let offset = 0;
     for (const chunk of this.chunks) {
       out.set(chunk, offset);

@@ -5,7 +5,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputFileError } from '../errors';
-import type { FileSource, ProgressCallback } from './source';
+import { checkFileSize } from './size-limits';
+import type { FileSource, ProgressCallback, ReadOptions } from './source';
 
 export class DirectorySource implements FileSource {
   readonly label: string;
@@ -22,14 +23,25 @@ export class DirectorySource implements FileSource {
     }
   }
 
-  async read(file: string, onProgress?: ProgressCallback): Promise<Uint8Array> {
+  async read(file: string, onProgress?: ProgressCallback, options: ReadOptions = {}): Promise<Uint8Array> {
     const full = path.join(this.directory, file);
+    let size: number;
+    try {
+      size = (await fs.stat(full)).size;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new InputFileError(full, code === 'ENOENT' ? 'file not found' : `could not be read (${code})`);
+    }
+    checkFileSize(full, size, options.maxBytes); // before reading: a huge file is never loaded
     try {
       const buffer = await fs.readFile(full);
       onProgress?.(file, buffer.byteLength, buffer.byteLength);
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ERR_FS_FILE_TOO_LARGE' || error instanceof RangeError) {
+        throw new InputFileError(full, `is too large to read into memory (${size} bytes: ${(error as Error).message})`);
+      }
       throw new InputFileError(full, code === 'ENOENT' ? 'file not found' : `could not be read (${code})`);
     }
   }

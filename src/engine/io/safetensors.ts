@@ -5,24 +5,44 @@
  * each tensor name to {dtype, shape, data_offsets: [begin, end]} (offsets are
  * relative to the end of the header), then the raw little-endian data.
  *
- * The reader validates before it trusts: the header must fit in the file,
- * offsets must lie inside the data and not overlap, and every tensor's byte
- * length must equal its element count times its dtype's size. Floating dtypes
- * (F64, F32, F16, BF16) are read as float32; integer dtypes as int32 (I64
- * values must fit). Any violation is an InputFileError naming the file and
- * the tensor.
+ * The reader validates before it trusts, with the rules of the reference
+ * implementation (huggingface/safetensors, Rust): the header must fit in the
+ * file and be a JSON object with no key given twice; the tensors' data must
+ * tile the data section exactly (sorted by offset, each starting where the
+ * previous one ended: no overlaps, no holes, no trailing bytes); every
+ * tensor's byte length must equal its element count times its dtype's size.
+ * Floating dtypes (F64, F32, F16, BF16, F8_E4M3, F8_E5M2, F8_E8M0) are read
+ * as float32; integer dtypes as int32 (64- and unsigned 32-bit values must
+ * fit). Sub-byte and complex dtypes are refused, saying which and why. Any
+ * violation is an InputFileError naming the file and the tensor.
+ *
+ * Names come from the file, so nothing is looked up on a plain object: a
+ * tensor called `toString` or `__proto__`, or a dtype called `constructor`,
+ * is just a name.
  */
 import { InputFileError } from '../errors';
+import { findDuplicateKey } from './json-keys';
 
-export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+export type SafetensorsDtype =
+  | 'F64' | 'F32' | 'F16' | 'BF16' | 'F8_E4M3' | 'F8_E5M2' | 'F8_E8M0'
+  | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
 
-const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
-};
-const FLOAT_DTYPES = new Set<SafetensorsDtype>(['F64', 'F32', 'F16', 'BF16']);
+const BYTES_PER_ELEMENT: ReadonlyMap<string, number> = new Map<SafetensorsDtype, number>([
+  ['F64', 8], ['F32', 4], ['F16', 2], ['BF16', 2], ['F8_E4M3', 1], ['F8_E5M2', 1], ['F8_E8M0', 1],
+  ['I64', 8], ['I32', 4], ['I16', 2], ['I8', 1], ['U64', 8], ['U32', 4], ['U16', 2], ['U8', 1], ['BOOL', 1],
+]);
+const FLOAT_DTYPES = new Set<SafetensorsDtype>(['F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0']);
 
-/** A header larger than this is not a real checkpoint (the spec caps it at 100 MB). */
-const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/** Dtypes of the format this reader does not decode, and why. */
+const REFUSED_DTYPES: ReadonlyMap<string, string> = new Map([
+  ['F4', '4-bit floats (MX FP4) pack two values per byte; dequantise the checkpoint to F16, BF16 or F32 first'],
+  ['F6_E2M3', '6-bit floats (MX FP6) are packed across bytes; dequantise the checkpoint to F16, BF16 or F32 first'],
+  ['F6_E3M2', '6-bit floats (MX FP6) are packed across bytes; dequantise the checkpoint to F16, BF16 or F32 first'],
+  ['C64', 'complex numbers are not model weights this app can train'],
+]);
+
+/** The spec caps the header at 100 MB (the reference implementation's MAX_HEADER_SIZE). */
+const MAX_HEADER_BYTES = 100_000_000;
 
 export interface TensorEntry {
   name: string;
@@ -52,13 +72,26 @@ function elementCount(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** dtype, shape and data_offsets as the entry's own properties (never inherited ones). */
+function ownFields(raw: Record<string, unknown>): { dtype?: unknown; shape?: unknown; data_offsets?: unknown } {
+  const own = (key: string) => (Object.hasOwn(raw, key) ? raw[key] : undefined);
+  return { dtype: own('dtype'), shape: own('shape'), data_offsets: own('data_offsets') };
+}
+
 function validateEntry(file: string, name: string, raw: unknown, dataBytes: number): TensorEntry {
   if (typeof raw !== 'object' || raw === null) {
     throw new InputFileError(file, 'header entry is not an object', name);
   }
-  const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
-  if (typeof dtype !== 'string' || !(dtype in BYTES_PER_ELEMENT)) {
-    throw new InputFileError(file, `unsupported dtype ${JSON.stringify(dtype)}`, name);
+  const { dtype, shape, data_offsets: offsets } = ownFields(raw as Record<string, unknown>);
+  if (typeof dtype !== 'string' || !BYTES_PER_ELEMENT.has(dtype)) {
+    const why = typeof dtype === 'string' ? REFUSED_DTYPES.get(dtype) : undefined;
+    throw new InputFileError(
+      file,
+      why
+        ? `dtype ${dtype} is not supported: ${why}`
+        : `unknown dtype ${JSON.stringify(dtype)} (safetensors dtypes read here: ${[...BYTES_PER_ELEMENT.keys()].join(', ')})`,
+      name,
+    );
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new InputFileError(file, `invalid shape ${JSON.stringify(shape)}`, name);
@@ -79,7 +112,10 @@ function validateEntry(file: string, name: string, raw: unknown, dataBytes: numb
       name,
     );
   }
-  const expected = elementCount(shape as number[]) * BYTES_PER_ELEMENT[dtype as SafetensorsDtype];
+  const expected = elementCount(shape as number[]) * BYTES_PER_ELEMENT.get(dtype)!;
+  if (!Number.isSafeInteger(expected)) {
+    throw new InputFileError(file, `shape ${JSON.stringify(shape)} has too many elements to address`, name);
+  }
   if (end - begin !== expected) {
     throw new InputFileError(
       file,
@@ -92,43 +128,15 @@ function validateEntry(file: string, name: string, raw: unknown, dataBytes: numb
 
 /** Parses and validates a safetensors file held in memory. Tensors decode lazily. */
 export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
-  if (bytes.byteLength < 8) {
-    throw new InputFileError(file, `not a safetensors file: only ${bytes.byteLength} bytes`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > bytes.byteLength - 8 || headerLength > MAX_HEADER_BYTES) {
-    throw new InputFileError(
-      file,
-      `not a safetensors file, or truncated: header length ${headerLength} exceeds the file's ${bytes.byteLength} bytes`,
-    );
-  }
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
-  } catch {
-    throw new InputFileError(file, 'not a safetensors file: its header is not valid JSON');
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new InputFileError(file, 'not a safetensors file: its header is not a JSON object');
-  }
-  const dataStart = 8 + headerLength;
+  const { header, dataStart } = readHeader(bytes, file);
   const dataBytes = bytes.byteLength - dataStart;
   const entries = new Map<string, TensorEntry>();
-  let metadata: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      if (typeof raw === 'object' && raw !== null) metadata = raw as Record<string, string>;
-      continue;
-    }
-    entries.set(name, validateEntry(file, name, raw, dataBytes));
+  let metadata: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') metadata = readMetadata(file, raw);
+    else entries.set(name, validateEntry(file, name, raw, dataBytes));
   }
-  const byOffset = [...entries.values()].filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin);
-  for (let i = 1; i < byOffset.length; i++) {
-    if (byOffset[i].begin < byOffset[i - 1].end) {
-      throw new InputFileError(file, `its data overlaps that of "${byOffset[i - 1].name}"`, byOffset[i].name);
-    }
-  }
+  checkDataLayout(file, [...entries.values()], dataBytes);
 
   const read = (name: string): DecodedTensor => {
     const entry = entries.get(name);
@@ -136,6 +144,97 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
     return decode(file, entry, bytes.subarray(dataStart + entry.begin, dataStart + entry.end));
   };
   return { file, metadata, entries, read };
+}
+
+/** The header's JSON object and where the data section starts. */
+function readHeader(bytes: Uint8Array, file: string): { header: Record<string, unknown>; dataStart: number } {
+  if (bytes.byteLength < 8) {
+    throw new InputFileError(file, `not a safetensors file: only ${bytes.byteLength} bytes`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (headerLength > MAX_HEADER_BYTES) {
+    throw new InputFileError(
+      file,
+      `not a safetensors file: its header length ${headerLength} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`,
+    );
+  }
+  if (headerLength > bytes.byteLength - 8) {
+    throw new InputFileError(
+      file,
+      `not a safetensors file, or truncated: header length ${headerLength} exceeds the file's ${bytes.byteLength} bytes`,
+    );
+  }
+  let text: string;
+  let header: unknown;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
+    header = JSON.parse(text);
+  } catch {
+    throw new InputFileError(file, 'not a safetensors file: its header is not valid JSON');
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new InputFileError(file, 'not a safetensors file: its header is not a JSON object');
+  }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) {
+    const where = duplicate.path.length > 0 ? `in "${duplicate.path.join('.')}" ` : '';
+    throw new InputFileError(
+      file,
+      `its header gives the key ${JSON.stringify(duplicate.key)} twice ${where}(the file is corrupt or was edited by hand)`,
+      duplicate.path[0] ?? duplicate.key,
+    );
+  }
+  return { header: header as Record<string, unknown>, dataStart: 8 + headerLength };
+}
+
+/** `__metadata__`: string keys to string values, as the reference implementation requires. */
+function readMetadata(file: string, raw: unknown): Record<string, string> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new InputFileError(file, 'its header\'s "__metadata__" must be an object of strings');
+  }
+  const metadata = Object.create(null) as Record<string, string>;
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value !== 'string') {
+      throw new InputFileError(file, `its header's "__metadata__" value for ${JSON.stringify(key)} must be a string, got ${JSON.stringify(value)}`);
+    }
+    metadata[key] = value;
+  }
+  return metadata;
+}
+
+/**
+ * The tensors, sorted by offset, must cover the data section end to end:
+ * each begins where the previous one ended, and the last ends at the end of
+ * the file. An overlap would let two tensors share bytes; a hole or trailing
+ * bytes are data no tensor explains (a corrupt or spliced file).
+ */
+function checkDataLayout(file: string, entries: TensorEntry[], dataBytes: number): void {
+  const byOffset = entries.slice().sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let position = 0;
+  let previous: TensorEntry | null = null;
+  for (const entry of byOffset) {
+    if (entry.begin < position) {
+      throw new InputFileError(file, `its data [${entry.begin}, ${entry.end}) overlaps that of "${previous!.name}"`, entry.name);
+    }
+    if (entry.begin > position) {
+      throw new InputFileError(
+        file,
+        `its data starts at byte ${entry.begin} but the previous tensor's ends at ${position}: ` +
+          `${entry.begin - position} bytes in between belong to no tensor (corrupt file?)`,
+        entry.name,
+      );
+    }
+    position = entry.end;
+    previous = entry;
+  }
+  if (position !== dataBytes) {
+    throw new InputFileError(
+      file,
+      `${dataBytes - position} bytes follow the last tensor's data (at byte ${position} of ${dataBytes}): ` +
+        'a safetensors file ends where its last tensor does (corrupt or concatenated file?)',
+    );
+  }
 }
 
 /** Copies into a fresh, aligned buffer: data offsets need not be multiples of the element size. */
@@ -152,6 +251,32 @@ function halfToFloat(h: number): number {
   if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
   if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+/**
+ * float8 E4M3 as PyTorch's float8_e4m3fn: exponent bias 7, no infinities,
+ * S.1111.111 the only NaN, so the largest value is 448.
+ */
+function e4m3ToFloat(byte: number): number {
+  const sign = byte & 0x80 ? -1 : 1;
+  const exponent = (byte >> 3) & 0xf;
+  const mantissa = byte & 0x7;
+  if (exponent === 0xf && mantissa === 0x7) return NaN;
+  if (exponent === 0) return sign * 2 ** -6 * (mantissa / 8);
+  return sign * 2 ** (exponent - 7) * (1 + mantissa / 8);
+}
+
+/** Wide or unsigned integers to int32, refusing (with the index) any value int32 cannot hold. */
+function toInt32(file: string, entry: TensorEntry, wide: BigInt64Array | BigUint64Array | Uint32Array): Int32Array {
+  const values = new Int32Array(wide.length);
+  for (let i = 0; i < wide.length; i++) {
+    const v = wide[i];
+    if (v > 2147483647 || v < -2147483648) {
+      throw new InputFileError(file, `${entry.dtype} value ${v} at index ${i} does not fit in int32`, entry.name);
+    }
+    values[i] = Number(v);
+  }
+  return values;
 }
 
 function decode(file: string, entry: TensorEntry, raw: Uint8Array): DecodedTensor {
@@ -176,18 +301,34 @@ function decode(file: string, entry: TensorEntry, raw: Uint8Array): DecodedTenso
       for (let i = 0; i < n; i++) bits[i] = halves[i] << 16;
       return { dtype: 'float32', shape, values: new Float32Array(bits.buffer) };
     }
-    case 'I64': {
-      const wide = new BigInt64Array(buffer);
-      const values = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = wide[i];
-        if (v > 2147483647n || v < -2147483648n) {
-          throw new InputFileError(file, `I64 value ${v} at index ${i} does not fit in int32`, entry.name);
-        }
-        values[i] = Number(v);
-      }
-      return { dtype: 'int32', shape, values };
+    case 'I64':
+      return { dtype: 'int32', shape, values: toInt32(file, entry, new BigInt64Array(buffer)) };
+    case 'F8_E5M2': {
+      // E5M2 is the top byte of a float16.
+      const bytes = new Uint8Array(buffer);
+      const values = new Float32Array(n);
+      for (let i = 0; i < n; i++) values[i] = halfToFloat(bytes[i] << 8);
+      return { dtype: 'float32', shape, values };
     }
+    case 'F8_E4M3': {
+      const bytes = new Uint8Array(buffer);
+      const values = new Float32Array(n);
+      for (let i = 0; i < n; i++) values[i] = e4m3ToFloat(bytes[i]);
+      return { dtype: 'float32', shape, values };
+    }
+    case 'F8_E8M0': {
+      // A bare exponent (MX block scales): 2^(e - 127), with 0xff as NaN.
+      const bytes = new Uint8Array(buffer);
+      const values = new Float32Array(n);
+      for (let i = 0; i < n; i++) values[i] = bytes[i] === 0xff ? NaN : 2 ** (bytes[i] - 127);
+      return { dtype: 'float32', shape, values };
+    }
+    case 'U64':
+      return { dtype: 'int32', shape, values: toInt32(file, entry, new BigUint64Array(buffer)) };
+    case 'U32':
+      return { dtype: 'int32', shape, values: toInt32(file, entry, new Uint32Array(buffer)) };
+    case 'U16':
+      return { dtype: 'int32', shape, values: Int32Array.from(new Uint16Array(buffer)) };
     case 'I32':
       return { dtype: 'int32', shape, values: new Int32Array(buffer) };
     case 'I16':

@@ -4,39 +4,94 @@
  * from the Hugging Face Hub (URL with a cache), or a folder on disk (Node).
  */
 import { InputFileError } from '../errors';
+import { findDuplicateKey } from './json-keys';
+import { checkFileSize, formatBytes } from './size-limits';
 
 /** Bytes received so far and, when known, the total. */
 export type ProgressCallback = (file: string, loaded: number, total: number | undefined) => void;
+
+export interface ReadOptions {
+  /**
+   * Refuse a larger file, before reading it where the source knows its size
+   * (a dropped File, a file on disk, an HTTP content-length), with an
+   * InputFileError that names the file and the limit.
+   */
+  maxBytes?: number;
+}
+
+/**
+ * JSON settings files (config.json, tokenizer_config.json, adapter_config.json,
+ * the shard index): the largest real ones, with tens of thousands of label
+ * names, are a few megabytes.
+ */
+export const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Text the engine decodes whole. V8 strings stop at 2^29 - 24 UTF-16 units
+ * (about 512 MiB); past that TextDecoder fails with an error that reads
+ * like bad UTF-8, so the size is checked first.
+ */
+export const MAX_TEXT_BYTES = 2 ** 29 - 24;
 
 export interface FileSource {
   /** What the user would call this source: a folder name, a repo id, a bundled model's name. */
   readonly label: string;
   /** Whether the file exists in the source. */
   has(path: string): Promise<boolean>;
-  /** The file's bytes; an InputFileError naming the file when it is missing or unreadable. */
-  read(path: string, onProgress?: ProgressCallback): Promise<Uint8Array>;
+  /** The file's bytes; an InputFileError naming the file when it is missing, unreadable or over `maxBytes`. */
+  read(path: string, onProgress?: ProgressCallback, options?: ReadOptions): Promise<Uint8Array>;
   /** The file's name as shown in messages, e.g. `my-model/config.json`. */
   describe(path: string): string;
 }
 
-/** Reads a file as UTF-8 text. */
-export async function readText(source: FileSource, path: string, onProgress?: ProgressCallback): Promise<string> {
-  const bytes = await source.read(path, onProgress);
+/**
+ * Decodes UTF-8 text, naming `file` when it is not UTF-8 and, before trying,
+ * when it is larger than `maxBytes` (so a huge file is reported as too
+ * large, not as bad UTF-8).
+ */
+export function decodeUtf8Text(bytes: Uint8Array, file: string, maxBytes: number = MAX_TEXT_BYTES): string {
+  checkFileSize(file, bytes.byteLength, maxBytes);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new InputFileError(source.describe(path), 'is not UTF-8 text');
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new InputFileError(file, `is too large to decode as text (${formatBytes(bytes.byteLength)}: ${error.message})`);
+    }
+    throw new InputFileError(file, 'is not UTF-8 text');
   }
 }
 
-/** Reads and parses a JSON file, naming the file when it is not JSON. */
-export async function readJson<T = unknown>(source: FileSource, path: string): Promise<T> {
-  const text = await readText(source, path);
+/** Reads a file as UTF-8 text; `maxBytes` (default MAX_TEXT_BYTES) bounds its size. */
+export async function readText(source: FileSource, path: string, onProgress?: ProgressCallback, options: ReadOptions = {}): Promise<string> {
+  const maxBytes = Math.min(options.maxBytes ?? MAX_TEXT_BYTES, MAX_TEXT_BYTES);
+  const bytes = await source.read(path, onProgress, { maxBytes });
+  return decodeUtf8Text(bytes, source.describe(path), maxBytes);
+}
+
+export interface ReadJsonOptions extends ReadOptions {
+  /**
+   * Refuse an object that gives one key twice (JSON.parse silently keeps the
+   * last): for files where a repeated key means a corrupt file, such as the
+   * shard index's weight_map.
+   */
+  rejectDuplicateKeys?: boolean;
+}
+
+/** Reads and parses a JSON file (at most MAX_JSON_BYTES unless told), naming the file when it is not JSON. */
+export async function readJson<T = unknown>(source: FileSource, path: string, options: ReadJsonOptions = {}): Promise<T> {
+  const text = await readText(source, path, undefined, { maxBytes: options.maxBytes ?? MAX_JSON_BYTES });
+  let value: T;
   try {
-    return JSON.parse(text) as T;
+    value = JSON.parse(text) as T;
   } catch (error) {
     throw new InputFileError(source.describe(path), `is not valid JSON (${(error as Error).message})`);
   }
+  const duplicate = options.rejectDuplicateKeys ? findDuplicateKey(text) : null;
+  if (duplicate) {
+    const where = duplicate.path.length > 0 ? ` in "${duplicate.path.join('.')}"` : '';
+    throw new InputFileError(source.describe(path), `gives the key ${JSON.stringify(duplicate.key)} twice${where}`);
+  }
+  return value;
 }
 
 /** Files already in memory, keyed by path relative to the model's folder. */
@@ -50,9 +105,10 @@ export class MemorySource implements FileSource {
     return this.files.has(path);
   }
 
-  async read(path: string): Promise<Uint8Array> {
+  async read(path: string, _onProgress?: ProgressCallback, options: ReadOptions = {}): Promise<Uint8Array> {
     const bytes = this.files.get(path);
     if (!bytes) throw new InputFileError(this.describe(path), 'file not found');
+    checkFileSize(this.describe(path), bytes.byteLength, options.maxBytes);
     return bytes;
   }
 
@@ -91,9 +147,10 @@ export class BrowserFilesSource implements FileSource {
     return this.files.has(path);
   }
 
-  async read(path: string, onProgress?: ProgressCallback): Promise<Uint8Array> {
+  async read(path: string, onProgress?: ProgressCallback, options: ReadOptions = {}): Promise<Uint8Array> {
     const file = this.files.get(path);
     if (!file) throw new InputFileError(this.describe(path), 'file not found among the dropped files');
+    checkFileSize(this.describe(path), file.size, options.maxBytes);
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       onProgress?.(path, bytes.byteLength, bytes.byteLength);

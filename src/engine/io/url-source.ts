@@ -11,7 +11,8 @@
 import { InputFileError } from '../errors';
 import { messageOf, readBody } from './download';
 import { defaultModelCache, noModelCache, type ModelCache } from './model-cache';
-import type { FileSource, ProgressCallback } from './source';
+import { checkFileSize } from './size-limits';
+import type { FileSource, ProgressCallback, ReadOptions } from './source';
 
 export type FetchFunction = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -79,10 +80,11 @@ export class UrlSource implements FileSource {
     return true;
   }
 
-  async read(path: string, onProgress?: ProgressCallback): Promise<Uint8Array> {
+  async read(path: string, onProgress?: ProgressCallback, options: ReadOptions = {}): Promise<Uint8Array> {
     const url = this.urlOf(path);
     const cached = await this.cachedBytes(url);
     if (cached) {
+      checkFileSize(url, cached.byteLength, options.maxBytes);
       onProgress?.(path, cached.byteLength, cached.byteLength);
       return cached;
     }
@@ -92,7 +94,7 @@ export class UrlSource implements FileSource {
       throw new InputFileError(url, 'file not found (HTTP 404)');
     }
     if (!response.ok) throw this.httpError(url, response);
-    const bytes = await readBody(response, { url, path, onProgress, stallTimeoutMs: this.stallTimeoutMs });
+    const bytes = await readBody(response, { url, path, onProgress, stallTimeoutMs: this.stallTimeoutMs, maxBytes: options.maxBytes });
     await this.store(url, bytes);
     return bytes;
   }
@@ -174,36 +176,64 @@ export interface HubSourceOptions extends Omit<UrlSourceOptions, 'accessDeniedHi
 }
 
 const REPO_PART = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
-const MAX_REPO_NAME = 96;
+/** The Hub's limit for a repo name; owners (user and organisation names) are shorter still. */
+const MAX_REPO_PART = 96;
+/** Git's own refs stay far below this; a longer "revision" is not one. */
+const MAX_REVISION = 255;
+
+/** A user's text quoted in a message: at most 80 characters of it, and its length when cut. */
+function quoted(text: string): string {
+  return text.length > 80 ? `"${text.slice(0, 80)}…" (${text.length} characters)` : `"${text}"`;
+}
 
 /**
  * Checks a repo id as the Hub does: `name` or `owner/name`, letters, digits,
  * `.`, `_` and `-`, not starting or ending with `.` or `-`, without `--` or
- * `..`, names at most 96 characters. Returns the id trimmed.
+ * `..`, owner and name at most 96 characters each. Returns the id trimmed.
  */
 export function validateRepoId(repoId: string): string {
   const id = repoId.trim();
   const parts = id.split('/');
+  const tooLong = parts.find((p) => p.length > MAX_REPO_PART);
   const problem =
     id === ''
       ? 'is empty'
       : parts.length > 2
         ? 'has more than one "/": use "owner/name", e.g. "openai-community/gpt2"'
-        : parts.some((p) => !REPO_PART.test(p))
-          ? 'may use only letters, digits, ".", "_" and "-", and must not start or end with "." or "-"'
-          : parts.some((p) => p.includes('--') || p.includes('..'))
-            ? 'must not contain "--" or ".."'
-            : parts[parts.length - 1].length > MAX_REPO_NAME
-              ? `is longer than ${MAX_REPO_NAME} characters`
+        : tooLong !== undefined
+          ? `has a${parts.length === 2 && tooLong === parts[0] ? 'n owner' : ' name'} of ${tooLong.length} characters; the Hub allows at most ${MAX_REPO_PART}`
+          : parts.some((p) => !REPO_PART.test(p))
+            ? 'may use only letters, digits, ".", "_" and "-", and must not start or end with "." or "-"'
+            : parts.some((p) => p.includes('--') || p.includes('..'))
+              ? 'must not contain "--" or ".."'
               : null;
-  if (problem) throw new InputFileError(`Hugging Face repo id "${repoId}"`, problem);
+  if (problem) throw new InputFileError(`Hugging Face repo id ${quoted(repoId)}`, problem);
   return id;
 }
 
-function validateRevision(revision: string): string {
-  if (revision === '' || /\s/.test(revision) || revision.split('/').includes('..')) {
-    throw new InputFileError(`revision "${revision}"`, 'is not a branch, tag or commit name');
-  }
+/**
+ * A branch, tag, commit or `refs/pr/N`, checked with git's rules for ref
+ * names (no `.` or `..` part, no empty part, no spaces, control characters
+ * or `~^:?*[\\`, no `@{`, not ending in `.` or `.lock`): a revision such as
+ * `.` or `../..` would otherwise change which URL the files come from.
+ */
+export function validateRevision(revision: string): string {
+  const parts = revision.split('/');
+  const problem =
+    revision === ''
+      ? 'is empty'
+      : revision.length > MAX_REVISION
+        ? `is ${revision.length} characters long; at most ${MAX_REVISION} are allowed`
+        : parts.some((p) => p === '.' || p === '..')
+          ? 'must not be "." or ".." or contain such a path part'
+          : parts.some((p) => p === '')
+            ? 'must not start or end with "/" or contain "//"'
+            : /[\x00-\x20\x7f~^:?*[\\]/.test(revision) || revision.includes('@{') || revision.includes('..')
+              ? 'must not contain spaces, control characters, "..", "@{" or any of ~ ^ : ? * [ \\'
+              : revision.endsWith('.') || revision.endsWith('.lock') || parts.some((p) => p.startsWith('.'))
+                ? 'must not end with "." or ".lock", nor have a part starting with "."'
+                : null;
+  if (problem) throw new InputFileError(`revision ${quoted(revision)}`, `${problem}: it is not a branch, tag or commit name`);
   return revision;
 }
 

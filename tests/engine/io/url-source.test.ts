@@ -11,7 +11,7 @@ import { CacheApiModelCache, defaultModelCache, MemoryModelCache, noModelCache }
 import { DirectorySource } from '../../../src/engine/io/node-source';
 import { parseSafetensors } from '../../../src/engine/io/safetensors';
 import type { FileSource } from '../../../src/engine/io/source';
-import { bundledModelSource, hubSource, UrlSource, validateRepoId, type FetchFunction } from '../../../src/engine/io/url-source';
+import { bundledModelSource, hubSource, UrlSource, validateRepoId, validateRevision, type FetchFunction } from '../../../src/engine/io/url-source';
 import { loadModel } from '../../../src/engine/models/load';
 import { useBackend } from '../../helpers/backend';
 import { fixtureDir } from '../../helpers/fixtures';
@@ -218,16 +218,57 @@ describe('validateRepoId', () => {
     ['owner/name.', /must not start or end/],
     ['owner/na--me', /"--" or "\.\."/],
     ['https://huggingface.co/gpt2', /more than one|only letters/],
-    [`owner/${'x'.repeat(97)}`, /longer than 96/],
+    [`owner/${'x'.repeat(97)}`, /has a name of 97 characters; the Hub allows at most 96$/],
+    [`${'o'.repeat(5000)}/gpt2`, /has an owner of 5000 characters; the Hub allows at most 96$/],
+    ['x'.repeat(5000), /has a name of 5000 characters/],
+    [`${'a-'.repeat(3000)}/b`, /has an owner of 6000 characters/],
   ])('rejects %j', (id, message) => {
     expect(() => validateRepoId(id)).toThrow(InputFileError);
     expect(() => validateRepoId(id)).toThrow(message);
-    expect(() => hubSource(id)).toThrow(`Hugging Face repo id "${id}"`);
+    expect(() => hubSource(id)).toThrow(`Hugging Face repo id "${id.slice(0, 80)}`);
   });
 
-  it('rejects a revision that is not a name', () => {
-    expect(() => hubSource('gpt2', { revision: '../../etc' })).toThrow(/not a branch, tag or commit/);
-    expect(() => hubSource('gpt2', { revision: '' })).toThrow(/not a branch, tag or commit/);
+  it('quotes at most 80 characters of a long id, and says how long it was', () => {
+    const id = `${'o'.repeat(5000)}/gpt2`;
+    const message = (() => {
+      try {
+        validateRepoId(id);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toBe(`Hugging Face repo id "${'o'.repeat(80)}…" (5005 characters): has an owner of 5000 characters; the Hub allows at most 96`);
+  });
+});
+
+describe('validateRevision', () => {
+  it.each(['main', 'v1.0', 'refs/pr/1', 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', 'feature/rope-scaling', 'release_2024-01'])(
+    'accepts %s',
+    (revision) => expect(validateRevision(revision)).toBe(revision),
+  );
+
+  it.each([
+    ['', /is empty/],
+    ['.', /must not be "\." or "\.\."/],
+    ['..', /must not be "\." or "\.\."/],
+    ['../../etc', /must not be "\." or "\.\."/],
+    ['refs/./pr', /must not be "\." or "\.\."/],
+    ['/main', /must not start or end with "\/"/],
+    ['main/', /must not start or end with "\/"/],
+    ['a//b', /contain "\/\/"/],
+    ['my branch', /must not contain spaces/],
+    ['a..b', /must not contain .*"\.\."/],
+    ['a\\b', /must not contain/],
+    ['main@{1}', /"@\{"/],
+    ['v1.', /must not end with "\."/],
+    ['main.lock', /"\.lock"/],
+    ['.hidden', /part starting with "\."/],
+    ['r'.repeat(5000), /is 5000 characters long; at most 255/],
+  ])('rejects %j', (revision, message) => {
+    expect(() => validateRevision(revision)).toThrow(InputFileError);
+    expect(() => validateRevision(revision)).toThrow(message);
+    expect(() => hubSource('gpt2', { revision })).toThrow(/: it is not a branch, tag or commit name$/);
   });
 });
 
