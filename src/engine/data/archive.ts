@@ -1,17 +1,31 @@
 /**
- * .zip archives among the user's files, opened in memory with fflate (pure
- * JS: works in Node and in a Web Worker).
+ * .zip archives among the user's files, opened in memory (pure JS: works in
+ * Node and in a Web Worker) with the strict reader in ./zip.
+ *
+ * One budget covers the whole archive tree: every byte inflated, at every
+ * level of archives inside archives, counts against MAX_ARCHIVE_BYTES, so
+ * nesting cannot multiply it. Sizes are checked as declared before anything
+ * is inflated, and no entry inflates past its declared size (see ./zip).
  */
-import { unzipSync } from 'fflate';
 import { InputFileError } from '../errors';
 import { dirName, extensionOf, isIgnoredPath, joinPath, normalizePath } from './files';
 import type { DataFile } from './types';
+import { readZipDirectory, readZipEntry, type ZipEntry } from './zip';
 
-/** Uncompressed bytes one archive may hold: a guard against zip bombs exhausting memory. */
+/** Uncompressed bytes one archive tree may hold (all levels together): a guard against zip bombs exhausting memory. */
 export const MAX_ARCHIVE_BYTES = 1 << 30;
 /** Archives inside archives are opened this many levels deep. */
 const MAX_ARCHIVE_DEPTH = 3;
 
+/** What is left of the uncompressed-bytes budget, shared by every archive opened for one dataset. */
+export interface ArchiveBudget {
+  remaining: number;
+  readonly limit: number;
+}
+
+export function archiveBudget(limit = MAX_ARCHIVE_BYTES): ArchiveBudget {
+  return { remaining: limit, limit };
+}
 /** A data file, possibly taken out of an archive. */
 export interface ExpandedFile extends DataFile {
   /**
@@ -34,7 +48,7 @@ export function isArchive(path: string): boolean {
  * messages point into the archive. Folders, hidden files and "__MACOSX/"
  * entries are dropped; other files are kept in order.
  */
-export function expandArchives(files: readonly DataFile[], depth = 0): ExpandedFile[] {
+export function expandArchives(files: readonly DataFile[], budget: ArchiveBudget = archiveBudget(), depth = 0): ExpandedFile[] {
   const out: ExpandedFile[] = [];
   for (const file of files) {
     if (!isArchive(file.path)) {
@@ -44,58 +58,56 @@ export function expandArchives(files: readonly DataFile[], depth = 0): ExpandedF
     }
     if (depth >= MAX_ARCHIVE_DEPTH) throw new InputFileError(file.path, `archives nested more than ${MAX_ARCHIVE_DEPTH} deep are not opened`);
     const layoutFolder = dirName((file as Partial<ExpandedFile>).layoutPath ?? normalizePath(file.path));
-    const entries = unzipEntries(file).map(([name, bytes]) => ({
+    const entries = unzipEntries(file, budget).map(([name, bytes]) => ({
       path: `${file.path}/${name}`,
       bytes,
       layoutPath: joinPath(layoutFolder, name),
       archive: file.path,
     }));
-    out.push(...expandArchives(entries, depth + 1));
+    out.push(...expandArchives(entries, budget, depth + 1));
   }
   return out;
 }
 
 /** The names of the files in an archive, without decompressing them. */
 export function listArchive(file: DataFile): string[] {
-  const names: string[] = [];
-  openZip(file, (entry) => {
-    if (isDataEntry(entry.name)) names.push(normalizePath(entry.name));
-    return false;
-  });
-  return names;
+  return readZipDirectory(file.bytes, file.path)
+    .filter((entry) => isDataEntry(entry.name))
+    .map((entry) => normalizePath(entry.name));
 }
 
 /** Only the entries `wanted` picks, decompressed, named "archive.zip/inner/path". */
-export function extractFromArchive(file: DataFile, wanted: (name: string) => boolean): DataFile[] {
-  return unzipEntries(file, wanted, false).map(([name, bytes]) => ({ path: `${file.path}/${name}`, bytes }));
+export function extractFromArchive(file: DataFile, wanted: (name: string) => boolean, budget: ArchiveBudget = archiveBudget()): DataFile[] {
+  return unzipEntries(file, budget, wanted, false).map(([name, bytes]) => ({ path: `${file.path}/${name}`, bytes }));
 }
 
-function unzipEntries(file: DataFile, wanted: (name: string) => boolean = () => true, requireAny = true): [string, Uint8Array][] {
-  let total = 0;
-  const unzipped = openZip(file, (entry) => {
-    if (!isDataEntry(entry.name) || !wanted(normalizePath(entry.name))) return false;
-    total += entry.originalSize;
-    if (total > MAX_ARCHIVE_BYTES) {
-      throw new InputFileError(file.path, `holds more than ${MAX_ARCHIVE_BYTES / 2 ** 20} MiB uncompressed; use a smaller archive`);
+function unzipEntries(
+  file: DataFile,
+  budget: ArchiveBudget,
+  wanted: (name: string) => boolean = () => true,
+  requireAny = true,
+): [string, Uint8Array][] {
+  const picked: ZipEntry[] = [];
+  const seen = new Set<string>();
+  for (const entry of readZipDirectory(file.bytes, file.path)) {
+    if (!isDataEntry(entry.name) || !wanted(normalizePath(entry.name))) continue;
+    const name = normalizePath(entry.name);
+    if (seen.has(name)) throw new InputFileError(file.path, `holds two entries named "${name}"; which one is meant is ambiguous`);
+    seen.add(name);
+    // Declared sizes first: a bomb is refused before anything is inflated.
+    budget.remaining -= entry.size;
+    if (budget.remaining < 0) {
+      throw new InputFileError(
+        file.path,
+        `holds more than ${budget.limit / 2 ** 20} MiB uncompressed (counting every archive inside it and beside it); use a smaller archive`,
+      );
     }
-    return true;
-  });
-  const entries = Object.entries(unzipped).map(([name, bytes]): [string, Uint8Array] => [normalizePath(name), bytes]);
-  if (entries.length === 0 && requireAny) throw new InputFileError(file.path, 'is an empty archive (no files in it)');
-  return entries;
+    picked.push(entry);
+  }
+  if (picked.length === 0 && requireAny) throw new InputFileError(file.path, 'is an empty archive (no files in it)');
+  return picked.map((entry): [string, Uint8Array] => [normalizePath(entry.name), readZipEntry(file.bytes, entry, file.path)]);
 }
 
 function isDataEntry(name: string): boolean {
-  return !name.endsWith('/') && !isIgnoredPath(name);
-}
-
-type EntryFilter = (entry: { name: string; originalSize: number }) => boolean;
-
-function openZip(file: DataFile, filter: EntryFilter): Record<string, Uint8Array> {
-  try {
-    return unzipSync(file.bytes, { filter });
-  } catch (error) {
-    if (error instanceof InputFileError) throw error;
-    throw new InputFileError(file.path, `is not a readable .zip archive (${(error as Error).message})`);
-  }
+  return !name.endsWith('/') && !isIgnoredPath(name) && normalizePath(name) !== '';
 }

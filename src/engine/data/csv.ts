@@ -121,8 +121,8 @@ export function parseCsvTable(text: string, file: string): CsvTable {
   if (records.length === 0) throw new InputFileError(file, 'is empty');
   const [header, ...rows] = records;
   const columns = header.fields.map((name) => name.trim().toLowerCase());
-  const duplicate = columns.find((name, index) => name !== '' && columns.indexOf(name) !== index);
-  if (duplicate) throw new InputFileError(file, `line ${header.line}: the header names the column "${duplicate}" twice`);
+  const duplicate = firstDuplicate(columns);
+  if (duplicate !== null) throw new InputFileError(file, `line ${header.line}: the header names the column "${duplicate}" twice`);
   for (const row of rows) {
     if (row.fields.length !== columns.length) {
       throw new InputFileError(
@@ -132,4 +132,15 @@ export function parseCsvTable(text: string, file: string): CsvTable {
     }
   }
   return { columns, rows };
+}
+
+/** The first non-empty name that occurs twice, in one pass (a header may have hundreds of thousands of columns). */
+function firstDuplicate(names: readonly string[]): string | null {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name === '') continue;
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return null;
 }

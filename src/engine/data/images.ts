@@ -76,13 +76,15 @@ export function parseImageDataset(files: readonly DataFile[]): ImageDataset {
   const name = datasetName(root, given);
   if (imageFiles.length === 0) throw new InputFileError(name, 'holds no images (.png, .jpg or .jpeg)');
   const warnings: string[] = [];
-  const labelled = csvFiles.length > 0 ? labelsFromCsv(csvFiles, imageFiles, warnings) : labelsFromFolders(imageFiles, name);
+  const labelled = csvFiles.length > 0 ? labelsFromCsv(csvFiles, imageFiles, warnings) : labelsFromFolders(imageFiles, name, root);
   const examples = decodeAll(labelled);
   const labels = [...new Set(examples.map((example) => example.label))].sort(naturalCompare);
   if (labels.length < 2) {
     throw new InputFileError(
       name,
-      `has ${labels.length} class${labels.length === 1 ? ` ("${labels[0]}")` : 'es'}; classification needs at least 2 (one folder per class)`,
+      labels.length === 1
+        ? `holds only one class (${labels[0]}): classification needs at least two (one folder per class)`
+        : 'holds no classes: classification needs at least two (one folder per class)',
     );
   }
   return { task: 'image-classification', examples, labels, files: given.map((file) => file.path), warnings };
@@ -95,10 +97,18 @@ function datasetName(root: string, given: readonly DataFile[]): string {
 }
 
 /** Labels from the class-folder layout; every image must sit in a folder. */
-function labelsFromFolders(images: ExpandedFile[], name: string): LabelledFile[] {
+function labelsFromFolders(images: ExpandedFile[], name: string, root: string): LabelledFile[] {
   const unlabelled = images.filter((file) => dirName(file.layoutPath) === '');
   if (unlabelled.length === images.length) {
-    // Typically one class's folder, or a flat folder of images, was given.
+    // Typically one class's folder was given (the folder every image shares is named after its class).
+    const folder = baseName(name);
+    if (name === root && folder !== '') {
+      throw new InputFileError(
+        name,
+        `holds only one class (${folder}): classification needs at least two; give the folder that holds "${folder}" ` +
+          'and the other class folders beside it',
+      );
+    }
     throw new InputFileError(
       name,
       `has no class folders: put each class's images in a folder named after the class, e.g. "cat/${baseName(images[0].path)}" ` +

@@ -63,6 +63,17 @@ describe('parseCsvTable', () => {
     expect(() => parseCsvTable('a,b\n1,2\n3\n', 'data.csv')).toThrow(/data\.csv: line 3: expected 2 fields \(as in the header\), found 1/);
   });
 
+  it('checks a header of 200,000 columns for duplicates in linear time', () => {
+    const names = Array.from({ length: 200_000 }, (_, i) => `c${i}`);
+    const row = names.map(() => '1').join(',');
+    let started = performance.now();
+    expect(parseCsvTable(`${names.join(',')}\n${row}\n`, 'wide.csv').columns).toHaveLength(200_000);
+    expect(performance.now() - started).toBeLessThan(2000);
+    started = performance.now();
+    expect(() => parseCsvTable(`${[...names, 'c199999'].join(',')}\n${row},1\n`, 'wide.csv')).toThrow(/names the column "c199999" twice/);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it('rejects a header naming a column twice', () => {
     expect(() => parseCsvTable('text,Text\n1,2\n', 'data.csv')).toThrow(/names the column "text" twice/);
   });

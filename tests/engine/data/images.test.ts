@@ -59,17 +59,21 @@ describe('parseImageDataset: class folders', () => {
     expect(error.message).toBe('pets/loose.png: is unlabelled (and 1 other image): put each image in a folder named after its class, e.g. "cat/loose.png"');
   });
 
-  it('rejects a folder with no class folders (one class, or a flat folder), naming it', () => {
+  it('says a folder of one class holds only one class, naming the class', () => {
     expect(parseError([solidPng('pets/cat/1.png', RED), solidPng('pets/cat/2.png', RED)], 'pets/cat').message).toBe(
-      'pets/cat: has no class folders: put each class\'s images in a folder named after the class, e.g. "cat/1.png" (classification needs at least 2 classes)',
+      'pets/cat: holds only one class (cat): classification needs at least two; give the folder that holds "cat" and the other class folders beside it',
     );
+  });
+
+  it('says loose images given with no folder have no class folders', () => {
+    expect(parseError([solidPng('1.png', RED), solidPng('2.png', BLUE)], '1.png (and 1 other file)').message).toMatch(/has no class folders/);
   });
 
   it('rejects a dataset with fewer than 2 classes', () => {
     const zip = zipOf('pets.zip', [solidPng('cat/1.png', RED), solidPng('cat/2.png', RED)]);
-    expect(parseError([zip], 'pets.zip').message).toBe('pets.zip: has 1 class ("cat"); classification needs at least 2 (one folder per class)');
+    expect(parseError([zip], 'pets.zip').message).toBe('pets.zip: holds only one class (cat): classification needs at least two (one folder per class)');
     const files = [solidPng('x/cat/1.png', RED), solidPng('y/cat/2.png', RED)];
-    expect(parseError(files, 'x/cat/1.png (and 1 other file)').message).toMatch(/has 1 class \("cat"\)/);
+    expect(parseError(files, 'x/cat/1.png (and 1 other file)').message).toMatch(/holds only one class \(cat\)/);
   });
 
   it('rejects files that are not images, naming the file', () => {
