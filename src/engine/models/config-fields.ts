@@ -8,15 +8,48 @@ import { InputFileError } from '../errors';
 
 type Raw = Record<string, unknown>;
 
-function first(raw: Raw, names: string[]): [string, unknown] | undefined {
+/**
+ * Upper bounds on what a config may ask for. Lists the engine builds from
+ * config.json alone (parameter specs, one per layer; label names) are built
+ * before any weight is compared, so a config asking for 10^7 layers or 10^8
+ * labels must fail here rather than exhaust memory. Each bound is far above
+ * any released model (the largest have ~130 layers, widths of ~50k, vocabularies
+ * of ~260k, ImageNet-22k's 21,843 labels).
+ */
+export const CONFIG_LIMITS = {
+  layers: 1024,
+  /** Hidden, intermediate and head sizes. */
+  width: 1 << 18,
+  heads: 4096,
+  vocab: 1 << 22,
+  positions: 1 << 24,
+  labels: 100_000,
+  imageSize: 16_384,
+  channels: 64,
+} as const;
+
+/** Field names that count a model's layers, for messages about a layer count. */
+export const LAYER_COUNT_FIELDS = ['n_layer', 'num_layers', 'num_hidden_layers'] as const;
+
+/** A config value quoted in a message: its JSON, cut at 80 characters. */
+function shown(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 80 ? `${json.slice(0, 80)}…` : json;
+}
+
+/** The first of `names` the config gives (own properties only: a field is never inherited). */
+function first(raw: Raw, names: readonly string[]): [string, unknown] | undefined {
   for (const name of names) {
-    if (raw[name] !== undefined && raw[name] !== null) return [name, raw[name]];
+    if (Object.hasOwn(raw, name) && raw[name] !== undefined && raw[name] !== null) return [name, raw[name]];
   }
   return undefined;
 }
 
-/** A positive integer field; `fallback` when absent (undefined fallback = required). */
-export function intField(raw: Raw, names: string[], file: string, fallback?: number): number {
+/**
+ * A positive integer field of at most `max`; `fallback` when absent
+ * (undefined fallback = required).
+ */
+export function intField(raw: Raw, names: readonly string[], file: string, fallback?: number, max?: number): number {
   const found = first(raw, names);
   if (!found) {
     if (fallback !== undefined) return fallback;
@@ -24,13 +57,16 @@ export function intField(raw: Raw, names: string[], file: string, fallback?: num
   }
   const [name, value] = found;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InputFileError(file, `"${name}" must be a positive integer, got ${JSON.stringify(value)}`);
+    throw new InputFileError(file, `"${name}" must be a positive integer, got ${shown(value)}`);
+  }
+  if (max !== undefined && value > max) {
+    throw new InputFileError(file, `"${name}" is ${value}, more than the ${max} this app supports: is the config corrupt?`);
   }
   return value;
 }
 
 /** A finite number field. */
-export function numberField(raw: Raw, names: string[], file: string, fallback?: number): number {
+export function numberField(raw: Raw, names: readonly string[], file: string, fallback?: number): number {
   const found = first(raw, names);
   if (!found) {
     if (fallback !== undefined) return fallback;
@@ -38,22 +74,36 @@ export function numberField(raw: Raw, names: string[], file: string, fallback?: 
   }
   const [name, value] = found;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new InputFileError(file, `"${name}" must be a number, got ${JSON.stringify(value)}`);
+    throw new InputFileError(file, `"${name}" must be a number, got ${shown(value)}`);
   }
   return value;
 }
 
-export function boolField(raw: Raw, names: string[], file: string, fallback: boolean): boolean {
+/**
+ * A number that must be above zero, and stay above zero in float32 (the
+ * dtype the model computes in): a LayerNorm or RMSNorm epsilon of 0 or
+ * less divides by zero on constant rows and gives NaN logits.
+ */
+export function positiveNumberField(raw: Raw, names: readonly string[], file: string, fallback?: number): number {
+  const value = numberField(raw, names, file, fallback);
+  if (!(Math.fround(value) > 0)) {
+    const name = first(raw, names)?.[0] ?? names[0];
+    throw new InputFileError(file, `"${name}" must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+export function boolField(raw: Raw, names: readonly string[], file: string, fallback: boolean): boolean {
   const found = first(raw, names);
   if (!found) return fallback;
   const [name, value] = found;
   if (typeof value !== 'boolean') {
-    throw new InputFileError(file, `"${name}" must be true or false, got ${JSON.stringify(value)}`);
+    throw new InputFileError(file, `"${name}" must be true or false, got ${shown(value)}`);
   }
   return value;
 }
 
-export function stringField(raw: Raw, names: string[], file: string, fallback?: string): string {
+export function stringField(raw: Raw, names: readonly string[], file: string, fallback?: string): string {
   const found = first(raw, names);
   if (!found) {
     if (fallback !== undefined) return fallback;
@@ -61,17 +111,28 @@ export function stringField(raw: Raw, names: string[], file: string, fallback?: 
   }
   const [name, value] = found;
   if (typeof value !== 'string') {
-    throw new InputFileError(file, `"${name}" must be a string, got ${JSON.stringify(value)}`);
+    throw new InputFileError(file, `"${name}" must be a string, got ${shown(value)}`);
   }
   return value;
 }
 
-/** A token id: an integer, the first of a list, or null. */
-export function tokenIdField(raw: Raw, name: string): number | null {
-  const value = raw[name];
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (Array.isArray(value) && typeof value[0] === 'number') return value[0];
-  return null;
+/**
+ * A token id: an integer, the first of a list (Llama 3 lists several EOS
+ * ids), or null when absent. Anything but integers is refused. An id
+ * outside [0, vocabSize) is null: tiny test checkpoints keep GPT-2's 50256
+ * with a vocabulary of a hundred tokens, and such an id, used as EOS, would
+ * index a row the embedding does not have (read as zeros on some backends,
+ * silently).
+ */
+export function tokenIdField(raw: Raw, name: string, file: string, vocabSize: number): number | null {
+  const value = Object.hasOwn(raw, name) ? raw[name] : undefined;
+  if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) return null;
+  const ids: unknown[] = Array.isArray(value) ? value : [value];
+  if (!ids.every((id) => typeof id === 'number' && Number.isSafeInteger(id))) {
+    throw new InputFileError(file, `"${name}" must be a token id (an integer) or a list of them, got ${shown(value)}`);
+  }
+  const id = ids[0] as number;
+  return id >= 0 && id < vocabSize ? id : null;
 }
 
 export function requireDivisible(file: string, what: string, value: number, by: string, divisor: number): void {

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../errors';
-import { boolField, intField, numberField, requireDivisible, stringField, tokenIdField } from './config-fields';
+import { boolField, CONFIG_LIMITS, intField, positiveNumberField, requireDivisible, stringField, tokenIdField } from './config-fields';
 import { activation, attention, attentionMask, embed, layerNorm, positionIds } from './layers';
 import { lmHeadLogits, requireCausalInputs } from './causal-lm';
 import { blockLinearModules, layerNormParameters, linearParameters } from './specs';
@@ -25,24 +25,26 @@ export interface Gpt2Config extends CausalLMConfig {
 const PREFIX = 'transformer.';
 
 function normaliseConfig(raw: Record<string, unknown>, file: string): Gpt2Config {
-  const hiddenSize = intField(raw, ['n_embd', 'hidden_size'], file);
-  const numHeads = intField(raw, ['n_head', 'num_attention_heads'], file);
+  const L = CONFIG_LIMITS;
+  const hiddenSize = intField(raw, ['n_embd', 'hidden_size'], file, undefined, L.width);
+  const numHeads = intField(raw, ['n_head', 'num_attention_heads'], file, undefined, L.heads);
   requireDivisible(file, 'n_embd', hiddenSize, 'n_head', numHeads);
+  const vocabSize = intField(raw, ['vocab_size'], file, undefined, L.vocab);
   const config: Gpt2Config = {
     modelType: 'gpt2',
     task: 'causal-lm',
     raw,
-    numLayers: intField(raw, ['n_layer', 'num_hidden_layers'], file),
+    numLayers: intField(raw, ['n_layer', 'num_hidden_layers'], file, undefined, L.layers),
     hiddenSize,
     numHeads,
-    vocabSize: intField(raw, ['vocab_size'], file),
-    maxPositions: intField(raw, ['n_positions', 'max_position_embeddings'], file),
+    vocabSize,
+    maxPositions: intField(raw, ['n_positions', 'max_position_embeddings'], file, undefined, L.positions),
     tieWordEmbeddings: boolField(raw, ['tie_word_embeddings'], file, true),
-    bosTokenId: tokenIdField(raw, 'bos_token_id'),
-    eosTokenId: tokenIdField(raw, 'eos_token_id'),
-    innerSize: intField(raw, ['n_inner'], file, 4 * hiddenSize),
+    bosTokenId: tokenIdField(raw, 'bos_token_id', file, vocabSize),
+    eosTokenId: tokenIdField(raw, 'eos_token_id', file, vocabSize),
+    innerSize: intField(raw, ['n_inner'], file, 4 * hiddenSize, L.width),
     activation: stringField(raw, ['activation_function'], file, 'gelu_new'),
-    layerNormEps: numberField(raw, ['layer_norm_epsilon'], file, 1e-5),
+    layerNormEps: positiveNumberField(raw, ['layer_norm_epsilon'], file, 1e-5),
     scaleAttnWeights: boolField(raw, ['scale_attn_weights'], file, true),
     scaleAttnByInverseLayerIdx: boolField(raw, ['scale_attn_by_inverse_layer_idx'], file, false),
   };

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../errors';
-import { boolField, intField, numberField, requireDivisible, stringField, tokenIdField } from './config-fields';
+import { boolField, CONFIG_LIMITS, intField, positiveNumberField, requireDivisible, stringField, tokenIdField } from './config-fields';
 import { activation, attention, attentionMask, layerNorm } from './layers';
 import { requireCausalInputs } from './causal-lm';
 import { gpt2Embeddings, gpt2LayoutParameters, gpt2Logits } from './gpt2';
@@ -69,10 +69,12 @@ function attentionLayers(raw: Record<string, unknown>, numLayers: number, file: 
 }
 
 function normaliseConfig(raw: Record<string, unknown>, file: string): GptNeoConfig {
-  const hiddenSize = intField(raw, ['hidden_size'], file);
-  const numHeads = intField(raw, ['num_heads', 'num_attention_heads'], file);
+  const L = CONFIG_LIMITS;
+  const hiddenSize = intField(raw, ['hidden_size'], file, undefined, L.width);
+  const numHeads = intField(raw, ['num_heads', 'num_attention_heads'], file, undefined, L.heads);
   requireDivisible(file, 'hidden_size', hiddenSize, 'num_heads', numHeads);
-  const numLayers = intField(raw, ['num_layers', 'num_hidden_layers'], file);
+  const numLayers = intField(raw, ['num_layers', 'num_hidden_layers'], file, undefined, L.layers);
+  const vocabSize = intField(raw, ['vocab_size'], file, undefined, L.vocab);
   const config: GptNeoConfig = {
     modelType: 'gpt_neo',
     task: 'causal-lm',
@@ -80,15 +82,15 @@ function normaliseConfig(raw: Record<string, unknown>, file: string): GptNeoConf
     numLayers,
     hiddenSize,
     numHeads,
-    vocabSize: intField(raw, ['vocab_size'], file),
-    maxPositions: intField(raw, ['max_position_embeddings'], file),
+    vocabSize,
+    maxPositions: intField(raw, ['max_position_embeddings'], file, undefined, L.positions),
     tieWordEmbeddings: boolField(raw, ['tie_word_embeddings'], file, true),
-    bosTokenId: tokenIdField(raw, 'bos_token_id'),
-    eosTokenId: tokenIdField(raw, 'eos_token_id'),
-    innerSize: intField(raw, ['intermediate_size'], file, 4 * hiddenSize),
+    bosTokenId: tokenIdField(raw, 'bos_token_id', file, vocabSize),
+    eosTokenId: tokenIdField(raw, 'eos_token_id', file, vocabSize),
+    innerSize: intField(raw, ['intermediate_size'], file, 4 * hiddenSize, L.width),
     activation: stringField(raw, ['activation_function'], file, 'gelu_new'),
-    layerNormEps: numberField(raw, ['layer_norm_epsilon'], file, 1e-5),
-    windowSize: intField(raw, ['window_size'], file, 256),
+    layerNormEps: positiveNumberField(raw, ['layer_norm_epsilon'], file, 1e-5),
+    windowSize: intField(raw, ['window_size'], file, 256, L.positions),
     attentionLayers: attentionLayers(raw, numLayers, file),
   };
   activation(config.activation, file);

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../errors';
-import { boolField, intField, numberField, requireDivisible, stringField, tokenIdField } from './config-fields';
+import { boolField, CONFIG_LIMITS, intField, positiveNumberField, requireDivisible, stringField, tokenIdField } from './config-fields';
 import { activation, attention, attentionMask, embed, rmsNorm } from './layers';
 import { lmHeadLogits, requireCausalInputs } from './causal-lm';
 import { blockLinearModules, linearParameters } from './specs';
@@ -42,57 +42,74 @@ const PREFIX = 'model.';
 
 /** rope_theta and scaling from transformers 4 (`rope_theta`, `rope_scaling`) or 5 (`rope_parameters`). */
 function ropeSettings(raw: Record<string, unknown>, file: string): { theta: number; scaling: RopeScaling } {
-  const params = (raw.rope_parameters ?? raw.rope_scaling ?? null) as Record<string, unknown> | null;
-  const theta = numberField({ ...raw, ...(params ?? {}) }, ['rope_theta'], file, 10000);
+  const given = raw.rope_parameters ?? raw.rope_scaling ?? null;
+  if (given !== null && (typeof given !== 'object' || Array.isArray(given))) {
+    throw new InputFileError(file, `"rope_scaling" must be an object or null, got ${JSON.stringify(given).slice(0, 80)}`);
+  }
+  const params = given as Record<string, unknown> | null;
+  // theta^(2i/d) with theta <= 0 is NaN or 0: every rotary frequency would be garbage.
+  const theta = positiveNumberField({ ...raw, ...(params ?? {}) }, ['rope_theta'], file, 10000);
   if (!params) return { theta, scaling: { type: 'default' } };
   const type = stringField(params, ['rope_type', 'type'], file, 'default');
   switch (type) {
     case 'default':
       return { theta, scaling: { type: 'default' } };
     case 'linear':
-      return { theta, scaling: { type: 'linear', factor: numberField(params, ['factor'], file) } };
-    case 'llama3':
+      return { theta, scaling: { type: 'linear', factor: positiveNumberField(params, ['factor'], file) } };
+    case 'llama3': {
+      const lowFreqFactor = positiveNumberField(params, ['low_freq_factor'], file);
+      const highFreqFactor = positiveNumberField(params, ['high_freq_factor'], file);
+      // The smoothing between the two wavelengths divides by their difference.
+      if (!(highFreqFactor > lowFreqFactor)) {
+        throw new InputFileError(
+          file,
+          `"rope_scaling" high_freq_factor (${highFreqFactor}) must be greater than low_freq_factor (${lowFreqFactor})`,
+        );
+      }
       return {
         theta,
         scaling: {
           type: 'llama3',
-          factor: numberField(params, ['factor'], file),
-          lowFreqFactor: numberField(params, ['low_freq_factor'], file),
-          highFreqFactor: numberField(params, ['high_freq_factor'], file),
-          originalMaxPositions: intField(params, ['original_max_position_embeddings'], file),
+          factor: positiveNumberField(params, ['factor'], file),
+          lowFreqFactor,
+          highFreqFactor,
+          originalMaxPositions: intField(params, ['original_max_position_embeddings'], file, undefined, CONFIG_LIMITS.positions),
         },
       };
+    }
     default:
       throw new InputFileError(file, `unsupported RoPE scaling "${type}" (supported: default, linear, llama3)`);
   }
 }
 
 function normaliseConfig(raw: Record<string, unknown>, file: string): LlamaConfig {
-  const hiddenSize = intField(raw, ['hidden_size'], file);
-  const numHeads = intField(raw, ['num_attention_heads'], file);
-  const numKvHeads = intField(raw, ['num_key_value_heads'], file, numHeads);
+  const L = CONFIG_LIMITS;
+  const hiddenSize = intField(raw, ['hidden_size'], file, undefined, L.width);
+  const numHeads = intField(raw, ['num_attention_heads'], file, undefined, L.heads);
+  const numKvHeads = intField(raw, ['num_key_value_heads'], file, numHeads, L.heads);
   requireDivisible(file, 'num_attention_heads', numHeads, 'num_key_value_heads', numKvHeads);
-  const headDim = intField(raw, ['head_dim'], file, Math.floor(hiddenSize / numHeads));
   if (raw.head_dim == null) requireDivisible(file, 'hidden_size', hiddenSize, 'num_attention_heads', numHeads);
+  const headDim = intField(raw, ['head_dim'], file, hiddenSize / numHeads, L.width);
   if (headDim % 2 !== 0) throw new InputFileError(file, `head_dim (${headDim}) must be even for rotary embeddings`);
   const { theta, scaling } = ropeSettings(raw, file);
+  const vocabSize = intField(raw, ['vocab_size'], file, undefined, L.vocab);
   const config: LlamaConfig = {
     modelType: 'llama',
     task: 'causal-lm',
     raw,
-    numLayers: intField(raw, ['num_hidden_layers'], file),
+    numLayers: intField(raw, ['num_hidden_layers'], file, undefined, L.layers),
     hiddenSize,
     numHeads,
     numKvHeads,
     headDim,
-    vocabSize: intField(raw, ['vocab_size'], file),
-    maxPositions: intField(raw, ['max_position_embeddings'], file, 2048),
+    vocabSize,
+    maxPositions: intField(raw, ['max_position_embeddings'], file, 2048, L.positions),
     tieWordEmbeddings: boolField(raw, ['tie_word_embeddings'], file, false),
-    bosTokenId: tokenIdField(raw, 'bos_token_id'),
-    eosTokenId: tokenIdField(raw, 'eos_token_id'),
-    intermediateSize: intField(raw, ['intermediate_size'], file),
+    bosTokenId: tokenIdField(raw, 'bos_token_id', file, vocabSize),
+    eosTokenId: tokenIdField(raw, 'eos_token_id', file, vocabSize),
+    intermediateSize: intField(raw, ['intermediate_size'], file, undefined, L.width),
     activation: stringField(raw, ['hidden_act'], file, 'silu'),
-    rmsNormEps: numberField(raw, ['rms_norm_eps'], file, 1e-6),
+    rmsNormEps: positiveNumberField(raw, ['rms_norm_eps'], file, 1e-6),
     ropeTheta: theta,
     ropeScaling: scaling,
     attentionBias: boolField(raw, ['attention_bias'], file, false),

@@ -8,6 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../errors';
 import { CONFIG_FILE, readConfig, readWeights, type WeightIndex } from '../io/checkpoint';
+import { isFloatDtype } from '../io/safetensors';
+import { LAYER_COUNT_FIELDS } from './config-fields';
 import type { FileSource, ProgressCallback } from '../io/source';
 import { Model } from './model';
 import { familyFor } from './registry';
@@ -29,49 +31,124 @@ export async function readModelConfig(source: FileSource): Promise<{ family: Mod
 
 export async function loadModel(source: FileSource, options: LoadModelOptions = {}): Promise<Model> {
   const { family, config } = await readModelConfig(source);
+  const configFile = source.describe(CONFIG_FILE);
+  const initStd = initializerRange(config, configFile);
   const weights = await readWeights(source, options.onProgress);
-  const specs = family.parameters(config);
+  // Every name, shape and dtype is checked against the safetensors headers
+  // before a single tensor is decoded or allocated.
+  const plan = planParameters(family, config, weights, { configFile, weightsFile: source.describe('model.safetensors') });
   const params = new Map<string, tf.Tensor>();
-  const initialised: string[] = [];
-  const used = new Set<string>();
   try {
-    const missing: string[] = [];
-    for (const spec of specs) {
-      const key = findKey(weights, spec.name, family.basePrefix);
-      if (key === undefined) {
-        if (spec.optional === 'initialise') {
-          params.set(spec.name, initialiseParameter(spec, config, options.seed ?? 0));
-          initialised.push(spec.name);
-        } else {
-          missing.push(spec.name);
-        }
-        continue;
-      }
-      used.add(key);
-      params.set(spec.name, readParameter(weights, key, spec));
-    }
-    if (missing.length > 0) {
-      const firstFile = weights.values().next().value?.file ?? source.describe('model.safetensors');
-      throw new InputFileError(
-        firstFile,
-        `missing ${missing.length} tensor(s) this ${family.displayName} config needs: ${listSome(missing)}`,
-      );
-    }
-    const unexpected = [...weights.keys()].filter(
-      (key) => !used.has(key) && !family.ignoredKeys.some((re) => re.test(key)) && !isTiedHead(key, config),
-    );
-    if (unexpected.length > 0) {
-      throw new InputFileError(
-        weights.get(unexpected[0])!.file,
-        `has ${unexpected.length} tensor(s) this ${family.displayName} config does not explain: ${listSome(unexpected)}. ` +
-          'Is config.json from the same checkpoint?',
-      );
-    }
+    for (const [spec, key] of plan.read) params.set(spec.name, readParameter(weights, key, spec));
+    for (const spec of plan.initialise) params.set(spec.name, initialiseParameter(spec, initStd, options.seed ?? 0));
   } catch (error) {
     for (const t of params.values()) t.dispose();
     throw error;
   }
-  return new Model(family, config, params, initialised);
+  return new Model(family, config, params, plan.initialise.map((spec) => spec.name));
+}
+
+/** Which checkpoint key fills each parameter, and which parameters are initialised instead. */
+interface ParameterPlan {
+  read: Array<[ParameterSpec, string]>;
+  initialise: ParameterSpec[];
+}
+
+/**
+ * Matches the config's parameters to the checkpoint's tensors using the
+ * headers alone: the layer count first (so a config claiming 10^7 layers
+ * is told so, naming config.json and the field), then every tensor's
+ * presence, shape and dtype, then tensors nothing explains.
+ */
+function planParameters(
+  family: ModelFamily,
+  config: AnyModelConfig,
+  weights: WeightIndex,
+  files: { configFile: string; weightsFile: string },
+): ParameterPlan {
+  const firstWeightsFile = weights.values().next().value?.file ?? files.weightsFile;
+  checkLayerCount(family, config, weights, files.configFile, firstWeightsFile);
+  const plan: ParameterPlan = { read: [], initialise: [] };
+  const missing: string[] = [];
+  const used = new Set<string>();
+  for (const spec of family.parameters(config)) {
+    const key = findKey(weights, spec.name, family.basePrefix);
+    if (key === undefined) {
+      if (spec.optional === 'initialise') plan.initialise.push(spec);
+      else missing.push(spec.name);
+      continue;
+    }
+    const file = weights.get(key)!;
+    const entry = file.entries.get(key)!;
+    if (entry.shape.join(',') !== spec.shape.join(',')) {
+      throw new InputFileError(
+        file.file,
+        `has shape [${entry.shape}] but ${files.configFile} implies [${spec.shape}]: is config.json from the same checkpoint?`,
+        key,
+      );
+    }
+    if (!isFloatDtype(entry.dtype)) {
+      throw new InputFileError(file.file, `has integer dtype ${entry.dtype}; model weights must be floating point`, key);
+    }
+    used.add(key);
+    plan.read.push([spec, key]);
+  }
+  if (missing.length > 0) {
+    throw new InputFileError(
+      firstWeightsFile,
+      `missing ${missing.length} tensor(s) this ${family.displayName} config needs: ${listSome(missing)}`,
+    );
+  }
+  const unexpected = [...weights.keys()].filter(
+    (key) => !used.has(key) && !family.ignoredKeys.some((re) => re.test(key)) && !isTiedHead(key, config),
+  );
+  if (unexpected.length > 0) {
+    throw new InputFileError(
+      weights.get(unexpected[0])!.file,
+      `has ${unexpected.length} tensor(s) this ${family.displayName} config does not explain: ${listSome(unexpected)}. ` +
+        'Is config.json from the same checkpoint?',
+    );
+  }
+  return plan;
+}
+
+/**
+ * The blocks the checkpoint holds against the config's layer count. The
+ * family's block path comes from its layer-0 modules (`transformer.h.0.…`
+ * → `transformer.h.`); the checkpoint's count is one more than the largest
+ * index under that path, with or without the base-model prefix.
+ */
+function checkLayerCount(family: ModelFamily, config: AnyModelConfig, weights: WeightIndex, configFile: string, weightsFile: string): void {
+  const layer0 = family.linearModules({ ...config, numLayers: 1 }).find((m) => m.layer === 0);
+  if (!layer0) return;
+  const parts = layer0.path.split('.');
+  const blockPrefix = `${parts.slice(0, parts.indexOf('0')).join('.')}.`;
+  const prefixes = [blockPrefix];
+  if (blockPrefix.startsWith(family.basePrefix)) prefixes.push(blockPrefix.slice(family.basePrefix.length));
+  let held = 0;
+  for (const key of weights.keys()) {
+    const prefix = prefixes.find((p) => key.startsWith(p));
+    if (!prefix) continue;
+    const index = key.slice(prefix.length).split('.', 1)[0];
+    if (/^\d{1,7}$/.test(index)) held = Math.max(held, Number(index) + 1);
+  }
+  if (held === 0 || held === config.numLayers) return;
+  const field = LAYER_COUNT_FIELDS.find((name) => config.raw[name] === config.numLayers) ?? 'num_hidden_layers';
+  throw new InputFileError(
+    configFile,
+    `"${field}" is ${config.numLayers} but ${weightsFile} holds ${held} layer(s) (${blockPrefix}0 to ${blockPrefix}${held - 1}): ` +
+      'is config.json from the same checkpoint?',
+  );
+}
+
+/** config.json `initializer_range`, the spread of a new head's weights: a finite number ≥ 0 (default 0.02). */
+function initializerRange(config: AnyModelConfig, configFile: string): number {
+  const value = Object.hasOwn(config.raw, 'initializer_range') ? config.raw.initializer_range : undefined;
+  if (value === undefined || value === null) return 0.02;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InputFileError(configFile, `"initializer_range" must be a number of at least 0, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 function listSome(names: string[]): string {
@@ -92,14 +169,7 @@ function findKey(weights: WeightIndex, name: string, prefix: string): string | u
 
 function readParameter(weights: WeightIndex, key: string, spec: ParameterSpec): tf.Tensor {
   const file = weights.get(key)!;
-  const entry = file.entries.get(key)!;
-  if (entry.shape.join(',') !== spec.shape.join(',')) {
-    throw new InputFileError(file.file, `has shape [${entry.shape}] but the config implies [${spec.shape}]`, key);
-  }
   const decoded = file.read(key);
-  if (decoded.dtype !== 'float32') {
-    throw new InputFileError(file.file, `has integer dtype ${entry.dtype}; model weights must be floating point`, key);
-  }
   const values = decoded.values;
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {
@@ -110,9 +180,7 @@ function readParameter(weights: WeightIndex, key: string, spec: ParameterSpec): 
 }
 
 /** A new head as transformers initialises one: weights ~ N(0, initializer_range), bias 0. */
-function initialiseParameter(spec: ParameterSpec, config: AnyModelConfig, seed: number): tf.Tensor {
+function initialiseParameter(spec: ParameterSpec, std: number, seed: number): tf.Tensor {
   if (spec.name.endsWith('.bias')) return tf.zeros(spec.shape);
-  const std = typeof config.raw.initializer_range === 'number' ? config.raw.initializer_range : 0.02;
   return tf.randomNormal(spec.shape, 0, std, 'float32', seed);
 }
-

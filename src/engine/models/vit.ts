@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError, ModelError } from '../errors';
-import { boolField, intField, numberField, requireDivisible, stringField } from './config-fields';
+import { boolField, CONFIG_LIMITS, intField, positiveNumberField, requireDivisible, stringField } from './config-fields';
 import { activation, attention, layerNorm } from './layers';
 import { linearForward } from './model';
 import { blockLinearModules, layerNormParameters, linearParameters } from './specs';
@@ -25,14 +25,25 @@ export interface VitConfig extends ImageClassifierConfig {
 
 const PREFIX = 'vit.';
 
-/** Label names from `id2label` ({"0": "cat", ...}), or `num_labels` generic names. */
+/**
+ * Label names from `id2label` ({"0": "cat", ...}), or `num_labels` generic
+ * names; at most CONFIG_LIMITS.labels either way, checked before the list
+ * is built (num_labels 10^8 would otherwise be 10^8 strings).
+ */
 function labelNames(raw: Record<string, unknown>, file: string): string[] {
-  const id2label = raw.id2label as Record<string, unknown> | undefined;
-  if (id2label && typeof id2label === 'object') {
-    const count = Object.keys(id2label).length;
+  const id2label = Object.hasOwn(raw, 'id2label') ? raw.id2label : undefined;
+  if (id2label !== undefined && id2label !== null && (typeof id2label !== 'object' || Array.isArray(id2label))) {
+    throw new InputFileError(file, '"id2label" must be an object mapping "0", "1", … to label names');
+  }
+  if (id2label) {
+    const names = id2label as Record<string, unknown>;
+    const count = Object.keys(names).length;
+    if (count > CONFIG_LIMITS.labels) {
+      throw new InputFileError(file, `"id2label" has ${count} labels, more than the ${CONFIG_LIMITS.labels} this app supports`);
+    }
     const labels: string[] = [];
     for (let i = 0; i < count; i++) {
-      const name = id2label[String(i)];
+      const name = Object.hasOwn(names, String(i)) ? names[String(i)] : undefined;
       if (typeof name !== 'string') {
         throw new InputFileError(file, `"id2label" must map every index 0..${count - 1} to a name; index ${i} is missing`);
       }
@@ -40,16 +51,17 @@ function labelNames(raw: Record<string, unknown>, file: string): string[] {
     }
     if (labels.length > 0) return labels;
   }
-  const numLabels = intField(raw, ['num_labels'], file, 2);
+  const numLabels = intField(raw, ['num_labels'], file, 2, CONFIG_LIMITS.labels);
   return Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
 }
 
 function normaliseConfig(raw: Record<string, unknown>, file: string): VitConfig {
-  const hiddenSize = intField(raw, ['hidden_size'], file);
-  const numHeads = intField(raw, ['num_attention_heads'], file);
+  const L = CONFIG_LIMITS;
+  const hiddenSize = intField(raw, ['hidden_size'], file, undefined, L.width);
+  const numHeads = intField(raw, ['num_attention_heads'], file, undefined, L.heads);
   requireDivisible(file, 'hidden_size', hiddenSize, 'num_attention_heads', numHeads);
-  const imageSize = intField(raw, ['image_size'], file, 224);
-  const patchSize = intField(raw, ['patch_size'], file, 16);
+  const imageSize = intField(raw, ['image_size'], file, 224, L.imageSize);
+  const patchSize = intField(raw, ['patch_size'], file, 16, L.imageSize);
   // image_size need not be a multiple of patch_size: the patch convolution
   // (kernel = stride = patch_size) then ignores the last pixels, as in transformers.
   if (patchSize > imageSize) {
@@ -60,17 +72,17 @@ function normaliseConfig(raw: Record<string, unknown>, file: string): VitConfig 
     modelType: 'vit',
     task: 'image-classification',
     raw,
-    numLayers: intField(raw, ['num_hidden_layers'], file),
+    numLayers: intField(raw, ['num_hidden_layers'], file, undefined, L.layers),
     hiddenSize,
     numHeads,
     imageSize,
     patchSize,
-    numChannels: intField(raw, ['num_channels'], file, 3),
+    numChannels: intField(raw, ['num_channels'], file, 3, L.channels),
     numLabels: labels.length,
     labels,
-    intermediateSize: intField(raw, ['intermediate_size'], file, 4 * hiddenSize),
+    intermediateSize: intField(raw, ['intermediate_size'], file, 4 * hiddenSize, L.width),
     activation: stringField(raw, ['hidden_act'], file, 'gelu'),
-    layerNormEps: numberField(raw, ['layer_norm_eps'], file, 1e-12),
+    layerNormEps: positiveNumberField(raw, ['layer_norm_eps'], file, 1e-12),
     qkvBias: boolField(raw, ['qkv_bias'], file, true),
   };
   activation(config.activation, file);

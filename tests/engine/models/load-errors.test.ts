@@ -138,7 +138,7 @@ describe('loadModel on bad weights', () => {
     const error = await loadError(withTensors(tensors));
     expect(error.tensor).toBe('transformer.h.0.attn.c_attn.weight');
     expect(error.message).toBe(
-      `${WEIGHTS}: tensor "transformer.h.0.attn.c_attn.weight": has shape [96,32] but the config implies [32,96]`,
+      `${WEIGHTS}: tensor "transformer.h.0.attn.c_attn.weight": has shape [96,32] but ${CONFIG} implies [32,96]: is config.json from the same checkpoint?`,
     );
   });
 
@@ -164,16 +164,24 @@ describe('loadModel on bad weights', () => {
   });
 
   it('an unexpected extra tensor', async () => {
-    const extra = { name: 'transformer.h.2.attn.c_attn.weight', shape: [32, 96], values: new Float32Array(32 * 96) };
+    const extra = { name: 'transformer.h.1.attn.extra.weight', shape: [32, 96], values: new Float32Array(32 * 96) };
     const error = await loadError(withTensors([...fixtureTensors(), extra]));
     expect(error.message).toMatch(
-      new RegExp(`^${WEIGHTS}: has 1 tensor\\(s\\) this GPT-2 config does not explain: transformer\\.h\\.2\\.attn\\.c_attn\\.weight\\. Is config\\.json from the same checkpoint\\?`),
+      new RegExp(`^${WEIGHTS}: has 1 tensor\\(s\\) this GPT-2 config does not explain: transformer\\.h\\.1\\.attn\\.extra\\.weight\\. Is config\\.json from the same checkpoint\\?`),
     );
   });
 
-  it('weights from a different config (more layers in the config than in the file)', async () => {
+  it('weights from a different config (more layers in the config than in the file): config.json and the field are named', async () => {
     const config = { ...fixtureConfig(), n_layer: 3 };
     const error = await loadError(source({ 'config.json': config, 'model.safetensors': fixtureFile('model.safetensors') }));
-    expect(error.message).toMatch(new RegExp(`^${WEIGHTS}: missing 12 tensor\\(s\\) .*transformer\\.h\\.2\\.ln_1\\.weight`));
+    expect(error.file).toBe(CONFIG);
+    expect(error.message).toBe(
+      `${CONFIG}: "n_layer" is 3 but ${WEIGHTS} holds 2 layer(s) (transformer.h.0 to transformer.h.1): is config.json from the same checkpoint?`,
+    );
+  });
+
+  it('fewer layers in the config than in the file', async () => {
+    const error = await loadError(source({ 'config.json': { ...fixtureConfig(), n_layer: 1 }, 'model.safetensors': fixtureFile('model.safetensors') }));
+    expect(error.message).toMatch(new RegExp(`^${CONFIG}: "n_layer" is 1 but ${WEIGHTS} holds 2 layer\\(s\\)`));
   });
 });
