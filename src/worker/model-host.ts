@@ -45,8 +45,10 @@ export async function loadModelFromSpec(
   spec: ModelSourceSpec,
   options: ModelHostOptions,
   onProgress: ProgressCallback,
+  /** Sees every read the loader makes (the runtime hashes the model's files on the way through). */
+  wrapSource: (source: FileSource) => FileSource = (source) => source,
 ): Promise<LoadedModel> {
-  const source = fileSourceFor(spec, options);
+  const source = wrapSource(fileSourceFor(spec, options));
   const model = await loadModel(source, { onProgress });
   return { model, source, spec };
 }

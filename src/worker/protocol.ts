@@ -130,6 +130,40 @@ export interface DatasetSummary {
   warnings: string[];
 }
 
+/**
+ * Which model a run trained on: where it came from and a hash of its content
+ * (config, tokenizer and preprocessing files, safetensors headers and samples
+ * of the weights), so a run is matched to a model by content, not by label.
+ */
+export interface ModelRecord {
+  source: ModelSourceSpec['kind'];
+  /** Bundled name, Hub repo id or dropped folder name. */
+  id: string;
+  /** Hub revision (branch, tag or commit); null for other sources. */
+  revision: string | null;
+  /** As ModelSummary.label. */
+  label: string;
+  hash: string;
+  task: ModelSummary['task'];
+  family: string;
+}
+
+/** Which data a run trained and was validated on. */
+export interface DatasetRecord {
+  name: string;
+  /** A hash of every file's path and bytes. */
+  hash: string;
+  task: DatasetSummary['task'];
+  split: {
+    trainCount: number;
+    validationCount: number;
+    /** Held-out data came as its own files (else a seeded split of validationFraction). */
+    heldOutFiles: boolean;
+    validationFraction: number;
+    evaluationLimit: number;
+  };
+}
+
 /** One training step's measurements, as the charts plot them. */
 export interface MetricPoint {
   runId: string;
@@ -175,6 +209,8 @@ export interface RgbaImageData {
 export type WorkerCommand =
   | { type: 'setBackend'; requestId: number; preference: BackendPreference }
   | { type: 'loadModel'; requestId: number; source: ModelSourceSpec }
+  /** How much loading a Hub or bundled model would download; nothing is downloaded but a shard index. */
+  | { type: 'measureDownload'; requestId: number; source: Exclude<ModelSourceSpec, { kind: 'files' }> }
   | {
       type: 'loadDataset';
       requestId: number;
@@ -197,6 +233,13 @@ export type WorkerCommand =
   | { type: 'exportMerged'; requestId: number; runId: string }
   /** Gives a run back the adapter it finished with (saved by the page before a reload). */
   | { type: 'restoreAdapter'; runId: string; files: AdapterFileData };
+
+/** A file a model load would read: its size (null: the server did not say) and whether the model cache has it. */
+export interface DownloadFileSize {
+  path: string;
+  bytes: number | null;
+  cached: boolean;
+}
 
 /** adapter_config.json (as an object) and adapter_model.safetensors bytes. */
 export interface AdapterFileData {
@@ -222,8 +265,9 @@ export interface ClassificationOutput {
 export type WorkerEvent =
   | { type: 'backend'; requestId: number | null; backend: BackendName; fallbackReasons: string[]; adapterInfo: string | null }
   | { type: 'modelLoading'; requestId: number; file: string; loaded: number; total: number | null }
-  | { type: 'modelLoaded'; requestId: number; summary: ModelSummary }
-  | { type: 'datasetLoaded'; requestId: number; summary: DatasetSummary }
+  | { type: 'modelLoaded'; requestId: number; summary: ModelSummary; record: ModelRecord }
+  | { type: 'downloadSize'; requestId: number; files: DownloadFileSize[] }
+  | { type: 'datasetLoaded'; requestId: number; summary: DatasetSummary; record: DatasetRecord }
   | {
       type: 'trainableCount';
       requestId: number;

@@ -7,16 +7,19 @@
 import { loadAdapter } from '../engine/adapters/registry';
 import type { AdapterFiles } from '../engine/adapters/types';
 import { errorMessage, InputFileError } from '../engine/errors';
-import type { FetchFunction } from '../engine/io/url-source';
+import type { FetchFunction, UrlSource } from '../engine/io/url-source';
 import { loadImagePreprocessor } from '../engine/preprocess/image';
 import { loadTokenizer } from '../engine/tokenizer';
 import { parseDatasetFiles, readDatasetFiles, summariseDataset, type LoadedDataset } from './dataset-host';
 import type { EmitEvent } from './emitter';
 import { adapterZip, fileStem, mergedModelZip } from './exports';
-import { loadModelFromSpec, summariseModel, type LoadedModel } from './model-host';
+import { defaultModelCache, noModelCache } from '../engine/io/model-cache';
+import { measureDownload } from './download-size';
+import { fileSourceFor, loadModelFromSpec, summariseModel, type LoadedModel } from './model-host';
 import type { BackendName, BackendPreference, ModelSourceSpec, WorkerCommand, WorkerCommandOf } from './protocol';
 import { checkTaskMatch, MAX_EVALUATION_EXAMPLES, RunDataCache, type ModelAssets } from './run-data';
 import { adapterSettingsFor } from './run-session';
+import { datasetRecordOf, FingerprintingSource, modelRecordOf } from './records';
 import { RunScheduler } from './scheduler';
 import { classifyForEach, generateForEach, type Candidate } from './try-it';
 
@@ -91,6 +94,8 @@ export class PlaygroundRuntime {
         return this.switchBackend(command.preference, command.requestId);
       case 'loadModel':
         return this.loadModel(command.source, command.requestId);
+      case 'measureDownload':
+        return this.measureDownload(command);
       case 'loadDataset':
         return this.loadDataset(command);
       case 'countTrainable':
@@ -163,11 +168,18 @@ export class PlaygroundRuntime {
     await this.ensureBackend();
     const progress = (file: string, loaded: number, total: number | undefined) =>
       this.emit({ type: 'modelLoading', requestId, file, loaded, total: total ?? null });
-    const loaded = await loadModelFromSpec(spec, { baseUrl: this.options.baseUrl, fetch: this.options.fetch }, progress);
+    const seen: { source?: FingerprintingSource } = {};
+    const loaded = await loadModelFromSpec(spec, { baseUrl: this.options.baseUrl, fetch: this.options.fetch }, progress, (source) => {
+      seen.source = new FingerprintingSource(source);
+      return seen.source;
+    });
     let state: ModelState;
+    let hash: string;
     const notes: string[] = [];
     try {
       state = { ...loaded, assets: await this.assetsFor(loaded, notes) };
+      // After the tokenizer and preprocessing files are read: they are part of what a run trained on.
+      hash = await seen.source!.fingerprint();
     } catch (error) {
       loaded.model.dispose();
       throw error;
@@ -178,7 +190,16 @@ export class PlaygroundRuntime {
     this.current = state;
     this.rebuildDataCache(notes);
     const hasTokenizer = state.assets.tokenizer !== null;
-    this.emit({ type: 'modelLoaded', requestId, summary: summariseModel(loaded, { hasTokenizer, notes }) });
+    const summary = summariseModel(loaded, { hasTokenizer, notes });
+    this.emit({ type: 'modelLoaded', requestId, summary, record: modelRecordOf(spec, summary, hash) });
+  }
+
+  private async measureDownload(command: WorkerCommandOf<'measureDownload'>): Promise<void> {
+    const source = fileSourceFor(command.source, { baseUrl: this.options.baseUrl, fetch: this.options.fetch }) as UrlSource;
+    const fetchFn = this.options.fetch ?? ((url: string, init?: RequestInit) => fetch(url, init));
+    const cache = command.source.kind === 'hub' ? defaultModelCache() : noModelCache;
+    const files = await measureDownload(source, { fetch: fetchFn, cache });
+    this.emit({ type: 'downloadSize', requestId: command.requestId, files });
   }
 
   /** The tokenizer of a language model, or the preprocessing of an image classifier. */
@@ -213,9 +234,11 @@ export class PlaygroundRuntime {
     if (!(Number.isInteger(limit) && limit >= 1)) throw new Error(`the evaluation limit must be a whole number ≥ 1, got ${limit}`);
     const loaded = parseDatasetFiles(files, name, command.validationFraction, limit);
     if (this.current) checkTaskMatch(this.current.assets, loaded);
+    const summary = summariseDataset(loaded, this.current?.assets.tokenizer ?? undefined);
+    const record = await datasetRecordOf(files, summary, { validationFraction: command.validationFraction, evaluationLimit: limit });
     this.dataset = loaded;
     this.dataCache = this.current ? new RunDataCache(this.current.assets, loaded) : null;
-    this.emit({ type: 'datasetLoaded', requestId: command.requestId, summary: summariseDataset(loaded, this.current?.assets.tokenizer ?? undefined) });
+    this.emit({ type: 'datasetLoaded', requestId: command.requestId, summary, record });
   }
 
   private countTrainable(command: WorkerCommandOf<'countTrainable'>): void {
@@ -226,25 +249,33 @@ export class PlaygroundRuntime {
     this.emit({ type: 'trainableCount', requestId: command.requestId, count, percent, problems });
   }
 
-  /** The base model and the runs asked for (an error for a run without a trained adapter). */
-  private candidates(runIds: string[]): Candidate[] {
-    return [
-      { runId: null, adapter: null },
-      ...runIds.map((id) => {
-        const session = this.scheduler.session(id);
-        if (!session?.adapter) throw new Error(`the run "${session?.spec.name ?? id}" has no trained adapter in this session: train it first`);
-        return { runId: id, adapter: session.adapter };
-      }),
-    ];
+  /**
+   * The base model and the runs asked for that have a trained adapter. A run
+   * without one gets its own error output: it never keeps the base model or
+   * the other runs from answering.
+   */
+  private candidates(runIds: string[]): { candidates: Candidate[]; missing: { runId: string; error: string }[] } {
+    const candidates: Candidate[] = [{ runId: null, adapter: null }];
+    const missing: { runId: string; error: string }[] = [];
+    for (const id of runIds) {
+      const session = this.scheduler.session(id);
+      if (session?.adapter) candidates.push({ runId: id, adapter: session.adapter });
+      else missing.push({ runId: id, error: `the run "${session?.spec.name ?? id}" has no trained adapter for this model in this session` });
+    }
+    return { candidates, missing };
   }
 
   private async generate(command: WorkerCommandOf<'generate'>): Promise<void> {
-    const outputs = await generateForEach(this.requireModel().assets, command.prompt, this.candidates(command.runIds), command.settings);
+    const { candidates, missing } = this.candidates(command.runIds);
+    const outputs = await generateForEach(this.requireModel().assets, command.prompt, candidates, command.settings);
+    outputs.push(...missing.map((m) => ({ runId: m.runId, text: '', error: m.error })));
     this.emit({ type: 'generation', requestId: command.requestId, outputs });
   }
 
   private async classify(command: WorkerCommandOf<'classify'>): Promise<void> {
-    const outputs = await classifyForEach(this.requireModel().assets, command.image, this.candidates(command.runIds), command.k);
+    const { candidates, missing } = this.candidates(command.runIds);
+    const outputs = await classifyForEach(this.requireModel().assets, command.image, candidates, command.k);
+    outputs.push(...missing.map((m) => ({ runId: m.runId, top: [], error: m.error })));
     this.emit({ type: 'classification', requestId: command.requestId, outputs });
   }
 

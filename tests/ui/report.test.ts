@@ -7,7 +7,7 @@ import type { MetricPoint } from '../../src/worker/protocol';
 
 function setup() {
   const store = createPlaygroundStore();
-  const id = store.getState().addRun(formForMethod('lora'), 'm');
+  const id = store.getState().addRun(formForMethod('lora'));
   store.getState().renameRun(id, 'LoRA, "fast"');
   const points: MetricPoint[] = [
     { runId: id, step: 1, timeMs: 10, loss: 2.5, learningRate: 0.01, examplesPerSecond: 4, tokensPerSecond: 64, memoryBytes: 100, numTensors: 7, validation: null },

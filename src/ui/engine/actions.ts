@@ -18,6 +18,7 @@ import type {
 import { toRunSettings, validateRunForm, type RunForm } from '../schemas/run-form';
 import type { PlaygroundStore } from '../store';
 import { loadAdapterFiles, saveAdapterFiles, saveFiles, type PlaygroundDatabase, type StoredFiles } from '../store/persistence';
+import { appliesToCurrentModel, sameModel } from '../store/run-origin';
 import type { RunRecord, TrainableCount } from '../store/types';
 import { downloadBytes } from './download';
 import { labelOfDropped } from './dropped-files';
@@ -49,7 +50,10 @@ export class PlaygroundActions {
 
   async setBackend(preference: BackendPreference): Promise<void> {
     this.state.setBackendPreference(preference);
+    // The engine carries finished and stopped runs' adapters to the new backend; training and paused ones stop without theirs.
+    const training = this.state.runOrder.filter((id) => ['running', 'queued', 'paused'].includes(this.state.runs[id].status));
     await this.client.request({ type: 'setBackend', preference }).catch((e) => this.state.notify('error', (e as Error).message));
+    for (const id of training) this.state.setAdapterHeld(id, false);
   }
 
   async loadModel(spec: ModelSourceSpec): Promise<boolean> {
@@ -58,11 +62,15 @@ export class PlaygroundActions {
     try {
       await this.client.request({ type: 'loadModel', source: spec });
     } catch (error) {
+      // The engine still holds the previous model, its data and runs: the store says so too.
       this.state.modelFailed((error as Error).message);
       return false;
     }
+    // A new model: the engine freed every run's adapter.
+    this.state.forgetAdapters();
     if (spec.kind === 'files') await this.keepFiles('model', spec.label ?? labelOfDropped(spec.files), spec.files);
     else await this.keepFiles('model', '', null);
+    await this.restoreAdapters();
     this.refreshAllTrainableCounts();
     return true;
   }
@@ -116,7 +124,7 @@ export class PlaygroundActions {
   }
 
   addRun(form: RunForm): string {
-    const id = this.state.addRun(form, this.state.model.summary?.label ?? null);
+    const id = this.state.addRun(form);
     this.syncRun(this.state.runs[id]);
     void this.refreshTrainableCount(id);
     return id;
@@ -140,8 +148,17 @@ export class PlaygroundActions {
       this.state.notify('error', `${run.name}: ${problems.join('; ')}`);
       return;
     }
+    // The engine would start it on the model or data being loaded, not the one the run would record.
+    const loading = this.state.model.status === 'loading' ? 'the model' : this.state.data.status === 'loading' ? 'the dataset' : null;
+    if (loading) {
+      this.state.notify('info', `${run.name}: wait for ${loading} to finish loading, then start it.`);
+      return;
+    }
     if (run.status !== 'paused') {
       this.state.resetRunResults(id);
+      this.state.setRunTrainedOn(id, this.state.model.record, this.state.data.record);
+      // Trained on another model before: its count was that model's.
+      void this.refreshTrainableCount(id);
       if (this.db) void saveAdapterFiles(this.db, id, null).catch(() => undefined);
     }
     this.state.setRunStatus(id, 'queued', null);
@@ -172,15 +189,17 @@ export class PlaygroundActions {
     }
   }
 
-  /** Gives finished runs of the loaded model their saved adapters back (after a reload). */
+  /** Gives finished runs of the loaded model their saved adapters back (after a reload or a model switch). */
   async restoreAdapters(): Promise<void> {
-    const model = this.state.model.summary;
+    const model = this.state.model.record;
     if (!this.db || !model) return;
     for (const id of this.state.runOrder) {
       const run = this.state.runs[id];
-      if (run.status !== 'finished' || run.modelLabel !== model.label) continue;
+      if (run.status !== 'finished' || !sameModel(run.model, model)) continue;
       const files = await loadAdapterFiles(this.db, id).catch(() => undefined);
-      if (files) this.client.send({ type: 'restoreAdapter', runId: id, files });
+      if (!files) continue;
+      this.client.send({ type: 'restoreAdapter', runId: id, files });
+      this.state.setAdapterHeld(id, true);
     }
   }
 
@@ -244,10 +263,13 @@ export class PlaygroundActions {
     }
   }
 
-  /** Asks the engine for the exact trainable-parameter count of a run's settings. */
+  /**
+   * Asks the engine for the exact trainable-parameter count of a run's
+   * settings; a run trained on another model keeps the count it trained with.
+   */
   async refreshTrainableCount(id: string): Promise<void> {
     const run = this.state.runs[id];
-    if (!run || !this.state.model.summary) return;
+    if (!run || !this.state.model.summary || !appliesToCurrentModel(run, this.state.model.record)) return;
     const trainable = await this.countTrainable(run.form);
     // The form may have changed while the count was computed.
     if (this.state.runs[id]?.form === run.form) this.state.setRunTrainable(id, trainable);

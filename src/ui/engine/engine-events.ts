@@ -16,10 +16,10 @@ export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): vo
       state.modelProgress(event.file, event.loaded, event.total);
       return;
     case 'modelLoaded':
-      state.modelLoaded(event.summary);
+      state.modelLoaded(event.summary, event.record);
       return;
     case 'datasetLoaded':
-      state.datasetLoaded(event.summary);
+      state.datasetLoaded(event.summary, event.record);
       return;
     case 'runStatus':
       state.setRunStatus(event.runId, event.status, event.message);
@@ -47,6 +47,7 @@ export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): vo
       if (event.requestId === null) state.notify('error', event.message);
       return;
     case 'adapterSaved':
+    case 'downloadSize':
     case 'trainableCount':
     case 'generation':
     case 'classification':

@@ -1,12 +1,12 @@
 import type { StateCreator } from 'zustand';
-import type { DatasetSummary } from '../../worker/protocol';
+import type { DatasetRecord, DatasetSummary } from '../../worker/protocol';
 import type { PlaygroundState } from './index';
 import type { DatasetState, FileProblem } from './types';
 
 export interface DataSlice {
   data: DatasetState;
   datasetLoading(files: string[]): void;
-  datasetLoaded(summary: DatasetSummary): void;
+  datasetLoaded(summary: DatasetSummary, record: DatasetRecord): void;
   datasetFailed(errors: FileProblem[]): void;
   /** Files above the size limit: loading waits for the user to confirm. */
   datasetNeedsConfirmation(largeFiles: { name: string; bytes: number }[]): void;
@@ -18,6 +18,7 @@ export const INITIAL_DATA: DatasetState = {
   status: 'idle',
   pending: [],
   summary: null,
+  record: null,
   errors: [],
   largeFiles: [],
   validationFraction: 0.1,
@@ -27,7 +28,7 @@ export const INITIAL_DATA: DatasetState = {
 export const createDataSlice: StateCreator<PlaygroundState, [], [], DataSlice> = (set) => ({
   data: INITIAL_DATA,
   datasetLoading: (files) => set((s) => ({ data: { ...s.data, status: 'loading', pending: files, errors: [], largeFiles: [] } })),
-  datasetLoaded: (summary) => set((s) => ({ data: { ...s.data, status: 'ready', summary, pending: [], errors: [], largeFiles: [] } })),
+  datasetLoaded: (summary, record) => set((s) => ({ data: { ...s.data, status: 'ready', summary, record, pending: [], errors: [], largeFiles: [] } })),
   // A failed load keeps the previous dataset: nothing the user set up is lost.
   datasetFailed: (errors) =>
     set((s) => ({ data: { ...s.data, status: s.data.summary ? 'ready' : 'error', pending: [], errors, largeFiles: [] } })),

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { EvalResult, RunStatus, ScheduleMode } from '../../worker/protocol';
+import type { DatasetRecord, EvalResult, ModelRecord, RunStatus, ScheduleMode } from '../../worker/protocol';
 import { describeMethod, type RunForm } from '../schemas/run-form';
 import type { PlaygroundState } from './index';
 import type { RunFailure, RunProgress, RunRecord, TrainableCount } from './types';
@@ -12,8 +12,18 @@ export interface RunsSlice {
   /** Run ids in the order they were added. */
   runOrder: string[];
   scheduleMode: ScheduleMode;
+  /**
+   * Whether the engine holds a run's trained adapter now (not persisted: a
+   * reload or a model change empties the engine). Exports and Try it need one.
+   */
+  adapterHeld: Record<string, boolean>;
   /** Adds a run and returns its id. */
-  addRun(form: RunForm, modelLabel: string | null): string;
+  addRun(form: RunForm): string;
+  /** Records the model and dataset a run starts training on. */
+  setRunTrainedOn(id: string, model: ModelRecord | null, dataset: DatasetRecord | null): void;
+  setAdapterHeld(id: string, held: boolean): void;
+  /** The engine let go of every adapter (another model was loaded). */
+  forgetAdapters(): void;
   updateRunForm(id: string, form: RunForm): void;
   renameRun(id: string, name: string): void;
   removeRun(id: string): void;
@@ -57,7 +67,8 @@ export const createRunsSlice: StateCreator<PlaygroundState, [], [], RunsSlice> =
   runs: {},
   runOrder: [],
   scheduleMode: 'interleaved',
-  addRun: (form, modelLabel) => {
+  adapterHeld: {},
+  addRun: (form) => {
     const existing = get().runOrder.map((id) => get().runs[id]);
     const run: RunRecord = {
       id: newRunId(existing),
@@ -70,7 +81,8 @@ export const createRunsSlice: StateCreator<PlaygroundState, [], [], RunsSlice> =
       trainable: null,
       finalEval: null,
       failure: null,
-      modelLabel,
+      model: null,
+      dataset: null,
       createdAt: Date.now(),
     };
     set((s) => ({ runs: { ...s.runs, [run.id]: run }, runOrder: [...s.runOrder, run.id] }));
@@ -84,14 +96,25 @@ export const createRunsSlice: StateCreator<PlaygroundState, [], [], RunsSlice> =
       delete runs[id];
       const metrics = { ...s.metrics };
       delete metrics[id];
-      return { runs, metrics, runOrder: s.runOrder.filter((r) => r !== id) };
+      const adapterHeld = { ...s.adapterHeld };
+      delete adapterHeld[id];
+      return { runs, metrics, adapterHeld, runOrder: s.runOrder.filter((r) => r !== id) };
     }),
+  setRunTrainedOn: (id, model, dataset) => set((s) => patchRun(s, id, { model, dataset })),
+  setAdapterHeld: (id, held) => set((s) => ({ adapterHeld: { ...s.adapterHeld, [id]: held } })),
+  forgetAdapters: () => set({ adapterHeld: {} }),
   setRunStatus: (id, status, message) =>
-    set((s) => patchRun(s, id, { status, statusMessage: message, ...(status === 'running' ? { failure: null } : {}) })),
+    set((s) => ({
+      ...patchRun(s, id, { status, statusMessage: message, ...(status === 'running' ? { failure: null } : {}) }),
+      // A run training in the engine has an adapter there (kept when it pauses, stops or finishes).
+      ...(status === 'running' && s.runs[id] ? { adapterHeld: { ...s.adapterHeld, [id]: true } } : {}),
+    })),
   resetRunResults: (id) => set((s) => ({ ...patchRun(s, id, { progress: null, finalEval: null, failure: null }), metrics: { ...s.metrics, [id]: [] } })),
   setRunProgress: (id, progress) => set((s) => patchRun(s, id, { progress })),
   setRunTrainable: (id, trainable) => set((s) => patchRun(s, id, { trainable })),
   runFinished: (id, finalEval) => set((s) => patchRun(s, id, { status: 'finished', statusMessage: null, finalEval })),
-  runFailed: (id, failure) => set((s) => patchRun(s, id, { status: 'failed', statusMessage: failure.message, failure })),
+  // The engine frees a failed run's adapter (it may hold NaNs or a lost device's buffers).
+  runFailed: (id, failure) =>
+    set((s) => ({ ...patchRun(s, id, { status: 'failed', statusMessage: failure.message, failure }), adapterHeld: { ...s.adapterHeld, [id]: false } })),
   setScheduleMode: (mode) => set({ scheduleMode: mode }),
 });

@@ -5,10 +5,12 @@
 import type {
   BackendName,
   BackendPreference,
+  DatasetRecord,
   DatasetSummary,
   EvalResult,
   FailureKind,
   MetricPoint,
+  ModelRecord,
   ModelSummary,
   RunStatus,
   ScheduleMode,
@@ -16,13 +18,24 @@ import type {
 import type { RunForm } from '../schemas/run-form';
 import type { SharedModel } from '../schemas/share-url';
 
-/** What the model panel shows about where the model came from, and how loading goes. */
+export type ModelStateSource = SharedModel | { kind: 'files'; label: string };
+
+/**
+ * What the model panel shows about where the model came from, and how loading goes.
+ * `source`, `summary` and `record` always describe the model the engine holds:
+ * while another loads, and after that load fails, they stay the previous one's.
+ */
 export interface ModelState {
+  /** 'ready' whenever a model is loaded, even when a later load failed (then `error` says why). */
   status: 'idle' | 'loading' | 'ready' | 'error';
   /** A bundled or hub model can be reloaded after a page reload; dropped files cannot. */
-  source: SharedModel | { kind: 'files'; label: string } | null;
+  source: ModelStateSource | null;
   summary: ModelSummary | null;
+  record: ModelRecord | null;
+  /** The model being loaded, while status is 'loading'. */
+  pendingSource: ModelStateSource | null;
   progress: { file: string; loaded: number; total: number | null } | null;
+  /** Why the last load failed. */
   error: string | null;
 }
 
@@ -36,6 +49,8 @@ export interface DatasetState {
   /** The file names being read, for the message while loading. */
   pending: string[];
   summary: DatasetSummary | null;
+  /** The loaded dataset's name, hash and split, as runs record it. */
+  record: DatasetRecord | null;
   /** Per-file problems from the last attempt. */
   errors: FileProblem[];
   /** Files over the size limit waiting for the user's confirmation. */
@@ -77,8 +92,10 @@ export interface RunRecord {
   trainable: TrainableCount | null;
   finalEval: EvalResult | null;
   failure: RunFailure | null;
-  /** The model the run was trained on, by label. */
-  modelLabel: string | null;
+  /** The model the run last started training on (null: never trained; absent: saved by an older version). */
+  model?: ModelRecord | null;
+  /** The dataset it trained and was validated on, at that start. */
+  dataset?: DatasetRecord | null;
   createdAt: number;
 }
 

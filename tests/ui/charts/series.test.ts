@@ -11,8 +11,8 @@ function point(runId: string, step: number, loss: number | null, extra: Partial<
 
 function twoRuns() {
   const store = createPlaygroundStore();
-  const a = store.getState().addRun(formForMethod('wegeft'), null);
-  const b = store.getState().addRun(formForMethod('lora'), null);
+  const a = store.getState().addRun(formForMethod('wegeft'));
+  const b = store.getState().addRun(formForMethod('lora'));
   return { store, a, b };
 }
 

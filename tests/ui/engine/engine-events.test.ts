@@ -15,7 +15,7 @@ describe('worker events become store state', () => {
 
   it('a run’s status, progress, batched metrics, and its end', () => {
     const store = createPlaygroundStore();
-    const id = store.getState().addRun(formForMethod('lora'), null);
+    const id = store.getState().addRun(formForMethod('lora'));
     applyEngineEvent(store, { type: 'runStatus', runId: id, status: 'running', message: null });
     applyEngineEvent(store, { type: 'runProgress', runId: id, step: 2, totalSteps: 4, epoch: 0.1, elapsedMs: 20, etaMs: 20 });
     const point = { runId: id, step: 2, timeMs: 20, loss: 1.5, learningRate: 0.01, examplesPerSecond: 8, tokensPerSecond: null, memoryBytes: 64, numTensors: 3, validation: null };
@@ -28,7 +28,7 @@ describe('worker events become store state', () => {
 
   it('a failed run keeps its failure and the backend to retry on', () => {
     const store = createPlaygroundStore();
-    const id = store.getState().addRun(formForMethod('wegeft'), null);
+    const id = store.getState().addRun(formForMethod('wegeft'));
     applyEngineEvent(store, { type: 'runFailed', runId: id, kind: 'device-lost', message: 'The GPU device was lost', suggestedBackend: 'wasm' });
     expect(store.getState().runs[id]).toMatchObject({ status: 'failed', failure: { kind: 'device-lost', suggestedBackend: 'wasm' } });
   });

@@ -14,6 +14,7 @@ import {
   snapshotOf,
 } from '../../../src/ui/store/persistence';
 import { formForMethod } from '../../../src/ui/schemas/run-form';
+import { modelRecord, modelSummary } from '../helpers/fake-engine';
 
 afterEach(async () => {
   await new Promise<void>((resolve) => {
@@ -25,8 +26,8 @@ afterEach(async () => {
 
 function storeWithRuns() {
   const store = createPlaygroundStore();
-  const running = store.getState().addRun(formForMethod('wegeft'), 'm');
-  const finished = store.getState().addRun(formForMethod('lora'), 'm');
+  const running = store.getState().addRun(formForMethod('wegeft'));
+  const finished = store.getState().addRun(formForMethod('lora'));
   store.getState().setRunStatus(running, 'running', null);
   store.getState().runFinished(finished, { kind: 'classifier', loss: 0.5, accuracy: 0.9 });
   store.getState().appendMetrics([
@@ -34,6 +35,7 @@ function storeWithRuns() {
   ]);
   store.getState().setTheme('dark');
   store.getState().modelLoading({ kind: 'bundled', name: 'vit' });
+  store.getState().modelLoaded(modelSummary('vit', 'image-classification'), modelRecord('vit', 'image-classification'));
   return { store, running, finished };
 }
 
@@ -61,6 +63,7 @@ describe('persistence across a reload', () => {
     const { store } = storeWithRuns();
     expect(snapshotOf(store.getState()).model).toEqual({ kind: 'bundled', name: 'vit' });
     store.getState().modelLoading({ kind: 'files', label: 'my-model' });
+    store.getState().modelLoaded(modelSummary('my-model', 'image-classification'), modelRecord('my-model', 'image-classification'));
     expect(snapshotOf(store.getState()).model).toBeNull();
   });
 

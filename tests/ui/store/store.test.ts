@@ -4,6 +4,7 @@ import { RUN_COLORS } from '../../../src/ui/store/runs-slice';
 import { selectAnyRunActive, selectRunList } from '../../../src/ui/store/selectors';
 import { formForMethod } from '../../../src/ui/schemas/run-form';
 import type { MetricPoint } from '../../../src/worker/protocol';
+import { datasetRecord } from '../helpers/fake-engine';
 
 function point(runId: string, step: number, loss: number | null = 1): MetricPoint {
   return {
@@ -23,24 +24,24 @@ function point(runId: string, step: number, loss: number | null = 1): MetricPoin
 describe('playground store', () => {
   it('gives each new run its own id, name and colour', () => {
     const store = createPlaygroundStore();
-    const a = store.getState().addRun(formForMethod('wegeft'), 'tiny');
-    const b = store.getState().addRun(formForMethod('wegeft'), 'tiny');
-    const c = store.getState().addRun(formForMethod('lora'), 'tiny');
+    const a = store.getState().addRun(formForMethod('wegeft'));
+    const b = store.getState().addRun(formForMethod('wegeft'));
+    const c = store.getState().addRun(formForMethod('lora'));
     const runs = selectRunList(store.getState());
     expect(runs.map((r) => r.id)).toEqual([a, b, c]);
     expect(runs.map((r) => r.name)).toEqual(['WeGeFT r8 α16', 'WeGeFT r8 α16 (2)', 'LoRA r8 α16']);
     expect(runs.map((r) => r.color)).toEqual(RUN_COLORS.slice(0, 3));
-    expect(runs.every((r) => r.status === 'idle' && r.modelLabel === 'tiny')).toBe(true);
+    expect(runs.every((r) => r.status === 'idle' && r.model === null && r.dataset === null)).toBe(true);
   });
 
   it('reuses the colour of a removed run, and removes its metrics with it', () => {
     const store = createPlaygroundStore();
-    const a = store.getState().addRun(formForMethod('wegeft'), null);
-    store.getState().addRun(formForMethod('lora'), null);
+    const a = store.getState().addRun(formForMethod('wegeft'));
+    store.getState().addRun(formForMethod('lora'));
     store.getState().appendMetrics([point(a, 1)]);
     store.getState().removeRun(a);
     expect(store.getState().metrics[a]).toBeUndefined();
-    const c = store.getState().addRun(formForMethod('full'), null);
+    const c = store.getState().addRun(formForMethod('full'));
     expect(store.getState().runs[c].color).toBe(RUN_COLORS[0]);
   });
 
@@ -61,7 +62,7 @@ describe('playground store', () => {
 
   it('tracks a run through its life: running, progress, failure, retry, finish', () => {
     const store = createPlaygroundStore();
-    const id = store.getState().addRun(formForMethod('lora'), null);
+    const id = store.getState().addRun(formForMethod('lora'));
     store.getState().setRunStatus(id, 'running', null);
     expect(selectAnyRunActive(store.getState())).toBe(true);
     store.getState().setRunProgress(id, { step: 3, totalSteps: 10, epoch: 0, elapsedMs: 300, etaMs: 700 });
@@ -76,7 +77,7 @@ describe('playground store', () => {
 
   it('a run trained again from the start forgets its previous results', () => {
     const store = createPlaygroundStore();
-    const id = store.getState().addRun(formForMethod('lora'), null);
+    const id = store.getState().addRun(formForMethod('lora'));
     store.getState().appendMetrics([point(id, 1)]);
     store.getState().setRunProgress(id, { step: 1, totalSteps: 1, epoch: 1, elapsedMs: 5, etaMs: 0 });
     store.getState().runFinished(id, { kind: 'lm', loss: 1, perplexity: Math.E });
@@ -87,7 +88,7 @@ describe('playground store', () => {
 
   it('changing a run’s settings forgets its stale trainable-parameter count', () => {
     const store = createPlaygroundStore();
-    const id = store.getState().addRun(formForMethod('lora'), null);
+    const id = store.getState().addRun(formForMethod('lora'));
     store.getState().setRunTrainable(id, { count: 100, percent: 1, problems: [] });
     store.getState().updateRunForm(id, { ...formForMethod('lora'), rank: 2 });
     expect(store.getState().runs[id].trainable).toBeNull();
@@ -100,7 +101,7 @@ describe('playground store', () => {
       name: 'a.txt', task: 'causal-lm' as const, files: ['a.txt'], examples: 1, trainCount: 1, validationCount: 0,
       labelCounts: null, characters: 10, tokens: null, preview: { kind: 'text' as const, samples: ['hello'] }, warnings: [],
     };
-    store.getState().datasetLoaded(summary);
+    store.getState().datasetLoaded(summary, datasetRecord('a.txt', 'causal-lm'));
     store.getState().datasetLoading(['bad.png']);
     store.getState().datasetFailed([{ file: 'bad.png', problem: 'not a PNG' }]);
     expect(store.getState().data).toMatchObject({ status: 'ready', summary, errors: [{ file: 'bad.png' }] });
