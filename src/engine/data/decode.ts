@@ -4,6 +4,7 @@
  * canvas to decode with). The format is read from the bytes, not the name.
  */
 import { decode as decodePng, type DecodedPng } from 'fast-png';
+import { Unzlib } from 'fflate';
 import * as jpeg from 'jpeg-js';
 import { InputFileError } from '../errors';
 import type { RgbaImage } from './types';
@@ -41,7 +42,8 @@ function decodeJpegToRgba(bytes: Uint8Array): RgbaImage {
     useTArray: true,
     formatAsRGBA: true,
     maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
-    maxMemoryUsageInMB: 1024,
+    // Enough for the largest image accepted (40 MP: 160 MB of RGBA plus its components), no more.
+    maxMemoryUsageInMB: 512,
   });
   return { width: decoded.width, height: decoded.height, data: decoded.data };
 }
@@ -61,13 +63,74 @@ function decodePngToRgba(bytes: Uint8Array): RgbaImage {
 
 /** Reads the header's size before inflating, so a tiny file claiming a huge image fails fast. */
 function checkPngSize(bytes: Uint8Array): void {
-  if (bytes.length < 24) throw new Error('the file is truncated');
+  if (bytes.length < 33) throw new Error('the file is truncated');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(12) !== IHDR) throw new Error('the first chunk is not IHDR');
   const width = view.getUint32(16);
   const height = view.getUint32(20);
   if (width * height > MAX_IMAGE_PIXELS) {
     throw new Error(`${width}×${height} pixels is more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels accepted`);
   }
+  checkPngInflation(bytes, view, width, height);
+}
+
+const IHDR = 0x49484452;
+const IDAT = 0x49444154;
+const IEND = 0x49454e44;
+/** Samples per pixel of each PNG colour type (0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA). */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Compressed bytes inflated at a time: deflate expands at most ~1032×, so a step makes ≤ ~17 MB. */
+const INFLATE_SLICE = 16 * 1024;
+
+/**
+ * The image data of a W×H PNG inflates to exactly the bytes its rows need
+ * (a filter byte per row; seven passes when interlaced). A file that
+ * inflates to more is crafted (a 1×1 header over 300 MB of zeros): inflate
+ * it in slices and stop as soon as it passes that size, before the decoder
+ * (which would keep all of it) sees it.
+ */
+function checkPngInflation(bytes: Uint8Array, view: DataView, width: number, height: number): void {
+  const depth = bytes[24];
+  const channels = PNG_CHANNELS[bytes[25]];
+  if (!channels || ![1, 2, 4, 8, 16].includes(depth)) throw new Error(`unsupported colour type ${bytes[25]} with bit depth ${depth}`);
+  const expected = bytes[28] === 1 ? adam7Bytes(width, height, channels * depth) : height * (1 + Math.ceil((width * channels * depth) / 8));
+  let inflated = 0;
+  const inflater = new Unzlib((chunk) => {
+    inflated += chunk.length;
+    if (inflated > expected) {
+      throw new Error(`its image data inflates to more than the ${expected} bytes a ${width}×${height} image needs (a crafted or damaged file)`);
+    }
+  });
+  for (let at = 8; at + 12 <= bytes.length; ) {
+    const length = view.getUint32(at);
+    const type = view.getUint32(at + 4);
+    if (type === IEND) break;
+    if (type === IDAT) {
+      const end = Math.min(bytes.length, at + 8 + length);
+      for (let slice = at + 8; slice < end; slice += INFLATE_SLICE) inflater.push(bytes.subarray(slice, Math.min(end, slice + INFLATE_SLICE)));
+    }
+    at += 12 + length;
+  }
+}
+
+/** Bytes of an interlaced image's seven reduced images, each row with its filter byte. */
+function adam7Bytes(width: number, height: number, bitsPerPixel: number): number {
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
+  let total = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const w = Math.ceil((width - x0) / dx);
+    const h = Math.ceil((height - y0) / dy);
+    if (w > 0 && h > 0) total += h * (1 + Math.ceil((w * bitsPerPixel) / 8));
+  }
+  return total;
 }
 
 /** sample(y, x, channel): the raw sample value, whatever the bit depth (rows of depth < 8 are bit-packed). */

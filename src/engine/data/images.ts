@@ -23,6 +23,7 @@
 import { InputFileError } from '../errors';
 import { expandArchives, type ExpandedFile } from './archive';
 import { parseCsvTable } from './csv';
+import { compositeOnWhite, hasTransparency } from '../preprocess/composite';
 import { decodeImage } from './decode';
 import {
   IMAGE_EXTENSIONS,
@@ -38,7 +39,14 @@ import {
   relativeTo,
 } from './files';
 import { listSome } from './text';
-import type { DataFile, DataSplit, ImageDataset, ImageExample } from './types';
+import type { DataFile, DatasetParseOptions, DataSplit, ImageDataset, ImageExample } from './types';
+
+/**
+ * Bytes of decoded pixels one dataset keeps at most (all images, RGBA): six
+ * 6000×6000 photos would otherwise hold ~860 MB. Images shrunk to a model's
+ * input (DatasetParseOptions.fitImage) rarely come near it.
+ */
+export const MAX_DECODED_IMAGE_BYTES = 512 * 2 ** 20;
 
 /** An image file with its label, before decoding. */
 interface LabelledFile {
@@ -62,7 +70,7 @@ export function isImageFile(path: string): boolean {
 }
 
 /** Parses images (in class folders, a .zip, or listed by a .csv) into one classification dataset. */
-export function parseImageDataset(files: readonly DataFile[]): ImageDataset {
+export function parseImageDataset(files: readonly DataFile[], options: DatasetParseOptions = {}): ImageDataset {
   const given = files.filter((file) => !isIgnoredPath(file.path)).sort((a, b) => naturalCompare(a.path, b.path));
   if (given.length === 0) throw new InputFileError(files[0]?.path ?? 'dataset', 'no image files were given');
   const root = commonFolder(given.map((file) => file.path));
@@ -77,7 +85,7 @@ export function parseImageDataset(files: readonly DataFile[]): ImageDataset {
   if (imageFiles.length === 0) throw new InputFileError(name, 'holds no images (.png, .jpg or .jpeg)');
   const warnings: string[] = [];
   const labelled = csvFiles.length > 0 ? labelsFromCsv(csvFiles, imageFiles, warnings) : labelsFromFolders(imageFiles, name, root);
-  const examples = decodeAll(labelled);
+  const { examples, transparent } = decodeAll(labelled, options, name);
   const labels = [...new Set(examples.map((example) => example.label))].sort(naturalCompare);
   if (labels.length < 2) {
     throw new InputFileError(
@@ -87,7 +95,8 @@ export function parseImageDataset(files: readonly DataFile[]): ImageDataset {
         : 'holds no classes: classification needs at least two (one folder per class)',
     );
   }
-  return { task: 'image-classification', examples, labels, files: given.map((file) => file.path), warnings };
+  const notes = transparent > 0 ? [`${transparent} image${transparent === 1 ? '' : 's'} had transparency: composited on white`] : [];
+  return { task: 'image-classification', examples, labels, files: given.map((file) => file.path), warnings, notes, transparentImages: transparent };
 }
 
 /** How messages about the whole dataset name it: the dropped folder, the one file, or the first files. */
@@ -187,23 +196,41 @@ function parseSplit(value: string, file: string, line: number): DataSplit | unde
   return split;
 }
 
-/** Decodes every image; if any fail, one error names the first and lists the rest. */
-function decodeAll(labelled: LabelledFile[]): ImageExample[] {
+/**
+ * Decodes every image, composites it on white and shrinks it to what the
+ * model reads at once (options.fitImage), keeping the decoded bytes within
+ * budget; if any image fails, one error names the first and lists the rest.
+ */
+function decodeAll(labelled: LabelledFile[], options: DatasetParseOptions, name: string): { examples: ImageExample[]; transparent: number } {
   const examples: ImageExample[] = [];
   const failures: InputFileError[] = [];
+  const budget = options.maxDecodedBytes ?? MAX_DECODED_IMAGE_BYTES;
+  let kept = 0;
+  let transparent = 0;
   for (const { file, label, split } of labelled) {
+    let image;
     try {
-      const image = decodeImage(file.bytes, file.path);
-      examples.push(split ? { image, label, source: file.path, split } : { image, label, source: file.path });
+      const decoded = decodeImage(file.bytes, file.path);
+      if (hasTransparency(decoded)) transparent++;
+      image = options.fitImage ? options.fitImage(decoded) : compositeOnWhite(decoded);
     } catch (error) {
-      if (!(error instanceof InputFileError)) throw error;
-      failures.push(error);
+      failures.push(error instanceof InputFileError ? error : new InputFileError(file.path, `could not be prepared (${(error as Error).message})`));
+      continue;
     }
+    kept += image.data.length;
+    if (kept > budget) {
+      throw new InputFileError(
+        file.path,
+        `takes the decoded images of ${name} past ${budget / 2 ** 20} MiB (at image ${examples.length + 1} of ${labelled.length}); ` +
+          'use fewer or smaller images (load the model first: images are then kept at its input size)',
+      );
+    }
+    examples.push(split ? { image, label, source: file.path, split } : { image, label, source: file.path });
   }
   if (failures.length > 0) {
     const [first, ...rest] = failures;
     const others = rest.length > 0 ? `; ${rest.length} more image${rest.length === 1 ? '' : 's'} cannot be decoded either: ${listSome(rest.map((e) => e.file))}` : '';
     throw new InputFileError(first.file, `${first.problem}${others}. Remove or replace ${rest.length > 0 ? 'them' : 'it'} and try again.`);
   }
-  return examples;
+  return { examples, transparent };
 }

@@ -15,11 +15,11 @@ import { parseCsv } from './csv';
 import { ARCHIVE_EXTENSIONS, IMAGE_EXTENSIONS, TEXT_EXTENSIONS, decodeUtf8, extensionOf, isIgnoredPath } from './files';
 import { isImageFile, parseImageDataset } from './images';
 import { parseTextDataset } from './text';
-import type { DataFile, Dataset } from './types';
+import type { DataFile, Dataset, DatasetParseOptions } from './types';
 
 export type * from './types';
 export { parseTextDataset } from './text';
-export { parseImageDataset } from './images';
+export { MAX_DECODED_IMAGE_BYTES, parseImageDataset } from './images';
 export { decodeImage } from './decode';
 export { prepareTokenSequences, prepareImageSamples, selectSplit, splitsOf, tokenStream } from './prepare';
 export { datasetSummary } from './summary';
@@ -35,9 +35,10 @@ type FileKind = 'image' | 'text' | 'image-labels';
  * Parses the user's files as one dataset, choosing the task from the files:
  * images (or a `path,label` CSV) make an image-classification dataset,
  * text files a language-modelling one. Mixing the two is an error naming a
- * file of each kind; so is a file of no supported format.
+ * file of each kind; so is a file of no supported format. `options` says
+ * how decoded images are kept (shrunk to the model's input, a byte budget).
  */
-export function parseDataset(files: readonly DataFile[]): Dataset {
+export function parseDataset(files: readonly DataFile[], options: DatasetParseOptions = {}): Dataset {
   const given = files.filter((file) => !isIgnoredPath(file.path));
   if (given.length === 0) throw new InputFileError(files[0]?.path ?? 'dataset', 'no data files were given');
   const kinds = given.flatMap(kindsOf);
@@ -50,7 +51,7 @@ export function parseDataset(files: readonly DataFile[]): Dataset {
         'a dataset is either text (for language models) or images (for image classifiers), not both',
     );
   }
-  return image ? parseImageDataset(given) : parseTextDataset(given);
+  return image ? parseImageDataset(given, options) : parseTextDataset(given);
 }
 
 /** The kind of each data file in a file (an archive holds several), named as messages show them. */

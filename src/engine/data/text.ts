@@ -2,7 +2,10 @@
  * Language-modelling datasets from the user's files, as pure functions.
  *
  * Formats (chosen by extension):
- * - `.txt`: the whole file is one document (line ends normalised to "\n").
+ * - `.txt`: one document per blank-line-separated block when the file is
+ *   made of several (quotations, speeches, entries: as `datasets`' text
+ *   loader with sample_by="paragraph"); else the whole file is one document.
+ *   Line ends are normalised to "\n"; the split is said in `notes`.
  * - `.jsonl`: one JSON object per line, with `text`, or with `prompt` and
  *   `completion` (strings); other keys are ignored; blank lines are skipped.
  * - `.json`: an array of such objects.
@@ -39,6 +42,7 @@ export function parseTextDataset(files: readonly DataFile[]): TextDataset {
   if (dataFiles.length === 0) throw new InputFileError(files[0]?.path ?? 'dataset', 'no text files were given');
   const examples: TextExample[] = [];
   const warnings: string[] = [];
+  const notes: string[] = [];
   let firstFile: { path: string; kind: TextExample['kind'] } | null = null;
   for (const file of dataFiles) {
     const parsed = parseTextFile(file);
@@ -52,8 +56,9 @@ export function parseTextDataset(files: readonly DataFile[]): TextDataset {
     firstFile ??= { path: file.path, kind: parsed.examples[0].kind };
     examples.push(...parsed.examples);
     warnings.push(...parsed.warnings);
+    notes.push(...(parsed.notes ?? []));
   }
-  return { task: 'causal-lm', examples, files: dataFiles.map((file) => file.path), warnings };
+  return { task: 'causal-lm', examples, files: dataFiles.map((file) => file.path), warnings, notes };
 }
 
 /** Whether a file is one of the text formats (by extension). */
@@ -66,7 +71,7 @@ function describeKind(kind: TextExample['kind']): string {
 }
 
 /** Parses one text file; never returns an empty list. */
-export function parseTextFile(file: DataFile): { examples: TextExample[]; warnings: string[] } {
+export function parseTextFile(file: DataFile): { examples: TextExample[]; warnings: string[]; notes?: string[] } {
   const extension = extensionOf(file.path);
   if (!isTextDataFile(file.path)) {
     throw new InputFileError(
@@ -76,10 +81,26 @@ export function parseTextFile(file: DataFile): { examples: TextExample[]; warnin
   }
   const text = decodeUtf8(file.bytes, file.path).replace(/\r\n?/g, '\n');
   if (text.trim() === '') throw new InputFileError(file.path, 'is empty');
-  if (extension === '.txt') return { examples: [{ kind: 'text', text, source: file.path }], warnings: [] };
+  if (extension === '.txt') return plainTextDocuments(text, file.path);
   const records =
     extension === '.jsonl' ? readJsonLines(text, file.path) : extension === '.json' ? readJsonArray(text, file.path) : readCsvRecords(text, file.path);
   return recordsToExamples(records, file.path);
+}
+
+/** A blank line: a line end, then only spaces or tabs up to the next line end (and any more such lines). */
+const BLANK_LINES = /\n[ \t]*\n(?:[ \t]*\n)*/;
+
+/** A .txt's documents: its blank-line-separated blocks when there are several, else the whole text. */
+function plainTextDocuments(text: string, file: string): { examples: TextExample[]; warnings: string[]; notes: string[] } {
+  const blocks = text.split(BLANK_LINES).filter((block) => block.trim() !== '');
+  if (blocks.length < 2) {
+    return { examples: [{ kind: 'text', text, source: file }], warnings: [], notes: [`${file}: one document (it has no blank lines between entries)`] };
+  }
+  return {
+    examples: blocks.map((block) => ({ kind: 'text', text: block.replace(/^\n+|\s+$/g, ''), source: file })),
+    warnings: [],
+    notes: [`${file}: split at blank lines into ${blocks.length.toLocaleString('en-US')} documents`],
+  };
 }
 
 function readJsonLines(text: string, file: string): RawRecord[] {

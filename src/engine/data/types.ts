@@ -35,6 +35,8 @@ export interface TextDataset {
   files: string[];
   /** Non-fatal remarks for the user (skipped empty lines, ...). */
   warnings: string[];
+  /** What was done to the data, in words ("sotu.txt: split at blank lines into 65 documents"). */
+  notes?: string[];
 }
 
 /** Which split a dataset's own layout puts an example in (a `train/` or `val/` folder, a CSV `split` column). */
@@ -56,6 +58,22 @@ export interface ImageDataset {
   labels: string[];
   files: string[];
   warnings: string[];
+  /** What was done to the images, in words ("3 images had transparency: composited on white"). */
+  notes?: string[];
+  /** Images with any pixel not fully opaque, composited on white when decoded. */
+  transparentImages?: number;
+}
+
+/** How images are kept once decoded (see parseImageDataset). */
+export interface DatasetParseOptions {
+  /**
+   * Shrinks a decoded image to what the model reads (ImagePreprocessor.fit),
+   * as soon as it is decoded, so no more pixels are kept than are used.
+   * Without it images are kept at their size (composited on white).
+   */
+  fitImage?: (image: RgbaImage) => RgbaImage;
+  /** Bytes of decoded RGBA a dataset may keep, all images together (default MAX_DECODED_IMAGE_BYTES). */
+  maxDecodedBytes?: number;
 }
 
 export type Dataset = TextDataset | ImageDataset;

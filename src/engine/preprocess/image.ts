@@ -4,8 +4,9 @@
  * see resample.ts), optional centre crop, rescale (× 1/255), normalise
  * ((x − mean) / std, in float32 as numpy does), channels first.
  *
- * Channels: an RgbaImage always has 4. Alpha is dropped, as Pillow's
- * `convert('RGB')` does (no compositing onto a background). A grayscale
+ * Channels: an RgbaImage always has 4. Transparent pixels are first
+ * composited onto white, as transformers' `convert_to_rgb` does (see
+ * composite.ts), then alpha is dropped. A grayscale
  * picture decoded to RGBA already has R = G = B, so a 3-channel model sees
  * it as gray in three channels. A 1-channel model gets the luminance,
  * computed as Pillow's `convert('L')`: (19595 R + 38470 G + 7471 B + 2^15) >> 16.
@@ -15,6 +16,7 @@ import { InputFileError } from '../errors';
 import type { RgbaImage } from '../data/types';
 import { readJson, type FileSource } from '../io/source';
 import type { ImageClassifierConfig } from '../models/types';
+import { compositeOnWhite } from './composite';
 import { PIL_RESAMPLE, resizePlane, type ResampleFilter } from './resample';
 
 export const PREPROCESSOR_CONFIG_FILE = 'preprocessor_config.json';
@@ -34,6 +36,15 @@ export interface ImageSettings {
 export interface ImagePreprocessor {
   /** An image → float32 (C, H, W), the layout of `pixelValues`. */
   preprocess(image: RgbaImage): Float32Array;
+  /**
+   * The image as small as preprocessing will make it, still RGBA (opaque,
+   * composited on white): resized now to the size `preprocess` resizes it to,
+   * so a dataset keeps no more pixels than the model reads. `preprocess` of
+   * the result equals `preprocess` of the original exactly (its resize is
+   * then the identity). Images that preprocessing would enlarge, or not
+   * resize, come back composited but not resized.
+   */
+  fit(image: RgbaImage): RgbaImage;
   readonly channels: number;
   readonly height: number;
   readonly width: number;
@@ -89,7 +100,11 @@ export function imagePreprocessor(
   }
   checkOutputSize(settings, model, file);
   if (settings.resample === 'nearest') notes.push('nearest-neighbour resizing may differ from Pillow by a pixel at some edges');
-  notes.push(channels === 1 ? 'images are converted to luminance (as Pillow convert("L")); alpha is ignored' : 'the alpha channel is ignored');
+  notes.push(
+    channels === 1
+      ? 'transparent pixels are composited on white, then images are converted to luminance (as Pillow convert("L"))'
+      : 'transparent pixels are composited on white (as transformers\' convert_to_rgb), then alpha is dropped',
+  );
   const size = model.imageSize;
   return {
     channels,
@@ -98,6 +113,7 @@ export function imagePreprocessor(
     settings,
     notes,
     preprocess: (image) => preprocessImage(image, settings, channels, size),
+    fit: (image) => fitImage(image, settings, channels),
   };
 }
 
@@ -211,11 +227,11 @@ function checkImage(image: RgbaImage): void {
   }
 }
 
-/** The image's channel planes, row-major: R, G, B, or Pillow's luminance. */
+/** The image's channel planes, row-major, after compositing on white: R, G, B, or Pillow's luminance. */
 function channelPlanes(image: RgbaImage, channels: number): Uint8Array[] {
   const pixels = image.width * image.height;
   const planes = Array.from({ length: channels }, () => new Uint8Array(pixels));
-  const { data } = image;
+  const { data } = compositeOnWhite(image);
   for (let p = 0; p < pixels; p++) {
     const r = data[4 * p];
     const g = data[4 * p + 1];
@@ -249,6 +265,32 @@ function centerCrop(plane: Uint8Array, width: number, height: number, crop: { wi
     }
   }
   return out;
+}
+
+/**
+ * Resizes to the preprocessing's resize target now, when that shrinks the
+ * image. A 1-channel model's luminance is resized and stored as gray
+ * (R = G = B = L, whose luminance is L again), so the result is exact for
+ * both channel counts.
+ */
+function fitImage(image: RgbaImage, settings: ImageSettings, channels: number): RgbaImage {
+  checkImage(image);
+  const opaque = compositeOnWhite(image);
+  if (!settings.resize) return opaque;
+  const target = resizeTarget(settings.resize, image.width, image.height);
+  if (target.width > image.width || target.height > image.height || (target.width === image.width && target.height === image.height)) return opaque;
+  const planes = channelPlanes(opaque, channels).map((plane) =>
+    resizePlane(plane, image.width, image.height, target.width, target.height, settings.resample),
+  );
+  const pixels = target.width * target.height;
+  const data = new Uint8Array(pixels * 4); // (H, W, 4)
+  for (let p = 0; p < pixels; p++) {
+    data[4 * p] = planes[0][p];
+    data[4 * p + 1] = planes[channels === 1 ? 0 : 1][p];
+    data[4 * p + 2] = planes[channels === 1 ? 0 : 2][p];
+    data[4 * p + 3] = 255;
+  }
+  return { width: target.width, height: target.height, data };
 }
 
 function preprocessImage(image: RgbaImage, settings: ImageSettings, channels: number, size: number): Float32Array {

@@ -12,6 +12,23 @@ function parseError(files: Parameters<typeof parseTextDataset>[0], file: string)
 }
 
 describe('parseTextDataset: .txt', () => {
+  it('splits a file of blank-line-separated entries into one document each, and says so', () => {
+    const quotes = 'Be yourself.\nEveryone else is taken.\n\n  \nSimplicity is the soul of wit.\r\n\r\nBrevity, too.\n\n\n';
+    const dataset = parseTextDataset([textFile('quotes.txt', quotes)]);
+    expect(dataset.examples.map((example) => example.kind === 'text' && example.text)).toEqual([
+      'Be yourself.\nEveryone else is taken.',
+      'Simplicity is the soul of wit.',
+      'Brevity, too.',
+    ]);
+    expect(dataset.notes).toEqual(['quotes.txt: split at blank lines into 3 documents']);
+  });
+
+  it('keeps a file with no blank lines as one document, and says so', () => {
+    const dataset = parseTextDataset([textFile('one.txt', 'line one\nline two\n')]);
+    expect(dataset.examples).toEqual([{ kind: 'text', text: 'line one\nline two\n', source: 'one.txt' }]);
+    expect(dataset.notes).toEqual(['one.txt: one document (it has no blank lines between entries)']);
+  });
+
   it('reads each file as one document, with line ends normalised', () => {
     const dataset = parseTextDataset([textFile('a.txt', 'Call me Ishmael.\r\nSome years ago'), textFile('b.txt', 'second')]);
     expect(dataset.task).toBe('causal-lm');

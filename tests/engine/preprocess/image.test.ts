@@ -44,8 +44,11 @@ function patternImage(width: number, height: number, alpha = 255): RgbaImage {
   return { width, height, data };
 }
 
+/** An opaque image whose R, G and B are all `value`. */
 function constantImage(width: number, height: number, value: number): RgbaImage {
-  return { width, height, data: new Uint8Array(width * height * 4).fill(value) };
+  const data = new Uint8Array(width * height * 4).fill(value);
+  for (let i = 3; i < data.length; i += 4) data[i] = 255;
+  return { width, height, data };
 }
 
 function vitConfig(imageSize: number, numChannels = 3): ImageClassifierConfig {
@@ -131,10 +134,36 @@ describe('imagePreprocessor', () => {
     expect([...pre.preprocess(image)]).toEqual([0, 1, 2].flatMap((c) => [...plane(image, c)]));
   });
 
-  it('ignores alpha', () => {
-    const pre = imagePreprocessor(null, vitConfig(4));
-    expect(pre.preprocess(patternImage(7, 5, 0))).toEqual(pre.preprocess(patternImage(7, 5, 255)));
-    expect(pre.notes).toContain('the alpha channel is ignored');
+  it('composites transparent pixels on white before dropping alpha', () => {
+    const pre = imagePreprocessor({ do_resize: false, do_rescale: false, do_normalize: false }, vitConfig(4));
+    const white = new Float32Array(3 * 4 * 4).fill(255);
+    // Fully transparent: white whatever the colour underneath (an icon's RGB = 0 must not come out black).
+    expect(pre.preprocess(patternImage(4, 4, 0))).toEqual(white);
+    expect(pre.preprocess(patternImage(4, 4, 255))).toEqual(new Float32Array([0, 1, 2].flatMap((c) => [...plane(patternImage(4, 4), c)])));
+    expect(pre.notes).toContain("transparent pixels are composited on white (as transformers' convert_to_rgb), then alpha is dropped");
+  });
+
+  it('composites partial alpha as Pillow alpha_composite over white', () => {
+    const pre = imagePreprocessor({ do_resize: false, do_rescale: false, do_normalize: false }, vitConfig(1));
+    // Black at alpha 128 over white: round(255 · 127 / 255) = 127 (Pillow's rounded fixed point); 200 at alpha 64: 241.
+    const image: RgbaImage = { width: 1, height: 1, data: new Uint8Array([0, 200, 255, 128]) };
+    expect([...pre.preprocess(image)]).toEqual([127, 227, 255]);
+    const quarter: RgbaImage = { width: 1, height: 1, data: new Uint8Array([200, 0, 100, 64]) };
+    expect([...pre.preprocess(quarter)]).toEqual([241, 191, 216]);
+  });
+
+  it('fits an image to the resize target at once, with the same result as preprocessing the original', () => {
+    for (const channels of [1, 3]) {
+      const pre = imagePreprocessor({ size: 4, resample: 3 }, vitConfig(4, channels));
+      const large = patternImage(13, 9, 200);
+      const fitted = pre.fit(large);
+      expect([fitted.width, fitted.height]).toEqual([4, 4]);
+      expect(fitted.data.filter((_, i) => i % 4 === 3).every((a) => a === 255)).toBe(true);
+      expect(pre.preprocess(fitted)).toEqual(pre.preprocess(large));
+    }
+    const pre = imagePreprocessor({ size: 16 }, vitConfig(16));
+    const small = patternImage(8, 8);
+    expect(pre.fit(small)).toBe(small);
   });
 
   it('feeds a 1-channel model the luminance, as Pillow convert("L")', () => {
