@@ -112,9 +112,11 @@ describe('speeches', () => {
     const jsonl = await readText(entry('sotu').files);
     const txt = await readText(entry('sotu-txt').files);
     expect(jsonl.examples).toHaveLength(entry('sotu').examples.train);
-    expect(txt.examples).toHaveLength(1);
-    const documents = jsonl.examples.map((example) => (example.kind === 'text' ? example.text : ''));
-    expect(txt.examples[0].kind === 'text' && txt.examples[0].text).toBe(`${documents.join('\n\n')}\n`);
+    // The .txt holds the same addresses separated by blank lines: one document each, as in the .jsonl.
+    expect(txt.examples).toHaveLength(entry('sotu-txt').examples.train);
+    expect(txt.notes).toEqual([`sotu.txt: split at blank lines into ${entry('sotu-txt').examples.train} documents`]);
+    const text = (dataset: typeof txt) => dataset.examples.map((example) => (example.kind === 'text' ? example.text : ''));
+    expect(text(txt)).toEqual(text(jsonl));
   });
 
   it('hold out whole addresses that do not appear in the training data', async () => {
