@@ -22,19 +22,15 @@ import { errorMessage } from '../src/engine/errors';
 import { loadModel } from '../src/engine/models/load';
 import type { Model } from '../src/engine/models/model';
 import { DirectorySource } from '../src/engine/io/node-source';
-import { BENCH_USAGE, parseBenchArgs, UsageError, type BenchCliOptions } from './lib/bench/args';
+import { BENCH_USAGE, parseBenchArgs, type BenchCliOptions } from './lib/bench/args';
+import { runCli, UsageError } from './lib/cli';
 import { runInBrowser } from './lib/bench/browser';
 import { reexecForWebGpuIfNeeded, setupNodeBackend, type NodeBackend } from './lib/node-backend';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function main(): Promise<number> {
-  const parsed = parseBenchArgs(process.argv.slice(2));
-  if (parsed.help) {
-    process.stdout.write(BENCH_USAGE);
-    return 0;
-  }
-  const options = parsed.options;
+async function main(argv: string[]): Promise<number> {
+  const options = parseBenchArgs(argv);
   if (!isBenchPresetName(options.model) && !existsSync(options.model)) {
     throw new UsageError(`--model: "${options.model}" is neither a preset nor an existing folder`);
   }
@@ -88,11 +84,4 @@ function printRecords(records: BenchRecord[], options: BenchCliOptions): void {
   process.stdout.write(`${formatTable(records)}\n`);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) process.stderr.write(`bench: ${error.message}\n(see npm run bench -- --help)\n`);
-    else process.stderr.write(`bench: ${errorMessage(error).split('\n')[0]}\n`);
-    process.exit(2);
-  },
-);
+runCli({ name: 'bench', usage: BENCH_USAGE }, main);

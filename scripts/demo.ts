@@ -20,19 +20,15 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorMessage } from '../src/engine/errors';
 import type { TrainReport } from './lib/train-report';
-import { DEMOS, demoTrainArgs, judgeDemo, parseDemoArgs, DEMO_USAGE, DemoUsageError, type DemoOptions } from './lib/demo';
+import { runCli } from './lib/cli';
+import { DEMOS, demoTrainArgs, judgeDemo, parseDemoArgs, DEMO_USAGE, type DemoOptions } from './lib/demo';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TRAIN_SCRIPT = path.join(ROOT, 'scripts', 'train.ts');
 
-async function main(): Promise<number> {
-  const options = parseDemoArgs(process.argv.slice(2));
-  if (options === 'help') {
-    process.stdout.write(DEMO_USAGE);
-    return 0;
-  }
+async function main(argv: string[]): Promise<number> {
+  const options = parseDemoArgs(argv);
   const demo = DEMOS[options.demo];
   const args = demoTrainArgs(demo, options, ROOT);
   process.stderr.write(`demo ${options.demo}: npm run train -- ${args.map(quote).join(' ')}\n`);
@@ -95,11 +91,4 @@ function round(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof DemoUsageError) process.stderr.write(`demo: ${error.message}\n\n${DEMO_USAGE}`);
-    else process.stderr.write(`demo: ${errorMessage(error)}\n`);
-    process.exit(2);
-  },
-);
+runCli({ name: 'demo', usage: DEMO_USAGE }, main);

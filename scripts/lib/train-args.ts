@@ -1,12 +1,15 @@
 /**
- * Command-line options of `npm run train`, parsed strictly: an unknown
- * option, a missing value or a malformed number is a UsageError saying which.
+ * Command-line options of `npm run train`, parsed strictly (scripts/lib/cli.ts):
+ * an unknown option, a missing value or a malformed number is a UsageError
+ * saying which.
  */
-import { parseArgs } from 'node:util';
 import type { AdapterMethodName, TargetSpec } from '../../src/engine/adapters/types';
 import { isScheduleName } from '../../src/engine/train/schedule';
 import type { TrainSettings } from '../../src/engine/train/settings';
+import { asUsage, numberOption as number, parseCommandLine, UsageError } from './cli';
 import { parseBackend, type NodeBackend } from './node-backend';
+
+export { UsageError };
 
 export const USAGE = `usage: npm run train -- --model <dir|hub-id> --data <file|dir> --method wegeft|lora|full|bitfit|head [options]
 
@@ -42,10 +45,6 @@ output
   --backend <b>          cpu, wasm or webgpu (default cpu)
   --json                 print one JSON line of results on stdout at the end
 `;
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 export interface TrainCliOptions {
   model: string;
@@ -96,51 +95,35 @@ const OPTIONS = {
   out: { type: 'string' },
   backend: { type: 'string', default: 'cpu' },
   json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-export type ParsedArgs = { help: true } | { help: false; options: TrainCliOptions };
-
-export function parseTrainArgs(argv: string[]): ParsedArgs {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[] }>>['values'];
-  try {
-    ({ values } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return { help: true };
+/** The options of a train command line (`--help` is answered before, by runCli). */
+export function parseTrainArgs(argv: string[]): TrainCliOptions {
+  const { values } = parseCommandLine(argv, OPTIONS);
   if (!values.model) throw new UsageError('--model is required');
   if (!values.data || values.data.length === 0) throw new UsageError('--data is required');
   if (!values.method || !(METHODS as readonly string[]).includes(values.method)) {
     throw new UsageError(`--method must be one of ${METHODS.join(', ')}${values.method ? `, got "${values.method}"` : ''}`);
   }
   if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
-  let backend: NodeBackend;
-  try {
-    backend = parseBackend(values.backend);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const backend: NodeBackend = asUsage(() => parseBackend(values.backend));
   const valFraction = number('--val-fraction', values['val-fraction'], { min: 0, below: 1 }) ?? 0.1;
   return {
-    help: false,
-    options: {
-      model: values.model,
-      revision: values.revision,
-      data: values.data,
-      valData: values['val-data'] ?? [],
-      valFraction,
-      seqLength: number('--seq-length', values['seq-length'], { integer: true, min: 2 }),
-      method: values.method as AdapterMethodName,
-      rank: number('--rank', values.rank, { integer: true, min: 1 }),
-      alpha: number('--alpha', values.alpha, { above: 0 }),
-      targets: values.targets === undefined ? undefined : parseTargets(values.targets),
-      perLayer: values['per-layer'],
-      train: trainSettings(values),
-      out: values.out,
-      backend,
-      json: values.json,
-    },
+    model: values.model,
+    revision: values.revision,
+    data: values.data,
+    valData: values['val-data'] ?? [],
+    valFraction,
+    seqLength: number('--seq-length', values['seq-length'], { integer: true, min: 2 }),
+    method: values.method as AdapterMethodName,
+    rank: number('--rank', values.rank, { integer: true, min: 1 }),
+    alpha: number('--alpha', values.alpha, { above: 0 }),
+    targets: values.targets === undefined ? undefined : parseTargets(values.targets),
+    perLayer: values['per-layer'],
+    train: trainSettings(values),
+    out: values.out,
+    backend,
+    json: values.json,
   };
 }
 
@@ -184,35 +167,4 @@ export function parseTargets(value: string): TargetSpec {
   const suffixes = value.split(',').map((s) => s.trim()).filter(Boolean);
   if (suffixes.length === 0) throw new UsageError('--targets needs at least one module name');
   return { kind: 'suffixes', suffixes };
-}
-
-interface NumberRule {
-  integer?: boolean;
-  min?: number;
-  max?: number;
-  above?: number;
-  below?: number;
-}
-
-function number(option: string, value: string | undefined, rule: NumberRule): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = value.trim() === '' ? Number.NaN : Number(value);
-  const ok =
-    Number.isFinite(parsed) &&
-    (!rule.integer || Number.isInteger(parsed)) &&
-    (rule.min === undefined || parsed >= rule.min) &&
-    (rule.max === undefined || parsed <= rule.max) &&
-    (rule.above === undefined || parsed > rule.above) &&
-    (rule.below === undefined || parsed < rule.below);
-  if (!ok) throw new UsageError(`${option} must be ${describeRule(rule)}, got "${value}"`);
-  return parsed;
-}
-
-function describeRule(rule: NumberRule): string {
-  const parts = [rule.integer ? 'a whole number' : 'a number'];
-  if (rule.min !== undefined) parts.push(`≥ ${rule.min}`);
-  if (rule.above !== undefined) parts.push(`> ${rule.above}`);
-  if (rule.max !== undefined) parts.push(`≤ ${rule.max}`);
-  if (rule.below !== undefined) parts.push(`< ${rule.below}`);
-  return parts.join(' ');
 }

@@ -57,7 +57,6 @@ describe('npm run demo', () => {
 describe('demo settings and verdicts', () => {
   it('passes the demo settings to the train CLI, the user\'s options winning', () => {
     const options = parseDemoArgs(['lm', '--steps', '7', '--lr', '0.01']);
-    if (options === 'help') throw new Error('unexpected help');
     const args = demoTrainArgs(DEMOS.lm, options, '/root');
     expect(args.join(' ')).toContain('--model /root/public/models/gpt2-tiny-moby-brown --data /root/public/datasets/sotu.txt');
     expect(args.join(' ')).toContain('--val-data /root/public/datasets/sotu.val.txt --method wegeft --rank 16 --steps 7');

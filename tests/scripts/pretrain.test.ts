@@ -1,5 +1,5 @@
 /**
- * `npm run pretrain` end to end at toy sizes (no Debian package, no npm
+ * `npm run make-model` (scripts/pretrain.ts) end to end at toy sizes (no Debian package, no npm
  * download: the data is made here in the datasets' own formats), and the
  * committed bundled models: they load like any checkpoint and give, on the
  * committed held-out samples, exactly the numbers their cards state.
@@ -67,7 +67,7 @@ function writeFakeCorpora(prefix: string): void {
   for (const name of ['ca01', 'ca02', 'cb01', 'cb02']) writeFileSync(path.join(brown, name), tagged.repeat(3));
 }
 
-describe('npm run pretrain, at toy sizes', () => {
+describe('npm run make-model, at toy sizes', () => {
   let work: string;
   beforeAll(() => {
     work = mkdtempSync(path.join(tmpdir(), 'pretrain-test-'));
@@ -93,7 +93,7 @@ describe('npm run pretrain, at toy sizes', () => {
     expect(results.losses.length).toBeGreaterThan(0);
     const card = readFileSync(path.join(out, 'README.md'), 'utf8');
     expect(card).toContain(`${(results.testAccuracy * 100).toFixed(2)}%`);
-    expect(card).toContain('npm run pretrain -- vit --tiny --steps 3 --backend cpu');
+    expect(card).toContain('npm run make-model -- vit --tiny --steps 3 --backend cpu');
   });
 
   it('trains a tokenizer and a GPT-2 on the corpora, holding out whole documents', async () => {

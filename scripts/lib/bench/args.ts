@@ -1,12 +1,15 @@
 /**
- * Command-line options of `npm run bench`, parsed strictly: an unknown
- * option, a missing value or a malformed number is a UsageError saying which.
+ * Command-line options of `npm run bench`, parsed strictly (scripts/lib/cli.ts):
+ * an unknown option, a missing value or a malformed number is a UsageError
+ * saying which.
  */
-import { parseArgs } from 'node:util';
 import type { AdapterMethodName } from '../../../src/engine/adapters/types';
 import type { BenchOptions } from '../../../src/engine/bench/benchmark';
 import { BENCH_PRESETS } from '../../../src/engine/bench/presets';
+import { asUsage, numberOption, parseCommandLine, UsageError } from '../cli';
 import { parseBackend, type NodeBackend } from '../node-backend';
+
+export { UsageError };
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]
 
@@ -31,10 +34,6 @@ throughput, peak memory and the ratios against LoRA.
   --seed <s>             weights, data and adapters (default 42)
   --json                 one JSON line per method on stdout
 `;
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 export type BenchBackend = NodeBackend | 'webgl';
 
@@ -64,17 +63,11 @@ const OPTIONS = {
   profile: { type: 'boolean' },
   seed: { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-export function parseBenchArgs(argv: string[]): { help: true } | { help: false; options: BenchCliOptions } {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return { help: true };
+/** The options of a bench command line (`--help` is answered before, by runCli). */
+export function parseBenchArgs(argv: string[]): BenchCliOptions {
+  const values: Record<string, string | boolean | undefined> = parseCommandLine(argv, OPTIONS).values;
   const text = (name: string) => values[name] as string | undefined;
   const browser = values.browser === true;
   const backend = parseBenchBackend(text('backend'), browser);
@@ -94,7 +87,7 @@ export function parseBenchArgs(argv: string[]): { help: true } | { help: false; 
     seed: wholeNumber('--seed', text('seed'), 0) ?? 42,
     json: values.json === true,
   };
-  return { help: false, options };
+  return options;
 }
 
 function parseBenchBackend(value: string | undefined, browser: boolean): BenchBackend {
@@ -105,11 +98,7 @@ function parseBenchBackend(value: string | undefined, browser: boolean): BenchBa
     }
     return backend as BenchBackend;
   }
-  try {
-    return parseBackend(value);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return asUsage(() => parseBackend(value));
 }
 
 function parseMethods(value: string | undefined): AdapterMethodName[] {
@@ -127,17 +116,9 @@ function parseMethods(value: string | undefined): AdapterMethodName[] {
 }
 
 function wholeNumber(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`${name} must be a whole number ≥ ${min}, got "${value}"`);
-  }
-  return n;
+  return numberOption(name, value, { integer: true, min });
 }
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a number > 0, got "${value}"`);
-  return n;
+  return numberOption(name, value, { above: 0 });
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:bundle`: scripts/bench.ts as one self-contained CommonJS
+ * `npm run bench:bundle [-- --out <file>]`: scripts/bench.ts as one self-contained CommonJS
  * file, dist-bench/bench.cjs, for a GPU machine that has no npm registry
  * (../shared/gpu/README.md): pack it with ../shared/gpu/pack.sh, then run
  *   bash .gpu/run-on-gpu.sh node .gpu/bench.cjs --model gpt2-124m --backend webgpu --json
@@ -14,14 +14,27 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { parseCommandLine, runCli } from '../cli';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const OUTFILE = path.join(PROJECT_ROOT, 'dist-bench/bench.cjs');
+const DEFAULT_OUTFILE = 'dist-bench/bench.cjs';
 
-async function main(): Promise<void> {
+const USAGE = `usage: npm run bench:bundle [-- --out <file>]
+
+Bundles the benchmark CLI (scripts/bench.ts) into one self-contained CommonJS
+file for a GPU machine without an npm registry; run it there as
+  node <file> --model gpt2-124m --backend webgpu --json
+(the webgpu package stays outside the bundle; ../shared/gpu/pack.sh carries it).
+
+  --out <file>   where to write the bundle (default ${DEFAULT_OUTFILE}, relative to the project)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, { out: { type: 'string' } });
+  const outfile = path.resolve(PROJECT_ROOT, values.out ?? DEFAULT_OUTFILE);
   const result = await build({
     entryPoints: [path.join(PROJECT_ROOT, 'scripts/bench.ts')],
-    outfile: OUTFILE,
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -34,10 +47,8 @@ async function main(): Promise<void> {
     metafile: true,
   });
   const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
-  process.stdout.write(`wrote ${path.relative(PROJECT_ROOT, OUTFILE)} (${(bytes / 1e6).toFixed(1)} MB)\n`);
+  process.stdout.write(`wrote ${path.relative(PROJECT_ROOT, outfile)} (${(bytes / 1e6).toFixed(1)} MB)\n`);
+  return 0;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:bundle: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+runCli({ name: 'bench:bundle', usage: USAGE }, main);

@@ -1,11 +1,12 @@
-/** Command-line options of `npm run pretrain`. */
+/** Command-line options of `npm run make-model` (scripts/pretrain.ts), parsed by scripts/lib/cli.ts. */
 import * as path from 'node:path';
+import { asUsage, numberOption, parseCommandLine, UsageError } from '../cli';
 import { parseBackend, type NodeBackend } from '../node-backend';
 import { FASHION_MNIST_DIR } from './fashion-mnist';
 import { DEFAULT_CORPUS_CACHE } from './install-data';
 import type { RecipeName } from './recipes';
 
-export const PRETRAIN_USAGE = `usage: npm run pretrain -- vit|lm [options]
+export const PRETRAIN_USAGE = `usage: npm run make-model -- vit|lm [options]
 
 Pretrains a bundled model from random initialisation with the engine, and
 writes it in Hugging Face layout with its model card.
@@ -41,50 +42,36 @@ export interface PretrainOptions {
   cardOnly: boolean;
 }
 
-export class PretrainUsageError extends Error {}
+const OPTIONS = {
+  out: { type: 'string' },
+  steps: { type: 'string' },
+  backend: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'corpus-dir': { type: 'string' },
+  'no-install': { type: 'boolean' },
+  tiny: { type: 'boolean' },
+  limit: { type: 'string' },
+  'test-sample-dir': { type: 'string' },
+  'card-only': { type: 'boolean' },
+} as const;
 
-export function parsePretrainArgs(argv: string[]): PretrainOptions | 'help' {
-  if (argv.includes('--help') || argv.includes('-h')) return 'help';
-  const options: PretrainOptions = {
-    recipe: 'vit',
-    out: null,
-    backend: 'wasm',
-    dataDir: FASHION_MNIST_DIR,
-    corpusDir: DEFAULT_CORPUS_CACHE,
-    install: true,
-    tiny: false,
-    testSampleDir: undefined,
-    cardOnly: false,
+/** The options of a make-model command line (`--help` is answered before, by runCli). */
+export function parsePretrainArgs(argv: string[]): PretrainOptions {
+  const { values, positionals } = parseCommandLine(argv, OPTIONS, true);
+  const [recipe, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (recipe !== 'vit' && recipe !== 'lm') throw new UsageError(`say what to pretrain: vit or lm${recipe ? ` (got "${recipe}")` : ''}`);
+  return {
+    recipe,
+    out: values.out ?? null,
+    steps: numberOption('--steps', values.steps, { integer: true, min: 1 }),
+    backend: values.backend === undefined ? 'wasm' : asUsage(() => parseBackend(values.backend)),
+    dataDir: values['data-dir'] ?? FASHION_MNIST_DIR,
+    corpusDir: values['corpus-dir'] === undefined ? DEFAULT_CORPUS_CACHE : path.resolve(values['corpus-dir']),
+    install: values['no-install'] !== true,
+    tiny: values.tiny === true,
+    limit: numberOption('--limit', values.limit, { integer: true, min: 1 }),
+    testSampleDir: values['test-sample-dir'],
+    cardOnly: values['card-only'] === true,
   };
-  let recipe: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new PretrainUsageError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--out') options.out = value();
-    else if (arg === '--steps') options.steps = positiveInt(arg, value());
-    else if (arg === '--backend') options.backend = parseBackend(value());
-    else if (arg === '--data-dir') options.dataDir = value();
-    else if (arg === '--corpus-dir') options.corpusDir = path.resolve(value());
-    else if (arg === '--no-install') options.install = false;
-    else if (arg === '--tiny') options.tiny = true;
-    else if (arg === '--limit') options.limit = positiveInt(arg, value());
-    else if (arg === '--test-sample-dir') options.testSampleDir = value();
-    else if (arg === '--card-only') options.cardOnly = true;
-    else if (arg.startsWith('-')) throw new PretrainUsageError(`unknown option ${arg}`);
-    else if (recipe === undefined) recipe = arg;
-    else throw new PretrainUsageError(`unexpected argument "${arg}"`);
-  }
-  if (recipe !== 'vit' && recipe !== 'lm') throw new PretrainUsageError(`say what to pretrain: vit or lm${recipe ? ` (got "${recipe}")` : ''}`);
-  options.recipe = recipe;
-  return options;
-}
-
-function positiveInt(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new PretrainUsageError(`${name} must be a whole number ≥ 1, got "${text}"`);
-  return n;
 }

@@ -1,5 +1,5 @@
 /**
- * Installs the pretraining data on demand. Only `npm run pretrain` needs it:
+ * Installs the pretraining data on demand. Only `npm run make-model` needs it:
  * the app, the demo and the tests use the committed results.
  *
  * - Fashion-MNIST: Debian's `dataset-fashion-mnist` (apt-get, as root).

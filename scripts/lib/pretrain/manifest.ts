@@ -4,7 +4,7 @@
  * `title` (for display), `family` (config.json model_type), `task`,
  * `parameters`, `description`, `files`, `license`, `metrics` (from the card)
  * and `demo` (the bundled dataset it is meant to be fine-tuned on).
- * `npm run pretrain` updates its model's entry and leaves the others alone.
+ * `npm run make-model` updates its model's entry and leaves the others alone.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { PretrainResults } from './results';

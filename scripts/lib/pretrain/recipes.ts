@@ -1,5 +1,5 @@
 /**
- * What `npm run pretrain -- vit|lm` trains: the architecture (config.json as
+ * What `npm run make-model -- vit|lm` trains: the architecture (config.json as
  * it is saved), the training settings, and where the result goes. Sizes were
  * chosen by measuring steps on the wasm backend of a 2-core machine (see
  * docs/pretraining.md): the ViT took 23 minutes there and the GPT-2 57,
