@@ -36,8 +36,12 @@ export interface DecodeOptions {
 }
 
 export interface TextTokenizer extends TokenEncoder {
-  /** Token ids of `text`, with the special tokens the post-processor adds (see the file comment). */
-  encode(text: string): number[];
+  /**
+   * Token ids of `text`, with the special tokens the post-processor adds (see
+   * the file comment). `origin` (the text's file, e.g. `corpus.txt`) is named
+   * when the text cannot be tokenised: too long, or the library fails on it.
+   */
+  encode(text: string, origin?: string): number[];
   decode(ids: ArrayLike<number>, options?: DecodeOptions): string;
   /** One more than the largest id the tokenizer can produce (added tokens included). */
   readonly vocabSize: number;
@@ -54,7 +58,18 @@ export interface TokenizerOptions {
   /** Fallbacks for config.json's ids when tokenizer_config.json names no BOS / EOS token. */
   bosTokenId?: number | null;
   eosTokenId?: number | null;
+  /** The longest text `encode` accepts, in UTF-16 units; default MAX_TOKENIZE_CHARACTERS. */
+  maxTextCharacters?: number;
 }
+
+/**
+ * The longest single text `encode` tokenises. The library holds every
+ * pre-token and its ids at once: measured in Node, 8 M characters peak at
+ * about 0.5 GB and 32 M at 2 GB (27 s), and a 400 MB document ends in a bare
+ * RangeError. A longer document is refused up front, saying so; the data
+ * formats let a corpus be split (several files, .jsonl lines, blank lines).
+ */
+export const MAX_TOKENIZE_CHARACTERS = 16 * 1024 * 1024;
 
 /** Reads tokenizer.json and, when present, tokenizer_config.json from a checkpoint. */
 export async function loadTokenizer(source: FileSource, options: TokenizerOptions = {}): Promise<TextTokenizer> {
@@ -109,7 +124,7 @@ export function createTokenizer(
     eosTokenId: idOf('eos_token', options.eosTokenId),
     padTokenId: idOf('pad_token', null),
     tokenToId: (token) => tokenToId(token),
-    encode: (text) => library.encode(text).ids.filter((id) => Number.isInteger(id)),
+    encode: (text, origin) => encodeBounded(library, text, files.tokenizer, origin, options.maxTextCharacters ?? MAX_TOKENIZE_CHARACTERS),
     decode: (ids, decodeOptions = {}) => {
       // Rust's decoder skips ids it has no token for; the JS one would print "undefined".
       const known = Array.from(ids).filter((id) => library.id_to_token(id) !== undefined);
@@ -117,6 +132,28 @@ export function createTokenizer(
       return library.decode(known, { skip_special_tokens: decodeOptions.skipSpecialTokens ?? false });
     },
   };
+}
+
+/**
+ * The library's encode with its failures in words: a text over `limit` is
+ * refused before any work, and an error the library throws (a RangeError on
+ * a huge text) names the text's file and the tokenizer.
+ */
+function encodeBounded(library: Tokenizer, text: string, tokenizerFile: string, origin: string | undefined, limit: number): number[] {
+  const what = origin ?? `a text given to ${tokenizerFile}`;
+  if (text.length > limit) {
+    throw new InputFileError(
+      what,
+      `is too long to tokenize in one piece: ${text.length} characters, more than the ${limit} a document may have ` +
+        '(split it into several files, .jsonl lines, or paragraphs separated by blank lines)',
+    );
+  }
+  try {
+    return library.encode(text).ids.filter((id) => Number.isInteger(id));
+  } catch (error) {
+    const reason = error instanceof RangeError ? 'ran out of room (too long a text?)' : 'failed';
+    throw new InputFileError(what, `could not be tokenized with ${tokenizerFile}: the tokenizer ${reason}: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -3,10 +3,11 @@
  * built here: a GPT-2-style byte-level BPE with a few merges, and the same
  * with a Llama-style template that adds <s>.
  */
-import { describe, expect, it } from 'vitest';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { describe, expect, it, vi } from 'vitest';
 import { InputFileError } from '../../src/engine/errors';
 import { MemorySource } from '../../src/engine/io/source';
-import { checkTokenizerFitsModel, createTokenizer, loadTokenizer, type TextTokenizer } from '../../src/engine/tokenizer';
+import { checkTokenizerFitsModel, createTokenizer, loadTokenizer, MAX_TOKENIZE_CHARACTERS, type TextTokenizer } from '../../src/engine/tokenizer';
 
 /** GPT-2's reversible map from bytes to printable characters. */
 function byteToChar(): string[] {
@@ -229,6 +230,50 @@ describe('checkTokenizerFitsModel', () => {
         FILES.tokenizer,
         "has 266 token ids but the model's vocabulary (config.json vocab_size) has only 96: are the tokenizer and the model from the same checkpoint?",
       ),
+    );
+  });
+});
+
+describe('texts too long to tokenize', () => {
+  it('a text over the limit is refused before any work, naming its file and the limit', () => {
+    const tokenizer = build(gpt2StyleJson(), {}, { maxTextCharacters: 100 });
+    expect(tokenizer.encode('hello world'.repeat(9), 'corpus.txt').length).toBeGreaterThan(0); // 99 characters: fine
+    const encode = () => tokenizer.encode('x'.repeat(101), 'data/corpus.txt');
+    expect(encode).toThrow(InputFileError);
+    expect(encode).toThrow(
+      'data/corpus.txt: is too long to tokenize in one piece: 101 characters, more than the 100 a document may have ' +
+        '(split it into several files, .jsonl lines, or paragraphs separated by blank lines)',
+    );
+  });
+
+  it('without a file name, the tokenizer is named', () => {
+    const tokenizer = build(gpt2StyleJson(), {}, { maxTextCharacters: 10 });
+    expect(() => tokenizer.encode('x'.repeat(11))).toThrow(/^a text given to tok\/tokenizer\.json: is too long to tokenize/);
+  });
+
+  it('the default limit is 16 Mi characters', () => {
+    expect(MAX_TOKENIZE_CHARACTERS).toBe(16 * 1024 * 1024);
+  });
+
+  it('a RangeError inside the library (a huge document) becomes an error naming the file and the tokenizer', () => {
+    const tokenizer = build(gpt2StyleJson());
+    const spy = vi.spyOn(Tokenizer.prototype, 'encode').mockImplementation(() => {
+      throw new RangeError('Invalid array length');
+    });
+    try {
+      expect(() => tokenizer.encode('hello', 'big.txt')).toThrow(
+        'big.txt: could not be tokenized with tok/tokenizer.json: the tokenizer ran out of room (too long a text?): Invalid array length',
+      );
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('a tokenizer.json over 256 MiB is refused as too large, not as bad JSON (a fake length: nothing is allocated)', async () => {
+    const huge = { byteLength: 300 * 1024 * 1024 } as Uint8Array;
+    const source = new MemorySource('tok', new Map([['tokenizer.json', huge]]));
+    await expect(loadTokenizer(source)).rejects.toThrow(
+      'tok/tokenizer.json: is too large: 300 MiB (314572800 bytes), more than the 256 MiB limit for this file',
     );
   });
 });

@@ -69,7 +69,7 @@ export async function readBody(response: Response, options: ReadBodyOptions): Pr
     if (collector.loaded + value.byteLength > maxBytes) {
       // A body without a length (or longer than it said) that keeps coming: stop before it exhausts memory.
       await reader.cancel().catch(() => {});
-      checkFileSize(url, collector.loaded + value.byteLength, maxBytes, 'has sent more than its limit, so far');
+      checkFileSize(url, collector.loaded + value.byteLength, maxBytes, 'is, so far,');
     }
     collector.add(value);
     onProgress?.(path, collector.loaded, collector.total);
