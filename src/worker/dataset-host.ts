@@ -3,11 +3,10 @@
  * with the engine, and describes the result for the data panel.
  */
 import { datasetSummary, parseDataset } from '../engine/data/index';
-import { splitImageExamples } from '../engine/data/training-data';
-import type { DataFile, Dataset, TokenEncoder } from '../engine/data/types';
+import { splitImageExamples, textSplitCounts } from '../engine/data/training-data';
+import type { DataFile, Dataset, DatasetParseOptions, TokenEncoder } from '../engine/data/types';
 import { InputFileError } from '../engine/errors';
 import type { FetchFunction } from '../engine/io/url-source';
-import { splitTrainValidation } from '../engine/train/batches';
 import type { DatasetSourceSpec, DatasetSummary, DatasetPreview } from './protocol';
 
 /** Seeds the validation split, the same for every run so runs are compared on the same held-out data. */
@@ -63,9 +62,16 @@ async function downloadFile(url: string, fetchFn: FetchFunction): Promise<DataFi
   return { path, bytes: new Uint8Array(await response.arrayBuffer()) };
 }
 
-export function parseDatasetFiles(files: DatasetFiles, name: string, validationFraction: number, evaluationLimit: number): LoadedDataset {
-  const dataset = parseDataset(files.train);
-  const validation = files.validation.length > 0 ? parseDataset(files.validation) : null;
+/** `options.fitImage` shrinks images to the loaded model's input as they are decoded. */
+export function parseDatasetFiles(
+  files: DatasetFiles,
+  name: string,
+  validationFraction: number,
+  evaluationLimit: number,
+  options: DatasetParseOptions = {},
+): LoadedDataset {
+  const dataset = parseDataset(files.train, options);
+  const validation = files.validation.length > 0 ? parseDataset(files.validation, options) : null;
   if (validation && validation.task !== dataset.task) {
     throw new InputFileError(files.validation[0].path, `is ${validation.task === 'causal-lm' ? 'text' : 'images'}, but the training files are not`);
   }
@@ -107,18 +113,24 @@ export function summariseDataset(loaded: LoadedDataset, tokenizer?: TokenEncoder
       tokens: null,
       preview,
       warnings: [...summary.warnings, ...evaluationWarning(split.validation.length, loaded.evaluationLimit)],
+      notes: summary.notes,
+      splitHow: split.how,
+      imageChecks: { transparent: summary.transparentImages, blank: summary.blankImages, identical: summary.identicalImages },
     };
   }
   if (dataset.task !== 'causal-lm' || summary.task !== 'causal-lm') throw new Error('dataset summary does not match its dataset');
-  const validation = held ? held.examples.length : splitTrainValidation(dataset.examples, loaded.validationFraction, SPLIT_SEED).validation.length;
-  const train = held ? dataset.examples.length : dataset.examples.length - validation;
+  // Counted in the units evaluation splits by (documents, pairs, or one document's blocks): see planTextSplit.
+  const counts = textSplitCounts(dataset, held?.task === 'causal-lm' ? held : null, loaded.validationFraction, SPLIT_SEED, tokenizer);
   return {
     name: loaded.name,
     task: 'causal-lm',
     files,
-    examples: train + validation,
-    trainCount: train,
-    validationCount: validation,
+    examples: dataset.examples.length + (held?.examples.length ?? 0),
+    trainCount: counts.train,
+    validationCount: counts.validation,
+    splitUnit: counts.unit,
+    splitHow: counts.how,
+    notes: [...summary.notes, ...(held?.notes ?? [])],
     labelCounts: null,
     characters: summary.characterCount,
     tokens: summary.tokenCount,
@@ -128,6 +140,7 @@ export function summariseDataset(loaded: LoadedDataset, tokenizer?: TokenEncoder
     },
     warnings: [
       ...summary.warnings,
+      ...(counts.warning ? [counts.warning] : []),
       `Evaluation reads at most ${loaded.evaluationLimit} held-out sequences and ${MAX_EVALUATION_TOKENS.toLocaleString('en-US')} tokens (a fixed subset), to keep it quick.`,
     ],
   };

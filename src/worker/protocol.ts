@@ -128,6 +128,14 @@ export interface DatasetSummary {
   tokens: number | null;
   preview: DatasetPreview;
   warnings: string[];
+  /** What was done to the data, in words: how text was split into documents, transparency composited on white. */
+  notes?: string[];
+  /** What trainCount / validationCount count ("documents", "blocks of 64 tokens", ...); images when absent. */
+  splitUnit?: string;
+  /** How the held-out part was chosen, in words. */
+  splitHow?: string;
+  /** Image datasets: images that had transparency, that are blank (one colour), that copy another image. */
+  imageChecks?: { transparent: number; blank: number; identical: number };
 }
 
 /**

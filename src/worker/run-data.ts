@@ -4,8 +4,7 @@
  * images with the model's preprocessing. Prepared data is cached by sequence
  * length, so runs that share it share the work.
  */
-import { prepareTokenSequences } from '../engine/data/index';
-import { assertDatasetSuitsTask, headLabels, imageTrainingData, splitImageExamples, splitSequences } from '../engine/data/training-data';
+import { assertDatasetSuitsTask, headLabels, imageTrainingData, splitImageExamples, splitTextSequences } from '../engine/data/training-data';
 import type { ImageDataset, ImageExample, TextDataset } from '../engine/data/types';
 import { InputFileError } from '../engine/errors';
 import type { Model } from '../engine/models/model';
@@ -84,10 +83,10 @@ export class RunDataCache {
     if (seqLength > model.config.maxPositions) {
       throw new Error(`the sequence length ${seqLength} is longer than the model's context of ${model.config.maxPositions} tokens`);
     }
-    const sequences = prepareTokenSequences(dataset, tokenizer, { seqLength });
     const held = this.data.validation;
-    const heldOut = held?.task === 'causal-lm' ? prepareTokenSequences(held, tokenizer, { seqLength }) : null;
-    const { train, validation } = splitSequences(sequences, heldOut, this.data.validationFraction, SPLIT_SEED);
+    const heldOut = held?.task === 'causal-lm' ? held : null;
+    // The same split the data summary counts (by document, or one document's blocks).
+    const { train, validation } = splitTextSequences(dataset, heldOut, tokenizer, { seqLength, fraction: this.data.validationFraction, seed: SPLIT_SEED });
     if (train.length === 0) throw new InputFileError(dataset.files.join(', '), `is too short: no training sequence of ${seqLength} tokens is left`);
     const evaluated = evaluationSubset(validation, evaluationSequences(seqLength, this.data.evaluationLimit));
     return {

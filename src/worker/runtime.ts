@@ -232,7 +232,9 @@ export class PlaygroundRuntime {
     const name = command.source.kind === 'urls' ? command.source.name : files.train.length === 1 ? first : first.split('/')[0];
     const limit = command.evaluationLimit ?? MAX_EVALUATION_EXAMPLES;
     if (!(Number.isInteger(limit) && limit >= 1)) throw new Error(`the evaluation limit must be a whole number ≥ 1, got ${limit}`);
-    const loaded = parseDatasetFiles(files, name, command.validationFraction, limit);
+    // Images are shrunk to the loaded model's input as soon as they are decoded.
+    const preprocessor = this.current?.assets.preprocessor;
+    const loaded = parseDatasetFiles(files, name, command.validationFraction, limit, preprocessor ? { fitImage: (image) => preprocessor.fit(image) } : {});
     if (this.current) checkTaskMatch(this.current.assets, loaded);
     const summary = summariseDataset(loaded, this.current?.assets.tokenizer ?? undefined);
     const record = await datasetRecordOf(files, summary, { validationFraction: command.validationFraction, evaluationLimit: limit });

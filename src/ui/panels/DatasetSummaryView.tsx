@@ -13,8 +13,9 @@ export function DatasetSummaryView({ summary }: { summary: DatasetSummary }) {
         </div>
         <div>
           <dt>Train / validation</dt>
-          <dd data-testid="dataset-split">
+          <dd data-testid="dataset-split" title={summary.splitHow}>
             {formatCount(summary.trainCount)} / {formatCount(summary.validationCount)}
+            {summary.splitUnit && <span className="muted small"> {summary.splitUnit}</span>}
           </dd>
         </div>
         {summary.characters !== null && (
@@ -39,18 +40,45 @@ export function DatasetSummaryView({ summary }: { summary: DatasetSummary }) {
           {summary.labelCounts.length} classes: {summary.labelCounts.map((l) => `${l.label} (${l.count})`).join(', ')}
         </p>
       )}
+      {summary.splitHow && <p className="muted small">Held out: {summary.splitHow}.</p>}
+      {(summary.notes ?? []).length > 0 && (
+        <ul className="small" data-testid="dataset-notes">
+          {summary.notes!.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
       <Preview summary={summary} />
-      {summary.warnings.length > 0 && (
+      <DataWarnings warnings={summary.warnings} />
+    </div>
+  );
+}
+
+/** Warnings that mean the data cannot train or validate as shown stay in sight; the routine ones fold away. */
+function DataWarnings({ warnings }: { warnings: string[] }) {
+  if (warnings.length === 0) return null;
+  const serious = warnings.filter((w) => /too small to validate|are blank|are identical|cannot/.test(w));
+  const routine = warnings.filter((w) => !serious.includes(w));
+  return (
+    <>
+      {serious.length > 0 && (
+        <ul className="warning" role="status" data-testid="dataset-warnings">
+          {serious.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
+      {routine.length > 0 && (
         <details>
-          <summary>{summary.warnings.length} warning(s)</summary>
+          <summary>{routine.length} warning(s)</summary>
           <ul>
-            {summary.warnings.map((w) => (
+            {routine.map((w) => (
               <li key={w}>{w}</li>
             ))}
           </ul>
         </details>
       )}
-    </div>
+    </>
   );
 }
 
