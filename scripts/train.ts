@@ -6,8 +6,9 @@
  * progress bar with the loss and ETA (plain lines when not a terminal).
  * With --json, stdout gets one JSON line at the end:
  *   {"method","trainable_parameters","base_eval","final_eval","initial_train_loss",
- *    "final_train_loss","steps","step_ms_median","throughput","peak_bytes","num_tensors_growth"}
- * (see scripts/lib/train-report.ts for each field); --out writes the adapter's
+ *    "final_train_loss","steps","step_ms_median","throughput","peak_bytes","num_tensors_growth","dataset"}
+ * (see scripts/lib/train-report.ts for each field; "dataset" is DatasetReport in
+ * scripts/lib/train-data.ts: counts, blank_images, identical_images); --out writes the adapter's
  * adapter_config.json and adapter_model.safetensors.
  *
  * Exit status: 0 when the run completes; 1 when training fails (the loss
@@ -50,7 +51,9 @@ async function main(argv: string[]): Promise<number> {
     try {
       const report = await train(model, adapter, data, settings, options);
       if (options.out) await saveAdapter(adapter, options.out);
-      printReport(report, options.json);
+      // The dataset summary (counts, blank and identical images) goes with the results.
+      const withDataset = { ...report, dataset: data.dataset };
+      printReport(withDataset, options.json);
     } finally {
       adapter.dispose();
     }

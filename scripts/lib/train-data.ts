@@ -5,23 +5,24 @@
  * length) in words for the progress header.
  */
 import { existsSync, statSync } from 'node:fs';
-import { parseDataset, prepareTokenSequences } from '../../src/engine/data/index';
+import { datasetSummary, parseDataset } from '../../src/engine/data/index';
 import { readDataFiles } from '../../src/engine/data/node-files';
 import {
   assertDatasetSuitsTask,
   headLabels,
   imageTrainingData,
   splitImageExamples,
-  splitSequences,
+  splitTextSequences,
+  textValidationWarning,
 } from '../../src/engine/data/training-data';
-import type { Dataset, ImageDataset, TextDataset } from '../../src/engine/data/types';
+import type { Dataset, DatasetParseOptions, ImageDataset, TextDataset } from '../../src/engine/data/types';
 import { InputFileError } from '../../src/engine/errors';
 import { DirectorySource } from '../../src/engine/io/node-source';
 import type { FileSource } from '../../src/engine/io/source';
 import { hubSource } from '../../src/engine/io/url-source';
 import type { Model } from '../../src/engine/models/model';
 import type { CausalLMConfig, ImageClassifierConfig } from '../../src/engine/models/types';
-import { loadImagePreprocessor } from '../../src/engine/preprocess/image';
+import { loadImagePreprocessor, type ImagePreprocessor } from '../../src/engine/preprocess/image';
 import { loadTokenizer } from '../../src/engine/tokenizer';
 import type { TrainingData } from '../../src/engine/train/batches';
 import { UsageError } from './train-args';
@@ -62,21 +63,45 @@ export interface PreparedData {
   labels?: string[];
   /** What was read and decided, one line each, for the header. */
   notes: string[];
+  /** The dataset summary of the `--json` report. */
+  dataset: DatasetReport;
+}
+
+/** The dataset as the `--json` report gives it (snake_case, as the report's other fields). */
+export interface DatasetReport {
+  files: string[];
+  /** Documents, pairs or images read (training files and held-out files together). */
+  examples: number;
+  /** Training and validation sequences (text) or images, as trained and evaluated. */
+  train: number;
+  validation: number;
+  validation_from: string;
+  /** Images that had transparency (composited on white), that are one colour, that copy another image; null for text. */
+  transparent_images: number | null;
+  blank_images: number | null;
+  identical_images: number | null;
+  notes: string[];
+  warnings: string[];
 }
 
 /** Reads, parses and prepares the data for `model` (tokenised, or labelled and preprocessed). */
 export async function prepareData(model: Model, source: FileSource, options: DataOptions): Promise<PreparedData> {
-  const dataset = await readDataset(options.data);
-  const valDataset = options.valData.length > 0 ? await readDataset(options.valData) : null;
   const config = model.config;
   if (config.task === 'causal-lm') {
+    const dataset = await readDataset(options.data);
+    const valDataset = options.valData.length > 0 ? await readDataset(options.valData) : null;
     return prepareText(config, source, expectText(dataset, options.data), valDataset && expectText(valDataset, options.valData), options);
   }
-  return prepareImages(config, source, expectImages(dataset, options.data), valDataset && expectImages(valDataset, options.valData), options);
+  // The preprocessing first: images are shrunk to the model's input as soon as they are decoded.
+  const preprocessor = await loadImagePreprocessor(source, config);
+  const parse: DatasetParseOptions = { fitImage: (image) => preprocessor.fit(image) };
+  const dataset = await readDataset(options.data, parse);
+  const valDataset = options.valData.length > 0 ? await readDataset(options.valData, parse) : null;
+  return prepareImages(config, preprocessor, expectImages(dataset, options.data), valDataset && expectImages(valDataset, options.valData), options);
 }
 
-async function readDataset(paths: string[]): Promise<Dataset> {
-  return parseDataset(await readDataFiles(paths));
+async function readDataset(paths: string[], parse: DatasetParseOptions = {}): Promise<Dataset> {
+  return parseDataset(await readDataFiles(paths), parse);
 }
 
 function expectText(dataset: Dataset, paths: string[]): TextDataset {
@@ -102,26 +127,39 @@ async function prepareText(
     throw new UsageError(`--seq-length ${seqLength} is longer than the model's context of ${config.maxPositions} tokens`);
   }
   const notes: string[] = [...dataset.warnings];
-  const prepare = (d: TextDataset) => prepareTokenSequences(d, tokenizer, { seqLength, onWarning: (m) => notes.push(m) });
-  const split = splitSequences(prepare(dataset), valDataset && prepare(valDataset), options.valFraction, options.seed);
+  const split = splitTextSequences(dataset, valDataset, tokenizer, { seqLength, fraction: options.valFraction, seed: options.seed, onWarning: (m) => notes.push(m) });
   const { train, validation } = split;
   const how = valDataset ? `from ${options.valData.join(', ')}` : split.how;
-  notes.unshift(`data: ${dataset.files.join(', ')}: ${train.length} training sequences of ≤ ${seqLength} tokens; validation: ${validation.length} (${how})`);
+  const tooSmall = textValidationWarning(split.plan, validation.length, dataset.files.join(', '));
+  if (tooSmall) notes.push(tooSmall);
+  const read = [...(dataset.notes ?? []), ...(valDataset?.notes ?? [])];
+  notes.unshift(`data: ${dataset.files.join(', ')}: ${train.length} training sequences of ≤ ${seqLength} tokens; validation: ${validation.length} (${how})`, ...read);
   return {
     train: { kind: 'tokens', sequences: train },
     validation: validation.length > 0 ? { kind: 'tokens', sequences: validation } : null,
     notes,
+    dataset: {
+      files: [...dataset.files, ...(valDataset?.files ?? [])],
+      examples: dataset.examples.length + (valDataset?.examples.length ?? 0),
+      train: train.length,
+      validation: validation.length,
+      validation_from: how,
+      transparent_images: null,
+      blank_images: null,
+      identical_images: null,
+      notes: read,
+      warnings: [...dataset.warnings, ...(valDataset?.warnings ?? []), ...(tooSmall ? [tooSmall] : [])],
+    },
   };
 }
 
 async function prepareImages(
   config: ImageClassifierConfig,
-  source: FileSource,
+  preprocessor: ImagePreprocessor,
   dataset: ImageDataset,
   valDataset: ImageDataset | null,
   options: DataOptions,
 ): Promise<PreparedData> {
-  const preprocessor = await loadImagePreprocessor(source, config);
   const labels = headLabels(config, dataset);
   const split = splitImageExamples(dataset.examples, valDataset?.examples ?? null, options.valFraction, options.seed);
   const { train, validation } = split;
@@ -131,7 +169,27 @@ async function prepareImages(
     `data: ${train.length} training images in ${labels.length} classes (${labels.slice(0, 10).join(', ')}${labels.length > 10 ? ', …' : ''}); ` +
       `validation: ${validation.length} (${how})`,
     ...preprocessor.notes.map((n) => `preprocessing: ${n}`),
-    ...dataset.warnings,
   ];
-  return { train: asData(train), validation: validation.length > 0 ? asData(validation) : null, labels, notes };
+  // Blank and identical images are counted over everything read, held-out files included.
+  const summary = datasetSummary(valDataset ? { ...dataset, examples: [...dataset.examples, ...valDataset.examples] } : dataset);
+  if (summary.task !== 'image-classification') throw new Error('an image dataset summarised as text');
+  notes.push(...summary.notes, ...summary.warnings);
+  return {
+    train: asData(train),
+    validation: validation.length > 0 ? asData(validation) : null,
+    labels,
+    notes,
+    dataset: {
+      files: [...dataset.files, ...(valDataset?.files ?? [])],
+      examples: summary.exampleCount,
+      train: train.length,
+      validation: validation.length,
+      validation_from: how,
+      transparent_images: (dataset.transparentImages ?? 0) + (valDataset?.transparentImages ?? 0),
+      blank_images: summary.blankImages,
+      identical_images: summary.identicalImages,
+      notes: [...(dataset.notes ?? []), ...(valDataset?.notes ?? [])],
+      warnings: summary.warnings,
+    },
+  };
 }

@@ -39,6 +39,7 @@ const REPORT_KEYS = [
   'throughput',
   'peak_bytes',
   'num_tensors_growth',
+  'dataset',
 ];
 
 const runTrain = (args: string[], env: Record<string, string> = {}) => runScript('train.ts', args, env);
@@ -153,6 +154,7 @@ describe('npm run train on the vit fixture with images in class folders', () => 
     expect(final.accuracy).toBeGreaterThanOrEqual(base.accuracy);
     expect(report.final_train_loss as number).toBeLessThan(report.initial_train_loss as number);
     expect(result.stderr).toMatch(/16 training images in 2 classes \(blue, red\); validation: 6/);
+    expect(report.dataset).toMatchObject({ examples: 22, train: 16, validation: 6, transparent_images: 0, blank_images: 0, identical_images: 0 });
 
     const source = new DirectorySource(fixtureDir('vit'));
     const loaded = await loadModel(source);
