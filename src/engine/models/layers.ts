@@ -103,8 +103,11 @@ export function activation(name: string, file: string): Activation {
 export function attentionMask(seqLength: number, window: number | null): tf.Tensor2D {
   return tf.tidy(() => {
     const ones = tf.ones([seqLength, seqLength]);
-    // Causal: j <= i. Local (GPT-Neo): also i - j < window.
-    const allowed = tf.linalg.bandPart(ones, window === null ? -1 : window - 1, 0);
+    // Causal: j <= i. Local (GPT-Neo): also i - j < window. A window at
+    // least as long as the sequence restricts nothing (and bandPart refuses
+    // a band wider than the matrix: TinyStories' 256 on a short prompt).
+    const lower = window === null || window - 1 >= seqLength ? -1 : window - 1;
+    const allowed = tf.linalg.bandPart(ones, lower, 0);
     return tf.mul(tf.sub(1, allowed), -1e9) as tf.Tensor2D;
   });
 }

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InputFileError } from '../../../src/engine/errors';
 import { MemorySource } from '../../../src/engine/io/source';
 import { loadModel, readModelConfig } from '../../../src/engine/models/load';
+import { createRng, deriveSeed } from '../../../src/engine/random';
 import { useBackend } from '../../helpers/backend';
 import { fixtureDir, type FixtureCase } from '../../helpers/fixtures';
 
@@ -177,5 +178,85 @@ describe('numbers that would load and compute garbage', () => {
       ]),
     );
     expect((await loadError(source)).message).toBe('gpt2/config.json: missing "n_layer" (a positive integer)');
+  });
+});
+
+describe('seeded random corruption of config.json', () => {
+  const HOSTILE_VALUES: unknown[] = [0, -1, 1, 2, 3, 0.5, -0.5, 1e-50, 1e300, 1e7, 2 ** 31, 1.5, '7', null, true, [], {}, [1, 2]];
+  const SEED = 20261202;
+  const TRIALS_PER_FAMILY = 40;
+
+  /** Replaces 1 to 3 of the config's numeric (or nested rope) fields with hostile values, or deletes them. */
+  function mutate(config: Config, random: () => number): Config {
+    const copy = structuredClone(config);
+    const targets: Array<[Config, string]> = [];
+    for (const [key, value] of Object.entries(copy)) {
+      if (typeof value === 'number' || typeof value === 'boolean') targets.push([copy, key]);
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [inner, v] of Object.entries(value as Config)) if (typeof v === 'number') targets.push([value as Config, inner]);
+      }
+    }
+    const edits = 1 + Math.floor(random() * 3);
+    for (let e = 0; e < edits; e++) {
+      const [object, key] = targets[Math.floor(random() * targets.length)];
+      if (random() < 0.15) delete object[key];
+      else object[key] = HOSTILE_VALUES[Math.floor(random() * HOSTILE_VALUES.length)];
+    }
+    return copy;
+  }
+
+  /** Finite logits from one small forward pass: a model that loads must compute numbers, not NaN. */
+  async function logitsAreFinite(model: Awaited<ReturnType<typeof loadModel>>): Promise<boolean> {
+    const c = model.config;
+    const inputs =
+      c.task === 'causal-lm'
+        ? { inputIds: tf.tensor2d([[0, 1, 2, 3]], [1, 4], 'int32') }
+        : { pixelValues: tf.randomUniform([1, c.numChannels, c.imageSize, c.imageSize], -1, 1, 'float32', 3) as tf.Tensor4D };
+    const logits = model.forward(inputs);
+    const values = await logits.data();
+    tf.dispose([logits, ...Object.values(inputs)]);
+    return values.every(Number.isFinite);
+  }
+
+  for (const family of ['gpt2', 'gpt_neo', 'llama', 'vit'] as const) {
+    it(`${family}: ${TRIALS_PER_FAMILY} corrupted configs each load and compute finite logits, or fail naming the file`, { timeout: 60_000 }, async () => {
+      const random = createRng(deriveSeed(SEED, family));
+      const counts = { loaded: 0, refused: 0 };
+      for (let trial = 0; trial < TRIALS_PER_FAMILY; trial++) {
+        const config = mutate(fixtureConfig(family), random);
+        const before = tf.memory().numTensors;
+        const start = performance.now();
+        try {
+          const model = await loadModel(checkpoint(family, () => config));
+          try {
+            expect(await logitsAreFinite(model), `trial ${trial}: ${JSON.stringify(config)}`).toBe(true);
+          } finally {
+            model.dispose();
+          }
+          counts.loaded++;
+        } catch (error) {
+          expect(error, `trial ${trial}: ${String(error)}`).toBeInstanceOf(InputFileError);
+          expect((error as InputFileError).file).toMatch(new RegExp(`^${family}/(config\\.json|model\\.safetensors)$`));
+          counts.refused++;
+        }
+        expect(performance.now() - start).toBeLessThan(5_000);
+        expect(tf.memory().numTensors).toBe(before);
+      }
+      console.log(`config fuzz ${family}: seed ${deriveSeed(SEED, family)}, ${TRIALS_PER_FAMILY} trials, ${counts.loaded} loaded, ${counts.refused} refused`);
+      expect(counts.loaded + counts.refused).toBe(TRIALS_PER_FAMILY);
+    });
+  }
+});
+
+describe('found by the config fuzz', () => {
+  it('gpt_neo: a local window longer than the sequence (TinyStories\' 256 on a short prompt) attends causally, as a window of T would', async () => {
+    const wide = await loadModel(checkpoint('gpt_neo', (c) => ({ ...c, window_size: 256 })));
+    const exact = await loadModel(checkpoint('gpt_neo', (c) => ({ ...c, window_size: 4 })));
+    const ids = tf.tensor2d([[0, 1, 2, 3]], [1, 4], 'int32');
+    const [a, b] = [wide.forward({ inputIds: ids }), exact.forward({ inputIds: ids })];
+    expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
+    tf.dispose([ids, a, b]);
+    wide.dispose();
+    exact.dispose();
   });
 });
