@@ -7,7 +7,7 @@ import type { WorkerEvent } from '../worker/protocol';
 import { PlaygroundActions } from './engine/actions';
 import { EngineClient, type WorkerLike } from './engine/engine-client';
 import { applyEngineEvent } from './engine/engine-events';
-import { decodeShareHash } from './schemas/share-url';
+import { decodeShareHash, type SharedModel } from './schemas/share-url';
 import { playgroundStore, type PlaygroundStore } from './store';
 import { loadFiles, loadSnapshot, openPlaygroundDb, persistStore, restoreSnapshot, type PlaygroundDatabase } from './store/persistence';
 
@@ -71,18 +71,25 @@ async function restore(store: PlaygroundStore, actions: PlaygroundActions, db: P
   for (const problem of shared.problems) store.getState().notify('warning', `Shared link: ${problem}`);
   store.getState().setHydrated();
   if (db) persistStore(store, db);
-  if (store.getState().backend.preference !== 'auto') await actions.setBackend(store.getState().backend.preference);
+  // The backend starts now, not with the first model: the header says which one the page has from the start.
+  await actions.setBackend(store.getState().backend.preference);
   actions.syncAllRuns();
   // A shared link's runs are added unless the same settings are already there.
   const existing = new Set(store.getState().runOrder.map((id) => JSON.stringify(store.getState().runs[id].form)));
   for (const form of shared.runs) if (!existing.has(JSON.stringify(form))) actions.addRun(form);
-  const model = shared.model ?? snapshot?.model ?? null;
+  // A link's Hub model may be gigabytes: it waits for the user's yes (with its size); meanwhile the page keeps what it had.
+  const sharedHub = shared.model?.kind === 'hub' && !sameSharedModel(shared.model, snapshot?.model ?? null) ? shared.model : null;
+  if (sharedHub) void actions.askToLoadSharedModel(sharedHub);
+  const model = (sharedHub ? null : shared.model) ?? snapshot?.model ?? null;
+  // loadModel gives the model's finished runs their saved adapters back.
   if (model) await actions.loadModel(model);
   else if (db) await reloadStoredFiles(actions, db, 'model');
-  if (db && store.getState().model.status === 'ready') {
-    await actions.restoreAdapters();
-    await reloadStoredFiles(actions, db, 'dataset');
-  }
+  if (db && store.getState().model.status === 'ready') await reloadStoredFiles(actions, db, 'dataset');
+}
+
+function sameSharedModel(a: SharedModel, b: SharedModel | null): boolean {
+  if (!b || a.kind !== b.kind) return false;
+  return a.kind === 'bundled' ? a.name === (b as typeof a).name : a.repoId === (b as typeof a).repoId && (a.revision ?? 'main') === ((b as typeof a).revision ?? 'main');
 }
 
 async function reloadStoredFiles(actions: PlaygroundActions, db: PlaygroundDatabase, key: 'model' | 'dataset'): Promise<void> {

@@ -37,3 +37,19 @@ export function formatNumber(value: number, digits = 4): string {
   if (!Number.isFinite(value)) return String(value);
   return Math.abs(value) >= 1e4 || (Math.abs(value) < 1e-3 && value !== 0) ? value.toExponential(2) : value.toPrecision(digits);
 }
+
+const BACKEND_NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
+
+/** The one way a backend is named on screen: "WebGPU", "WebGL", "WASM", "CPU". */
+export function backendDisplayName(backend: string): string {
+  return BACKEND_NAMES[backend] ?? backend;
+}
+
+/**
+ * Text with runs of blank lines shown as one blank line, for generated text
+ * in side-by-side cards (a model that emits newlines would make its card
+ * screens tall); the words are untouched.
+ */
+export function compactBlankLines(text: string): string {
+  return text.replace(/\n[ \t]*(?:\n[ \t]*){2,}/g, '\n\n');
+}

@@ -1,11 +1,11 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { BackendPreference } from '../../worker/protocol';
+import { backendDisplayName } from '../format';
 import { useActions } from '../playground-context';
 import { encodeShareHash } from '../schemas/share-url';
 import { playgroundStore, usePlayground } from '../store';
 import { selectBackend, selectRunList, selectTheme } from '../store/selectors';
 
-const BACKEND_LABELS: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
 
 export function Header() {
   return (
@@ -25,7 +25,8 @@ function BackendBadge() {
   const backend = usePlayground(selectBackend);
   const actions = useActions();
   const fallback = backend.active !== null && backend.active !== 'webgpu';
-  const label = backend.active ? BACKEND_LABELS[backend.active] : 'starting…';
+  // The backend starts with the page (bootstrap.ts), so "starting…" lasts as long as its initialisation.
+  const label = backend.active ? backendDisplayName(backend.active) : 'starting…';
   const reasons = backend.fallbackReasons.join('\n');
   return (
     <div className="backend">
@@ -41,9 +42,11 @@ function BackendBadge() {
         <span className="sr-only">Backend preference</span>
         <select value={backend.preference} onChange={(e) => void actions.setBackend(e.target.value as BackendPreference)}>
           <option value="auto">auto</option>
-          <option value="webgpu">WebGPU</option>
-          <option value="wasm">WASM</option>
-          <option value="cpu">CPU</option>
+          {(['webgpu', 'wasm', 'cpu'] as const).map((b) => (
+            <option key={b} value={b}>
+              {backendDisplayName(b)}
+            </option>
+          ))}
         </select>
       </label>
       {fallback && (

@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { usePlayground } from '../store';
 import { RUN_FIELDS, fieldApplies, formForMethod, validateRunForm, type FieldSpec, type RunForm } from '../schemas/run-form';
 
 /**
@@ -7,9 +8,11 @@ import { RUN_FIELDS, fieldApplies, formForMethod, validateRunForm, type FieldSpe
  */
 export function SettingsForm({ form, onChange, disabled }: { form: RunForm; onChange: (form: RunForm) => void; disabled?: boolean }) {
   const problems = validateRunForm(form);
+  // Settings of one task only (sequence length) are hidden for a model of the other.
+  const task = usePlayground((s) => s.model.summary?.task ?? null);
   return (
     <div className="settings-grid">
-      {RUN_FIELDS.filter((f) => fieldApplies(f, form)).map((field) => (
+      {RUN_FIELDS.filter((f) => fieldApplies(f, form, task)).map((field) => (
         <Field
           key={field.key}
           field={field}

@@ -20,6 +20,8 @@ import type { PlaygroundStore } from '../store';
 import { loadAdapterFiles, saveAdapterFiles, saveFiles, type PlaygroundDatabase, type StoredFiles } from '../store/persistence';
 import { appliesToCurrentModel, sameModel } from '../store/run-origin';
 import type { RunRecord, TrainableCount } from '../store/types';
+import type { SharedModelPrompt } from '../store/ui-slice';
+import type { SharedModel } from '../schemas/share-url';
 import { downloadBytes } from './download';
 import { labelOfDropped } from './dropped-files';
 import { EngineRequestError, type EngineClient } from './engine-client';
@@ -73,6 +75,31 @@ export class PlaygroundActions {
     await this.restoreAdapters();
     this.refreshAllTrainableCounts();
     return true;
+  }
+
+  /**
+   * A share link names a Hub model: nothing is downloaded until the user
+   * agrees, after seeing the repo and how much it would download.
+   */
+  async askToLoadSharedModel(model: Extract<SharedModel, { kind: 'hub' }>): Promise<void> {
+    this.state.setSharedModelPrompt({ model, files: null, error: null });
+    let update: Pick<SharedModelPrompt, 'files' | 'error'>;
+    try {
+      const reply = (await this.client.request({ type: 'measureDownload', source: model })) as WorkerEventOf<'downloadSize'>;
+      update = { files: reply.files, error: null };
+    } catch (error) {
+      update = { files: null, error: (error as Error).message };
+    }
+    const prompt = this.state.sharedModelPrompt;
+    // The user may have answered before the size came.
+    if (prompt?.model === model) this.state.setSharedModelPrompt({ ...prompt, ...update });
+  }
+
+  /** The user's answer to the share link's model. */
+  async answerSharedModel(load: boolean): Promise<void> {
+    const prompt = this.state.sharedModelPrompt;
+    this.state.setSharedModelPrompt(null);
+    if (prompt && load) await this.loadModel(prompt.model);
   }
 
   /** Loads dropped or chosen dataset files; very large files wait for confirmLargeDataset(). */

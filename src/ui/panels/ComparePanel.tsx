@@ -1,15 +1,18 @@
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { comparisonGroups, describeGroup, groupTask, shownGroup } from '../charts/comparison-groups';
 import { LossByStepChart } from '../charts/LossByStepChart';
 import { LossByTimeChart } from '../charts/LossByTimeChart';
 import { MemoryChart } from '../charts/MemoryChart';
 import { summaryRows } from '../charts/series';
-import { SummaryTable } from '../charts/SummaryTable';
+import { SummaryTable, type RowOrigin } from '../charts/SummaryTable';
 import { ThroughputChart } from '../charts/ThroughputChart';
 import { TrainableParamsChart } from '../charts/TrainableParamsChart';
 import { ValidationChart } from '../charts/ValidationChart';
 import { Panel } from '../components/Panel';
 import { describeMethod } from '../schemas/run-form';
 import { usePlayground } from '../store';
+import { describeDataset, describeModel } from '../store/run-origin';
 import { selectMetrics, selectRunList } from '../store/selectors';
 
 /** The element holding every chart, for the PNG export. */
@@ -18,18 +21,59 @@ export const CHARTS_ELEMENT_ID = 'compare-charts';
 export function ComparePanel() {
   const runs = usePlayground(useShallow(selectRunList));
   const metrics = usePlayground(selectMetrics);
-  const task = usePlayground((s) => s.model.summary?.task ?? null);
+  const currentModel = usePlayground((s) => s.model.record);
+  const currentDataset = usePlayground((s) => s.data.record);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const groups = comparisonGroups(runs, metrics, currentModel, currentDataset);
+  const group = shownGroup(groups, chosen);
+  const shown = group?.runs ?? [];
+  const task = groupTask(group, metrics);
+  const origins: Record<string, RowOrigin> = {};
+  for (const g of groups) {
+    for (const run of g.runs) {
+      const text = g.model ? `${describeModel(g.model)}${g.dataset ? ` · ${describeDataset(g.dataset)}` : ''}` : 'not recorded (older run)';
+      origins[run.id] = { text: run.model ? text : run.model === null ? `not trained yet` : text, dimmed: g !== group };
+    }
+  }
   return (
     <Panel id="compare" number={5} title="Compare">
+      {group && (
+        <div className="compare-scope" data-testid="compare-scope">
+          {groups.length > 1 ? (
+            <label className="compact">
+              Comparing runs trained on
+              <select value={group.key} onChange={(e) => setChosen(e.target.value)}>
+                {groups.map((g) => (
+                  <option key={g.key} value={g.key}>
+                    {describeGroup(g)} ({g.runs.length} run{g.runs.length === 1 ? '' : 's'}){g.current ? ' — loaded now' : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : (
+            <p className="small">Runs trained on {describeGroup(group)}</p>
+          )}
+          {groups.length > 1 && (
+            <p className="muted small">
+              Runs on other models or data are in other groups: their losses and metrics are not comparable with these. Every run is in the summary table.
+            </p>
+          )}
+          {!group.current && (
+            <p className="warning small" data-testid="compare-not-current">
+              {currentModel ? 'These runs were not trained on the model and data loaded now.' : 'No model is loaded: these runs are shown from their saved metrics.'}
+            </p>
+          )}
+        </div>
+      )}
       <div className="charts" id={CHARTS_ELEMENT_ID}>
-        <LossByStepChart runs={runs} metrics={metrics} />
-        <LossByTimeChart runs={runs} metrics={metrics} />
-        <ValidationChart runs={runs} metrics={metrics} task={task} />
-        <TrainableParamsChart runs={runs} />
-        <MemoryChart runs={runs} metrics={metrics} />
-        <ThroughputChart runs={runs} metrics={metrics} task={task} />
+        <LossByStepChart runs={shown} metrics={metrics} />
+        <LossByTimeChart runs={shown} metrics={metrics} />
+        <ValidationChart runs={shown} metrics={metrics} task={task} dataset={group?.dataset ?? null} />
+        <TrainableParamsChart runs={shown} />
+        <MemoryChart runs={shown} metrics={metrics} />
+        <ThroughputChart runs={shown} metrics={metrics} task={task} />
       </div>
-      <SummaryTable rows={summaryRows(runs, metrics, (r) => describeMethod(r.form))} />
+      <SummaryTable rows={summaryRows(runs, metrics, (r) => describeMethod(r.form))} origins={origins} />
     </Panel>
   );
 }

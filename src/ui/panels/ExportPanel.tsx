@@ -1,19 +1,19 @@
 import { useShallow } from 'zustand/react/shallow';
 import { chartsToPng } from '../charts/charts-png';
 import { Panel } from '../components/Panel';
+import { RunOriginNote } from '../components/RunOriginNote';
 import { downloadBytes } from '../engine/download';
 import { useActions } from '../playground-context';
 import { metricsCsv, reportJson } from '../report';
 import { playgroundStore, usePlayground } from '../store';
+import { adapterUnavailableReason, hasTrainedStatus } from '../store/run-origin';
 import { selectRunList } from '../store/selectors';
+import type { RunRecord } from '../store/types';
 import { CHARTS_ELEMENT_ID } from './ComparePanel';
-
-const exportable = (status: string) => status === 'finished' || status === 'stopped' || status === 'paused';
 
 export function ExportPanel() {
   const runs = usePlayground(useShallow(selectRunList));
-  const actions = useActions();
-  const trained = runs.filter((r) => exportable(r.status));
+  const trained = runs.filter((r) => hasTrainedStatus(r.status));
   const stamp = () => new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   const saveReport = () => {
     const s = playgroundStore.getState();
@@ -43,17 +43,7 @@ export function ExportPanel() {
       {trained.length === 0 && <p className="muted">Finish (or stop) a run to export it.</p>}
       <ul className="export-list">
         {trained.map((run) => (
-          <li key={run.id}>
-            <span className="swatch" style={{ background: run.color }} aria-hidden="true" /> {run.name}
-            <div className="row">
-              <button type="button" onClick={() => void actions.exportAdapter(run.id)} aria-label={`Download the adapter of ${run.name}`}>
-                Adapter (PEFT .zip)
-              </button>
-              <button type="button" onClick={() => void actions.exportMerged(run.id)} aria-label={`Download the merged model of ${run.name}`}>
-                Merged model (.zip)
-              </button>
-            </div>
-          </li>
+          <ExportRow key={run.id} run={run} />
         ))}
       </ul>
       <h3>Run report</h3>
@@ -69,5 +59,31 @@ export function ExportPanel() {
         </button>
       </div>
     </Panel>
+  );
+}
+
+/** A trained run's downloads: greyed, with the reason, when the engine cannot produce them now. */
+function ExportRow({ run }: { run: RunRecord }) {
+  const actions = useActions();
+  const reason = usePlayground((s) => adapterUnavailableReason(s, run));
+  const reasonId = `export-reason-${run.id}`;
+  const disabledProps = reason ? { disabled: true, 'aria-describedby': reasonId } : {};
+  return (
+    <li className={reason ? 'dimmed' : undefined} data-testid="export-run" data-run-id={run.id}>
+      <span className="swatch" style={{ background: run.color }} aria-hidden="true" /> {run.name} <RunOriginNote run={run} />
+      <div className="row">
+        <button type="button" {...disabledProps} onClick={() => void actions.exportAdapter(run.id)} aria-label={`Download the adapter of ${run.name}`}>
+          Adapter (PEFT .zip)
+        </button>
+        <button type="button" {...disabledProps} onClick={() => void actions.exportMerged(run.id)} aria-label={`Download the merged model of ${run.name}`}>
+          Merged model (.zip)
+        </button>
+      </div>
+      {reason && (
+        <p id={reasonId} className="muted small" data-testid="export-reason">
+          {reason}
+        </p>
+      )}
+    </li>
   );
 }

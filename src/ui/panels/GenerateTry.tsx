@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { GenerationOutput, GenerationSettings } from '../../worker/protocol';
+import { compactBlankLines } from '../format';
 import { useActions } from '../playground-context';
 import type { RunRecord } from '../store/types';
 
@@ -9,6 +10,8 @@ export function GenerateTry({ runs }: { runs: RunRecord[] }) {
   const [prompt, setPrompt] = useState('');
   const [settings, setSettings] = useState<GenerationSettings>({ maxNewTokens: 24, temperature: 0, topK: 20, seed: 0 });
   const [outputs, setOutputs] = useState<GenerationOutput[] | null>(null);
+  // The prompt the outputs continue (the box may have been edited since).
+  const [shownPrompt, setShownPrompt] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async (event: FormEvent) => {
@@ -17,6 +20,7 @@ export function GenerateTry({ runs }: { runs: RunRecord[] }) {
     setError(null);
     try {
       setOutputs(await actions.generate(prompt, runs.map((r) => r.id), settings));
+      setShownPrompt(prompt);
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -57,9 +61,9 @@ export function GenerateTry({ runs }: { runs: RunRecord[] }) {
               <article key={o.runId ?? 'base'} className="output" style={{ borderTopColor: run?.color ?? 'var(--muted)' }} data-testid="generation">
                 <h4>{run?.name ?? 'Base model'}</h4>
                 {o.error ? <p className="error">{o.error}</p> : (
-                  <p>
-                    <span className="muted">{prompt}</span>
-                    <strong>{o.text}</strong>
+                  <p className="generated">
+                    <span className="muted">{compactBlankLines(shownPrompt)}</span>
+                    <strong>{compactBlankLines(o.text)}</strong>
                   </p>
                 )}
               </article>

@@ -1,25 +1,44 @@
 import { useState, type FormEvent } from 'react';
-import { Panel } from '../components/Panel';
+import type { ModelSourceSpec } from '../../worker/protocol';
 import { DropZone } from '../components/DropZone';
+import { Markdown } from '../components/Markdown';
+import { Panel } from '../components/Panel';
 import { ProgressBar } from '../components/ProgressBar';
+import { SharedModelPrompt } from '../components/SharedModelPrompt';
 import { LARGE_FILE_BYTES } from '../engine/actions';
 import { labelOfDropped } from '../engine/dropped-files';
 import { formatBytes, formatCount } from '../format';
-import { fetchModelCard, fetchModelManifest, type BundledModel } from '../manifests';
+import { fetchModelCard, fetchModelManifest, modelsBaseUrl, type BundledModel } from '../manifests';
 import { useActions } from '../playground-context';
 import { usePlayground } from '../store';
 import { selectModel } from '../store/selectors';
 import { useAsync } from '../use-async';
-import { ModelSummaryView } from './ModelSummaryView';
+import { ModelSummaryView, MODEL_SUMMARY_HEADING_ID } from './ModelSummaryView';
+
+export const MODEL_ERROR_ID = 'model-error';
+
+/**
+ * Loads a model, then puts keyboard focus on what came of it (the loaded
+ * model's heading, or the error): the button that was pressed is disabled
+ * while the model loads, which would otherwise drop focus to the page.
+ */
+function useLoadModel(): (spec: ModelSourceSpec) => Promise<void> {
+  const actions = useActions();
+  return async (spec) => {
+    const loaded = await actions.loadModel(spec);
+    requestAnimationFrame(() => document.getElementById(loaded ? MODEL_SUMMARY_HEADING_ID : MODEL_ERROR_ID)?.focus());
+  };
+}
 
 export function ModelPanel() {
   const model = usePlayground(selectModel);
-  const actions = useActions();
+  const load = useLoadModel();
   const busy = model.status === 'loading';
   return (
     <Panel id="model" number={1} title="Model">
-      <BundledModels disabled={busy} />
-      <HubForm disabled={busy} />
+      <SharedModelPrompt />
+      <BundledModels disabled={busy} load={load} />
+      <HubForm disabled={busy} load={load} />
       <DropZone
         label="Drop a checkpoint"
         hint="A folder, or its files: config.json + model.safetensors (+ tokenizer.json or preprocessor_config.json)."
@@ -28,7 +47,7 @@ export function ModelPanel() {
         onFiles={(files) => {
           const large = files.filter((f) => f.file.size > LARGE_FILE_BYTES);
           const warning = `${large.map((f) => `${f.path} (${formatBytes(f.file.size)})`).join(', ')}: very large. Loading may take a while and need as much memory again. Load anyway?`;
-          if (large.length === 0 || window.confirm(warning)) void actions.loadModel({ kind: 'files', files, label: labelOfDropped(files) });
+          if (large.length === 0 || window.confirm(warning)) void load({ kind: 'files', files, label: labelOfDropped(files) });
         }}
       />
       <ModelStatus />
@@ -36,9 +55,9 @@ export function ModelPanel() {
   );
 }
 
-function BundledModels({ disabled }: { disabled: boolean }) {
+function BundledModels({ disabled, load }: { disabled: boolean; load: (spec: ModelSourceSpec) => Promise<void> }) {
   const manifest = useAsync(fetchModelManifest, []);
-  const [card, setCard] = useState<string | null>(null);
+  const [card, setCard] = useState<{ name: string; text: string } | null>(null);
   if (manifest.loading) return <p className="muted">Looking for bundled models…</p>;
   if (manifest.error || !manifest.value || manifest.value.length === 0) {
     return <p className="muted">No bundled models in this build{manifest.error ? ` (${manifest.error})` : ''}.</p>;
@@ -48,21 +67,36 @@ function BundledModels({ disabled }: { disabled: boolean }) {
       <h3>Bundled models</h3>
       <ul className="cards">
         {manifest.value.map((m) => (
-          <BundledModelCard key={m.name} model={m} disabled={disabled} showCard={() => void fetchModelCard(m.name).then(setCard)} />
+          <BundledModelCard
+            key={m.name}
+            model={m}
+            disabled={disabled}
+            load={load}
+            showCard={() => void fetchModelCard(m.name).then((text) => setCard(text ? { name: m.name, text } : null))}
+          />
         ))}
       </ul>
       {card && (
-        <details open className="model-card">
+        <details open className="model-card" data-testid="model-card">
           <summary>Model card</summary>
-          <pre>{card}</pre>
+          <Markdown source={card.text} baseUrl={`${modelsBaseUrl()}${encodeURIComponent(card.name)}/`} />
         </details>
       )}
     </div>
   );
 }
 
-function BundledModelCard({ model, disabled, showCard }: { model: BundledModel; disabled: boolean; showCard: () => void }) {
-  const actions = useActions();
+function BundledModelCard({
+  model,
+  disabled,
+  load,
+  showCard,
+}: {
+  model: BundledModel;
+  disabled: boolean;
+  load: (spec: ModelSourceSpec) => Promise<void>;
+  showCard: () => void;
+}) {
   const current = usePlayground((s) => s.model.source?.kind === 'bundled' && s.model.source.name === model.name);
   return (
     <li className={current ? 'card current' : 'card'}>
@@ -81,7 +115,7 @@ function BundledModelCard({ model, disabled, showCard }: { model: BundledModel; 
           aria-label={`Load ${model.title}`}
           onClick={() => {
             showCard();
-            void actions.loadModel({ kind: 'bundled', name: model.name });
+            void load({ kind: 'bundled', name: model.name });
           }}
         >
           {current ? 'Reload' : 'Load'}
@@ -91,13 +125,12 @@ function BundledModelCard({ model, disabled, showCard }: { model: BundledModel; 
   );
 }
 
-function HubForm({ disabled }: { disabled: boolean }) {
-  const actions = useActions();
+function HubForm({ disabled, load }: { disabled: boolean; load: (spec: ModelSourceSpec) => Promise<void> }) {
   const [repoId, setRepoId] = useState('');
   const [revision, setRevision] = useState('');
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (repoId.trim()) void actions.loadModel({ kind: 'hub', repoId: repoId.trim(), revision: revision.trim() || undefined });
+    if (repoId.trim()) void load({ kind: 'hub', repoId: repoId.trim(), revision: revision.trim() || undefined });
   };
   return (
     <form className="hub-form" onSubmit={submit}>
@@ -122,25 +155,32 @@ function HubForm({ disabled }: { disabled: boolean }) {
 
 function ModelStatus() {
   const model = usePlayground(selectModel);
-  if (model.status === 'loading') {
-    const progress = model.progress;
-    return (
-      <div className="status" aria-live="polite">
-        <p>
-          Loading {progress ? progress.file : 'the model'}
-          {progress ? ` — ${formatBytes(progress.loaded)}${progress.total ? ` of ${formatBytes(progress.total)}` : ''}` : '…'}
-        </p>
-        <ProgressBar value={progress?.loaded ?? 0} max={progress?.total ?? null} label="Model download" />
-      </div>
-    );
-  }
-  if (model.status === 'error') {
-    return (
-      <p className="error" role="alert" data-testid="model-error">
-        {model.error}
-      </p>
-    );
-  }
-  if (!model.summary) return <p className="muted">No model loaded yet.</p>;
-  return <ModelSummaryView summary={model.summary} />;
+  const progress = model.progress;
+  const pending = model.pendingSource;
+  const pendingName = pending ? (pending.kind === 'bundled' ? pending.name : pending.kind === 'hub' ? pending.repoId : pending.label) : null;
+  return (
+    <>
+      {model.status === 'loading' && (
+        <div className="status" aria-live="polite">
+          <p>
+            Loading {pendingName ? `${pendingName}: ` : ''}
+            {progress ? progress.file : 'the model'}
+            {progress ? ` — ${formatBytes(progress.loaded)}${progress.total ? ` of ${formatBytes(progress.total)}` : ''}` : '…'}
+          </p>
+          <ProgressBar value={progress?.loaded ?? 0} max={progress?.total ?? null} label="Model download" />
+        </div>
+      )}
+      {model.error && (
+        <div className="error" role="alert" data-testid="model-error" id={MODEL_ERROR_ID} tabIndex={-1}>
+          <p>{model.error}</p>
+          {model.summary && (
+            <p className="small" data-testid="model-kept">
+              Still loaded, unchanged: {model.summary.label}, with its dataset and runs.
+            </p>
+          )}
+        </div>
+      )}
+      {model.summary ? <ModelSummaryView summary={model.summary} /> : model.status !== 'loading' && !model.error && <p className="muted">No model loaded yet.</p>}
+    </>
+  );
 }

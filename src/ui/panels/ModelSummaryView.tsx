@@ -1,6 +1,9 @@
 import type { ModelSummary } from '../../worker/protocol';
 import { formatBytes, formatCount } from '../format';
 
+/** The loaded model's heading, where focus goes after a load. */
+export const MODEL_SUMMARY_HEADING_ID = 'model-summary-title';
+
 /** The loaded model's facts: family, size, memory. */
 export function ModelSummaryView({ summary }: { summary: ModelSummary }) {
   const facts: [string, string][] = [
@@ -18,7 +21,9 @@ export function ModelSummaryView({ summary }: { summary: ModelSummary }) {
   if (summary.labels) facts.push(['Labels', summary.labels.length <= 12 ? summary.labels.join(', ') : `${summary.labels.length} classes`]);
   return (
     <div className="model-summary" data-testid="model-summary">
-      <h3>{summary.label}</h3>
+      <h3 id={MODEL_SUMMARY_HEADING_ID} tabIndex={-1}>
+        {summary.label}
+      </h3>
       <dl className="facts">
         {facts.map(([name, value]) => (
           <div key={name}>

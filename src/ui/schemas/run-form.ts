@@ -36,7 +36,11 @@ interface FieldBase<K extends RunFormKey> {
   urlKey: string;
   /** Whether the field means anything for this form (e.g. rank only for WeGeFT and LoRA). */
   appliesTo?: (form: RunForm) => boolean;
+  /** The model tasks the field means anything for (default: every task). */
+  tasks?: ModelTask[];
 }
+
+export type ModelTask = 'causal-lm' | 'image-classification';
 
 export type FieldSpec =
   | (FieldBase<'rank' | 'steps' | 'epochs' | 'batchSize' | 'warmupSteps' | 'seed' | 'seqLength' | 'evalEvery'> & {
@@ -110,7 +114,7 @@ export const RUN_FIELDS: readonly FieldSpec[] = [
   { key: 'warmupSteps', label: 'Warm-up steps', help: 'Steps of linear warm-up from 0.', urlKey: 'w', kind: 'integer', min: 0, max: 100_000 },
   { key: 'weightDecay', label: 'Weight decay', help: 'Decoupled (AdamW) weight decay.', urlKey: 'wd', kind: 'number', min: 0, max: 1 },
   { key: 'seed', label: 'Seed', help: 'Seeds initialisation and shuffling: the same seed repeats a run.', urlKey: 'sd', kind: 'integer', min: 0, max: 2 ** 31 - 1 },
-  { key: 'seqLength', label: 'Sequence length', help: 'Tokens per training sequence (language models).', urlKey: 'sl', kind: 'integer', min: 2, max: 8192 },
+  { key: 'seqLength', label: 'Sequence length', help: 'Tokens per training sequence.', urlKey: 'sl', kind: 'integer', min: 2, max: 8192, tasks: ['causal-lm'] },
   { key: 'evalEvery', label: 'Evaluate every', help: 'Steps between validation passes (0: only at the end).', urlKey: 'ev', kind: 'integer', min: 0, max: 100_000 },
 ];
 
@@ -147,7 +151,9 @@ export function formForMethod(method: AdapterMethodName, base: RunForm = DEFAULT
   return { ...base, ...METHOD_DEFAULTS[method], method };
 }
 
-export function fieldApplies(field: FieldSpec, form: RunForm): boolean {
+/** Whether a field means anything for a form, and for the loaded model's task when one is given. */
+export function fieldApplies(field: FieldSpec, form: RunForm, task: ModelTask | null = null): boolean {
+  if (task && field.tasks && !field.tasks.includes(task)) return false;
   return field.appliesTo ? field.appliesTo(form) : true;
 }
 

@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
-import type { BackendName, BackendPreference } from '../../worker/protocol';
+import type { BackendName, BackendPreference, DownloadFileSize } from '../../worker/protocol';
+import type { SharedModel } from '../schemas/share-url';
 import type { PlaygroundState } from './index';
 import { formForMethod, type RunForm } from '../schemas/run-form';
 import type { BackendState, Notice, Theme } from './types';
@@ -10,6 +11,9 @@ export interface UiSlice {
   notices: Notice[];
   /** Set once saved runs have been read back from IndexedDB. */
   hydrated: boolean;
+  /** A Hub model named by a share link, waiting for the user to agree to download it. */
+  sharedModelPrompt: SharedModelPrompt | null;
+  setSharedModelPrompt(prompt: SharedModelPrompt | null): void;
   /** The settings being edited in the Methods panel, before a run is added. */
   draftForm: RunForm;
   setDraftForm(form: RunForm): void;
@@ -21,6 +25,14 @@ export interface UiSlice {
   setHydrated(): void;
 }
 
+export interface SharedModelPrompt {
+  model: Extract<SharedModel, { kind: 'hub' }>;
+  /** The files the load would read, once measured. */
+  files: DownloadFileSize[] | null;
+  /** Why the size could not be measured. */
+  error: string | null;
+}
+
 let nextNoticeId = 1;
 
 export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (set) => ({
@@ -28,6 +40,8 @@ export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (se
   backend: { active: null, preference: 'auto', fallbackReasons: [], adapterInfo: null },
   notices: [],
   hydrated: false,
+  sharedModelPrompt: null,
+  setSharedModelPrompt: (prompt) => set({ sharedModelPrompt: prompt }),
   draftForm: formForMethod('wegeft'),
   setDraftForm: (form) => set({ draftForm: form }),
   setTheme: (theme) => set({ theme }),

@@ -92,6 +92,8 @@ export class FakeEngineWorker implements WorkerLike {
       case 'restoreAdapter':
         this.adapters.add(command.runId);
         return;
+      case 'measureDownload':
+        return this.emit({ type: 'downloadSize', requestId: command.requestId, files: [{ path: 'config.json', bytes: 700, cached: false }] });
       case 'setBackend':
         return this.emit({ type: 'backend', requestId: command.requestId, backend: 'cpu', fallbackReasons: [], adapterInfo: null });
       default:

@@ -28,6 +28,11 @@ describe('run form schema', () => {
     expect(fieldApplies(rank, formForMethod('full'))).toBe(false);
     expect(fieldApplies(perLayer, formForMethod('lora'))).toBe(false);
     expect(fieldApplies(perLayer, formForMethod('wegeft'))).toBe(true);
+    // Sequence length means nothing for an image classifier (issue 11: it showed for a ViT).
+    const seqLength = RUN_FIELDS.find((f) => f.key === 'seqLength')!;
+    expect(fieldApplies(seqLength, formForMethod('lora'), 'image-classification')).toBe(false);
+    expect(fieldApplies(seqLength, formForMethod('lora'), 'causal-lm')).toBe(true);
+    expect(fieldApplies(seqLength, formForMethod('lora'))).toBe(true);
   });
 
   it('names each bad field in words', () => {
