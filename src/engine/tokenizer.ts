@@ -23,6 +23,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { InputFileError } from './errors';
 import type { TokenEncoder } from './data/types';
 import { readJson, type FileSource } from './io/source';
+import { CONFIG_LIMITS } from './models/config-fields';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
@@ -195,6 +196,7 @@ function checkTokenizerJson(raw: unknown, file: string): Json & { post_processor
   if (raw.added_tokens !== undefined && !Array.isArray(raw.added_tokens)) {
     throw new InputFileError(file, '"added_tokens" must be a list');
   }
+  checkTokenIds(raw, model, file);
   return {
     ...raw,
     added_tokens: raw.added_tokens ?? [],
@@ -203,6 +205,34 @@ function checkTokenizerJson(raw: unknown, file: string): Json & { post_processor
     post_processor: raw.post_processor ?? null,
     decoder: raw.decoder ?? null,
   };
+}
+
+/**
+ * Token ids must be integers in [0, CONFIG_LIMITS.vocab): the library
+ * builds a dense id-to-token table up to the largest id, so one id of 10^9
+ * in a 300-token vocabulary cost a minute and gigabytes before this check.
+ */
+function checkTokenIds(raw: Json, model: Json, file: string): void {
+  const limit = CONFIG_LIMITS.vocab;
+  const bad = (id: unknown) => typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0 || id >= limit;
+  const vocab = model.vocab;
+  if (Array.isArray(vocab)) {
+    // Unigram: a list of [token, score]; ids are positions.
+    if (vocab.length > limit) throw new InputFileError(file, `"model.vocab" has ${vocab.length} tokens, more than the ${limit} supported`);
+  } else if (isObject(vocab)) {
+    for (const [token, id] of Object.entries(vocab)) {
+      if (bad(id)) {
+        throw new InputFileError(file, `"model.vocab" gives ${JSON.stringify(token).slice(0, 40)} the id ${JSON.stringify(id)}; ids are integers from 0 to ${limit - 1}`);
+      }
+    }
+  } else {
+    throw new InputFileError(file, '"model.vocab" must be an object (token to id) or a list (Unigram)');
+  }
+  for (const token of (raw.added_tokens as unknown[] | undefined) ?? []) {
+    if (!isObject(token) || typeof token.content !== 'string' || bad(token.id)) {
+      throw new InputFileError(file, `"added_tokens" entries need a "content" string and an integer "id" from 0 to ${limit - 1}, got ${JSON.stringify(token).slice(0, 80)}`);
+    }
+  }
 }
 
 const SPECIAL_TOKEN_KEYS = ['bos_token', 'eos_token', 'unk_token', 'pad_token', 'sep_token', 'cls_token', 'mask_token'];

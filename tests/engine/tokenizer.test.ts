@@ -7,6 +7,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { describe, expect, it, vi } from 'vitest';
 import { InputFileError } from '../../src/engine/errors';
 import { MemorySource } from '../../src/engine/io/source';
+import { createRng } from '../../src/engine/random';
 import { checkTokenizerFitsModel, createTokenizer, loadTokenizer, MAX_TOKENIZE_CHARACTERS, type TextTokenizer } from '../../src/engine/tokenizer';
 
 /** GPT-2's reversible map from bytes to printable characters. */
@@ -275,5 +276,77 @@ describe('texts too long to tokenize', () => {
     await expect(loadTokenizer(source)).rejects.toThrow(
       'tok/tokenizer.json: is too large: 300 MiB (314572800 bytes), more than the 256 MiB limit for this file',
     );
+  });
+});
+
+describe('seeded random corruption of tokenizer.json', () => {
+  const HOSTILE: unknown[] = [null, -1, 0, 1e9, 1.5, 'x', '', [], {}, true, { type: 'Nope' }, [['a', 'b']], 'Ġ'];
+  const SEED = 4242;
+  const TRIALS = 150;
+
+  /** Every [container, key] in the JSON tree, vocab entries sampled (256 of them would drown the rest). */
+  function slots(node: unknown, out: Array<[Record<string, unknown> | unknown[], string | number]> = []): typeof out {
+    if (Array.isArray(node)) node.forEach((child, i) => (out.push([node, i]), slots(child, out)));
+    else if (node && typeof node === 'object') {
+      const entries = Object.entries(node);
+      const sample = entries.length > 40 ? entries.filter((_, i) => i % 16 === 0) : entries;
+      for (const [key, child] of sample) {
+        out.push([node as Record<string, unknown>, key]);
+        slots(child, out);
+      }
+    }
+    return out;
+  }
+
+  it(`${TRIALS} corrupted tokenizers each build and tokenise to valid ids, or fail naming the file`, { timeout: 60_000 }, () => {
+    const random = createRng(SEED);
+    const counts = { built: 0, refused: 0 };
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const json = structuredClone(gpt2StyleJson()) as unknown as Record<string, unknown>;
+      const all = slots(json);
+      for (let e = 1 + Math.floor(random() * 3); e > 0; e--) {
+        const [container, key] = all[Math.floor(random() * all.length)];
+        const value = HOSTILE[Math.floor(random() * HOSTILE.length)];
+        if (Array.isArray(container)) container[key as number] = value;
+        else if (random() < 0.2) delete container[key as string];
+        else container[key as string] = value;
+      }
+      const start = performance.now();
+      const snapshot = JSON.stringify(json);
+      try {
+        const tokenizer = build(json);
+        const ids = tokenizer.encode('hello world, héllo 123 <|endoftext|>', 'sample.txt');
+        expect(ids.every((id) => Number.isInteger(id) && id >= 0 && id < tokenizer.vocabSize), `trial ${trial}`).toBe(true);
+        expect(typeof tokenizer.decode(ids)).toBe('string');
+        counts.built++;
+      } catch (error) {
+        expect(error, `trial ${trial}: ${String(error)}`).toBeInstanceOf(InputFileError);
+        expect((error as InputFileError).file).toMatch(/^(tok\/tokenizer(_config)?\.json|sample\.txt)$/);
+        counts.refused++;
+      }
+      expect(performance.now() - start, `trial ${trial}: ${snapshot.replace(/"vocab":\{[^}]*\}/, '"vocab":{…}')}`).toBeLessThan(2_000);
+    }
+    console.log(`tokenizer.json fuzz: seed ${SEED}, ${TRIALS} trials, ${counts.built} built, ${counts.refused} refused`);
+  });
+});
+
+describe('token ids in tokenizer.json (found by the fuzz)', () => {
+  it('a vocabulary id of 10^9 is refused at once, not a minute spent building a 10^9-entry table', () => {
+    const json = gpt2StyleJson();
+    (json.model.vocab as Record<string, number>)['°'] = 1e9;
+    const start = performance.now();
+    expect(() => build(json)).toThrow('tok/tokenizer.json: "model.vocab" gives "°" the id 1000000000; ids are integers from 0 to 4194303');
+    expect(performance.now() - start).toBeLessThan(1_000);
+  });
+
+  it.each([[-1], [1.5], ['3']])('a vocabulary id of %j is refused', (id) => {
+    const json = gpt2StyleJson();
+    (json.model.vocab as Record<string, unknown>).h = id;
+    expect(() => build(json)).toThrow(/"model\.vocab" gives "h" the id/);
+  });
+
+  it('an added token without an integer id is refused', () => {
+    const json = { ...gpt2StyleJson(), added_tokens: [{ content: '<x>', id: 'seven' }] };
+    expect(() => build(json)).toThrow(/"added_tokens" entries need a "content" string and an integer "id"/);
   });
 });
