@@ -90,6 +90,10 @@ function unzipEntries(
   const picked: ZipEntry[] = [];
   const seen = new Set<string>();
   for (const entry of readZipDirectory(file.bytes, file.path)) {
+    // A folder entry holds nothing; one that claims bytes is a file whose name was damaged.
+    if (entry.name.endsWith('/') && entry.size > 0) {
+      throw new InputFileError(`${file.path}/${entry.name}`, `is named like a folder but holds ${entry.size} bytes; the archive is damaged`);
+    }
     if (!isDataEntry(entry.name) || !wanted(normalizePath(entry.name))) continue;
     const name = normalizePath(entry.name);
     if (seen.has(name)) throw new InputFileError(file.path, `holds two entries named "${name}"; which one is meant is ambiguous`);

@@ -45,8 +45,13 @@ export function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
   if (view.getUint16(eocd + 4, true) !== 0 || view.getUint16(eocd + 6, true) !== 0) {
     throw new InputFileError(file, 'is a multi-part (spanned) .zip archive, which cannot be read; join the parts into one archive');
   }
+  let directoryEnd = eocd;
   if (count === 0xffff || directorySize === 0xffffffff || directoryOffset === 0xffffffff) {
-    ({ count, directorySize, directoryOffset } = readZip64End(view, eocd, file));
+    ({ count, directorySize, directoryOffset, record: directoryEnd } = readZip64End(view, eocd, file));
+  }
+  // The directory ends where the end record begins: bytes between them mean the sizes or the file were altered.
+  if (directoryOffset + directorySize !== directoryEnd) {
+    throw new InputFileError(file, 'is not a readable .zip archive (its central directory does not end where its end record begins: damaged, or data was added to it)');
   }
   if (directoryOffset + directorySize > bytes.length) {
     throw new InputFileError(file, 'is not a readable .zip archive (its central directory lies past the end of the file: truncated?)');
@@ -76,6 +81,13 @@ export function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
     entries.push(entry);
     at = end;
   }
+  // An end record that counts fewer entries than the directory holds would silently drop files.
+  if (at !== directoryOffset + directorySize) {
+    throw new InputFileError(
+      file,
+      `is not a readable .zip archive (its end record says ${count} entries in ${directorySize} bytes, but they take ${at - directoryOffset})`,
+    );
+  }
   return entries;
 }
 
@@ -88,7 +100,13 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, file: string): 
   if (local + 30 > bytes.length || view.getUint32(local, true) !== LOCAL) {
     throw new InputFileError(where, 'cannot be read: its local header is missing or damaged');
   }
-  const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+  const localNameLength = view.getUint16(local + 26, true);
+  const start = local + 30 + localNameLength + view.getUint16(local + 28, true);
+  // As Python's zipfile does: the local header must name the entry the directory names.
+  const localName = decodeName(bytes.subarray(local + 30, Math.min(bytes.length, local + 30 + localNameLength)), (view.getUint16(local + 6, true) & 0x800) !== 0);
+  if (localName !== entry.name) {
+    throw new InputFileError(where, `cannot be read: the archive's directory and the entry's own header name it differently ("${localName.slice(0, 80)}"); the archive is damaged`);
+  }
   const compressed = bytes.subarray(start, start + entry.compressedSize);
   if (start + entry.compressedSize > bytes.length) {
     throw new InputFileError(where, `is cut short: its ${entry.compressedSize} compressed bytes run past the end of the archive (truncated?)`);
@@ -147,7 +165,7 @@ function findEndOfDirectory(bytes: Uint8Array, view: DataView): number {
   return -1;
 }
 
-function readZip64End(view: DataView, eocd: number, file: string): { count: number; directorySize: number; directoryOffset: number } {
+function readZip64End(view: DataView, eocd: number, file: string): { count: number; directorySize: number; directoryOffset: number; record: number } {
   const locator = eocd - 20;
   if (locator < 0 || view.getUint32(locator, true) !== ZIP64_LOCATOR) {
     throw new InputFileError(file, 'is not a readable .zip archive (it claims ZIP64 sizes but has no ZIP64 locator)');
@@ -160,6 +178,7 @@ function readZip64End(view: DataView, eocd: number, file: string): { count: numb
     count: safeNumber(view.getBigUint64(record + 32, true), file),
     directorySize: safeNumber(view.getBigUint64(record + 40, true), file),
     directoryOffset: safeNumber(view.getBigUint64(record + 48, true), file),
+    record,
   };
 }
 

@@ -106,6 +106,25 @@ describe('zip entries that are not what they claim', () => {
     expect(error.message).toMatch(/is not a readable \.zip archive/);
   });
 
+  it('rejects bytes between the central directory and its end record (found by the fuzz test: a name grew and a file vanished)', () => {
+    const two = zipSync({ 'a.txt': text(10), 'b.txt': text(10) });
+    const eocd = two.length - 22;
+    const grown = new Uint8Array(two.length + 8);
+    grown.set(two.subarray(0, eocd - 3));
+    grown.set(new TextEncoder().encode('junk/xyz'), eocd - 3);
+    grown.set(two.subarray(eocd - 3), eocd + 5);
+    const error = inputError(() => expandArchives([{ path: 'two.zip', bytes: grown }]), 'two.zip');
+    expect(error.message).toMatch(/its central directory does not end where its end record begins/);
+  });
+
+  it('rejects an entry whose own header names it differently from the directory', () => {
+    const zip = zipSync({ 'a.txt': text(10) });
+    const renamed = zip.slice();
+    renamed[30] = 'b'.charCodeAt(0); // the local header's name
+    const error = inputError(() => expandArchives([{ path: 'n.zip', bytes: renamed }]), 'n.zip/a.txt');
+    expect(error.message).toMatch(/the archive's directory and the entry's own header name it differently \("b\.txt"\)/);
+  });
+
   it('computes the CRC-32 zip uses', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
   });
