@@ -43,3 +43,19 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * A value from a user's file, quoted in a message: its JSON, cut at `max`
+ * characters. Never throws: JSON.stringify recurses, so a value nested a
+ * million levels deep (which JSON.parse accepts) would otherwise turn the
+ * message itself into a RangeError.
+ */
+export function quoted(value: unknown, max = 80): string {
+  let json: string;
+  try {
+    json = JSON.stringify(value) ?? String(value);
+  } catch {
+    json = Array.isArray(value) ? '[…nested too deeply to show…]' : '{…nested too deeply to show…}';
+  }
+  return json.length > max ? `${json.slice(0, max)}…` : json;
+}

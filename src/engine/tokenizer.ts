@@ -20,7 +20,7 @@
  * 5 defaults to false; the JS library to true).
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { InputFileError } from './errors';
+import { InputFileError, quoted } from './errors';
 import type { TokenEncoder } from './data/types';
 import { readJson, type FileSource } from './io/source';
 import { CONFIG_LIMITS } from './models/config-fields';
@@ -222,7 +222,7 @@ function checkTokenIds(raw: Json, model: Json, file: string): void {
   } else if (isObject(vocab)) {
     for (const [token, id] of Object.entries(vocab)) {
       if (bad(id)) {
-        throw new InputFileError(file, `"model.vocab" gives ${JSON.stringify(token).slice(0, 40)} the id ${JSON.stringify(id)}; ids are integers from 0 to ${limit - 1}`);
+        throw new InputFileError(file, `"model.vocab" gives ${quoted(token, 40)} the id ${quoted(id)}; ids are integers from 0 to ${limit - 1}`);
       }
     }
   } else {
@@ -230,7 +230,7 @@ function checkTokenIds(raw: Json, model: Json, file: string): void {
   }
   for (const token of (raw.added_tokens as unknown[] | undefined) ?? []) {
     if (!isObject(token) || typeof token.content !== 'string' || bad(token.id)) {
-      throw new InputFileError(file, `"added_tokens" entries need a "content" string and an integer "id" from 0 to ${limit - 1}, got ${JSON.stringify(token).slice(0, 80)}`);
+      throw new InputFileError(file, `"added_tokens" entries need a "content" string and an integer "id" from 0 to ${limit - 1}, got ${quoted(token, 80)}`);
     }
   }
 }

@@ -2,7 +2,7 @@
  * A checkpoint's config.json and weights, read from any FileSource: one
  * `model.safetensors`, or shards listed in `model.safetensors.index.json`.
  */
-import { InputFileError } from '../errors';
+import { InputFileError, quoted } from '../errors';
 import { parseSafetensors, type SafetensorsFile } from './safetensors';
 import { readJson, type FileSource, type ProgressCallback } from './source';
 
@@ -71,7 +71,7 @@ async function readShards(source: FileSource, onProgress?: ProgressCallback): Pr
   const keysByShard = new Map<string, string[]>();
   for (const [key, shard] of Object.entries(weightMap as Record<string, unknown>)) {
     if (!isShardName(shard)) {
-      throw new InputFileError(indexName, `weight_map entry has an invalid shard name ${JSON.stringify(shard)}`, key);
+      throw new InputFileError(indexName, `weight_map entry has an invalid shard name ${quoted(shard)}`, key);
     }
     const keys = keysByShard.get(shard);
     if (keys) keys.push(key);

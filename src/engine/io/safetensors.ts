@@ -20,7 +20,7 @@
  * tensor called `toString` or `__proto__`, or a dtype called `constructor`,
  * is just a name.
  */
-import { InputFileError } from '../errors';
+import { InputFileError, quoted } from '../errors';
 import { findDuplicateKey } from './json-keys';
 
 export type SafetensorsDtype =
@@ -89,12 +89,12 @@ function validateEntry(file: string, name: string, raw: unknown, dataBytes: numb
       file,
       why
         ? `dtype ${dtype} is not supported: ${why}`
-        : `unknown dtype ${JSON.stringify(dtype)} (safetensors dtypes read here: ${[...BYTES_PER_ELEMENT.keys()].join(', ')})`,
+        : `unknown dtype ${quoted(dtype)} (safetensors dtypes read here: ${[...BYTES_PER_ELEMENT.keys()].join(', ')})`,
       name,
     );
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new InputFileError(file, `invalid shape ${JSON.stringify(shape)}`, name);
+    throw new InputFileError(file, `invalid shape ${quoted(shape)}`, name);
   }
   if (
     !Array.isArray(offsets) ||
@@ -102,7 +102,7 @@ function validateEntry(file: string, name: string, raw: unknown, dataBytes: numb
     !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
     offsets[0] > offsets[1]
   ) {
-    throw new InputFileError(file, `invalid data_offsets ${JSON.stringify(offsets)}`, name);
+    throw new InputFileError(file, `invalid data_offsets ${quoted(offsets)}`, name);
   }
   const [begin, end] = offsets as [number, number];
   if (end > dataBytes) {
@@ -114,12 +114,12 @@ function validateEntry(file: string, name: string, raw: unknown, dataBytes: numb
   }
   const expected = elementCount(shape as number[]) * BYTES_PER_ELEMENT.get(dtype)!;
   if (!Number.isSafeInteger(expected)) {
-    throw new InputFileError(file, `shape ${JSON.stringify(shape)} has too many elements to address`, name);
+    throw new InputFileError(file, `shape ${quoted(shape)} has too many elements to address`, name);
   }
   if (end - begin !== expected) {
     throw new InputFileError(
       file,
-      `${dtype} ${JSON.stringify(shape)} needs ${expected} bytes but its data_offsets span ${end - begin}`,
+      `${dtype} ${quoted(shape)} needs ${expected} bytes but its data_offsets span ${end - begin}`,
       name,
     );
   }
@@ -181,7 +181,7 @@ function readHeader(bytes: Uint8Array, file: string): { header: Record<string, u
     const where = duplicate.path.length > 0 ? `in "${duplicate.path.join('.')}" ` : '';
     throw new InputFileError(
       file,
-      `its header gives the key ${JSON.stringify(duplicate.key)} twice ${where}(the file is corrupt or was edited by hand)`,
+      `its header gives the key ${quoted(duplicate.key)} twice ${where}(the file is corrupt or was edited by hand)`,
       duplicate.path[0] ?? duplicate.key,
     );
   }
@@ -196,7 +196,7 @@ function readMetadata(file: string, raw: unknown): Record<string, string> {
   const metadata = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(raw)) {
     if (typeof value !== 'string') {
-      throw new InputFileError(file, `its header's "__metadata__" value for ${JSON.stringify(key)} must be a string, got ${JSON.stringify(value)}`);
+      throw new InputFileError(file, `its header's "__metadata__" value for ${quoted(key)} must be a string, got ${quoted(value)}`);
     }
     metadata[key] = value;
   }

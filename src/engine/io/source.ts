@@ -3,7 +3,7 @@
  * with the app (URL), one dropped into the page (File objects), one fetched
  * from the Hugging Face Hub (URL with a cache), or a folder on disk (Node).
  */
-import { InputFileError } from '../errors';
+import { InputFileError, quoted } from '../errors';
 import { findDuplicateKey } from './json-keys';
 import { checkFileSize, formatBytes } from './size-limits';
 
@@ -89,7 +89,7 @@ export async function readJson<T = unknown>(source: FileSource, path: string, op
   const duplicate = options.rejectDuplicateKeys ? findDuplicateKey(text) : null;
   if (duplicate) {
     const where = duplicate.path.length > 0 ? ` in "${duplicate.path.join('.')}"` : '';
-    throw new InputFileError(source.describe(path), `gives the key ${JSON.stringify(duplicate.key)} twice${where}`);
+    throw new InputFileError(source.describe(path), `gives the key ${quoted(duplicate.key)} twice${where}`);
   }
   return value;
 }

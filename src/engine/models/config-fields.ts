@@ -4,7 +4,7 @@
  * names in order, and a bad or missing value is an InputFileError naming
  * config.json and the field.
  */
-import { InputFileError } from '../errors';
+import { InputFileError, quoted } from '../errors';
 
 type Raw = Record<string, unknown>;
 
@@ -31,11 +31,8 @@ export const CONFIG_LIMITS = {
 /** Field names that count a model's layers, for messages about a layer count. */
 export const LAYER_COUNT_FIELDS = ['n_layer', 'num_layers', 'num_hidden_layers'] as const;
 
-/** A config value quoted in a message: its JSON, cut at 80 characters. */
-function shown(value: unknown): string {
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > 80 ? `${json.slice(0, 80)}…` : json;
-}
+/** A config value quoted in a message: its JSON, cut at 80 characters (never throwing). */
+const shown = (value: unknown): string => quoted(value);
 
 /** The first of `names` the config gives (own properties only: a field is never inherited). */
 function first(raw: Raw, names: readonly string[]): [string, unknown] | undefined {

@@ -9,7 +9,7 @@
  * LayerNorms and LM head are GPT-2's, so it takes those pieces from gpt2.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InputFileError } from '../errors';
+import { InputFileError, quoted } from '../errors';
 import { boolField, CONFIG_LIMITS, intField, positiveNumberField, requireDivisible, stringField, tokenIdField } from './config-fields';
 import { activation, attention, attentionMask, layerNorm } from './layers';
 import { requireCausalInputs } from './causal-lm';
@@ -37,12 +37,12 @@ const DEFAULT_ATTENTION_TYPES = [[['global', 'local'], 12]];
  * rather than a crash or an endless loop.
  */
 function expandAttentionTypes(types: unknown, numLayers: number, file: string): unknown[] {
-  if (!Array.isArray(types)) throw new InputFileError(file, `"attention_types" must be a list, got ${JSON.stringify(types)}`);
+  if (!Array.isArray(types)) throw new InputFileError(file, `"attention_types" must be a list, got ${quoted(types)}`);
   const layers: unknown[] = [];
   for (const entry of types) {
     const [kinds, repeat] = Array.isArray(entry) ? entry : [];
     if (!Array.isArray(kinds) || kinds.length === 0 || !Number.isSafeInteger(repeat) || repeat < 1) {
-      throw new InputFileError(file, `"attention_types" entries must be [[kinds...], repeat], got ${JSON.stringify(entry)}`);
+      throw new InputFileError(file, `"attention_types" entries must be [[kinds...], repeat], got ${quoted(entry)}`);
     }
     for (let r = 0; r < repeat && layers.length <= numLayers; r++) layers.push(...kinds);
   }
@@ -62,7 +62,7 @@ function attentionLayers(raw: Record<string, unknown>, numLayers: number, file: 
     const given = Array.isArray(raw.attention_layers) || raw.attention_types != null ? 'got' : 'the default without "attention_types" is';
     throw new InputFileError(
       file,
-      `"attention_layers" must list "global" or "local" for each of the ${numLayers} layers, ${given} ${JSON.stringify(layers)}`,
+      `"attention_layers" must list "global" or "local" for each of the ${numLayers} layers, ${given} ${quoted(layers)}`,
     );
   }
   return layers as Array<'global' | 'local'>;

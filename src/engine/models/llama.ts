@@ -8,7 +8,7 @@
  * embeddings.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InputFileError } from '../errors';
+import { InputFileError, quoted } from '../errors';
 import { boolField, CONFIG_LIMITS, intField, positiveNumberField, requireDivisible, stringField, tokenIdField } from './config-fields';
 import { activation, attention, attentionMask, embed, rmsNorm } from './layers';
 import { lmHeadLogits, requireCausalInputs } from './causal-lm';
@@ -44,7 +44,7 @@ const PREFIX = 'model.';
 function ropeSettings(raw: Record<string, unknown>, file: string): { theta: number; scaling: RopeScaling } {
   const given = raw.rope_parameters ?? raw.rope_scaling ?? null;
   if (given !== null && (typeof given !== 'object' || Array.isArray(given))) {
-    throw new InputFileError(file, `"rope_scaling" must be an object or null, got ${JSON.stringify(given).slice(0, 80)}`);
+    throw new InputFileError(file, `"rope_scaling" must be an object or null, got ${quoted(given, 80)}`);
   }
   const params = given as Record<string, unknown> | null;
   // theta^(2i/d) with theta <= 0 is NaN or 0: every rotary frequency would be garbage.

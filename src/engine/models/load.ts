@@ -6,7 +6,7 @@
  * `lm_head.weight` present or omitted, mask and frequency buffers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InputFileError } from '../errors';
+import { InputFileError, quoted } from '../errors';
 import { CONFIG_FILE, readConfig, readWeights, type WeightIndex } from '../io/checkpoint';
 import { isFloatDtype } from '../io/safetensors';
 import { LAYER_COUNT_FIELDS } from './config-fields';
@@ -146,7 +146,7 @@ function initializerRange(config: AnyModelConfig, configFile: string): number {
   const value = Object.hasOwn(config.raw, 'initializer_range') ? config.raw.initializer_range : undefined;
   if (value === undefined || value === null) return 0.02;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InputFileError(configFile, `"initializer_range" must be a number of at least 0, got ${JSON.stringify(value)}`);
+    throw new InputFileError(configFile, `"initializer_range" must be a number of at least 0, got ${quoted(value)}`);
   }
   return value;
 }

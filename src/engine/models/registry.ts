@@ -1,5 +1,5 @@
 /** The model families, keyed by config.json `model_type`. */
-import { InputFileError } from '../errors';
+import { InputFileError, quoted } from '../errors';
 import { gpt2 } from './gpt2';
 import { gptNeo } from './gpt_neo';
 import { llama } from './llama';
@@ -27,7 +27,7 @@ export function familyFor(rawConfig: unknown, file: string): ModelFamily<AnyMode
   if (!family) {
     throw new InputFileError(
       file,
-      `unsupported model_type ${JSON.stringify(modelType)} (supported: ${supportedModelTypes().join(', ')})`,
+      `unsupported model_type ${quoted(modelType)} (supported: ${supportedModelTypes().join(', ')})`,
     );
   }
   return family;

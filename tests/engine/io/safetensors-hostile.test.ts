@@ -274,3 +274,13 @@ describe('sharded checkpoints', () => {
     expect(error.message).toBe('big-model/model.safetensors.index.json: has no "weight_map" object');
   });
 });
+
+describe('values nested deeper than a message can quote', () => {
+  it('a shape nested 200,000 levels deep is an invalid shape, not a RangeError from quoting it', () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const error = inputFileError(() =>
+      parseSafetensors(fileFromText(`{"w": {"dtype": "F32", "shape": ${deep}, "data_offsets": [0, 4]}}`, new Uint8Array(4)), FILE),
+    );
+    expect(error.message).toBe(`${FILE}: tensor "w": invalid shape […nested too deeply to show…]`);
+  });
+});

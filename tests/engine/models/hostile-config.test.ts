@@ -260,3 +260,18 @@ describe('found by the config fuzz', () => {
     exact.dispose();
   });
 });
+
+describe('config values nested deeper than a message can quote', () => {
+  it('n_layer nested 200,000 levels deep is "must be a positive integer", not a RangeError', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const text = JSON.stringify(fixtureConfig('gpt2')).replace('"n_layer":2', `"n_layer":${deep}`);
+    const source = new MemorySource(
+      'gpt2',
+      new Map([
+        ['config.json', new TextEncoder().encode(text)],
+        ['model.safetensors', new Uint8Array(readFileSync(path.join(fixtureDir('gpt2'), 'model.safetensors')))],
+      ]),
+    );
+    expect((await loadError(source)).message).toBe('gpt2/config.json: "n_layer" must be a positive integer, got […nested too deeply to show…]');
+  });
+});

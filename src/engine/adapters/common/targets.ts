@@ -11,7 +11,7 @@
  * Head modules (a classifier, lm_head) are never targets, whatever the spec
  * says: the head is trained whole (PEFT's modules_to_save) or not at all.
  */
-import { InputFileError } from '../../errors';
+import { InputFileError, quoted } from '../../errors';
 import type { Model } from '../../models/model';
 import type { LinearModule } from '../../models/types';
 import type { TargetSpec } from '../types';
@@ -47,7 +47,7 @@ export function validateTargets(model: Model, spec: TargetSpec): string[] {
   if (spec.kind === 'suffixes') {
     if (spec.suffixes.length === 0) return ['the list of target modules is empty'];
     const blank = spec.suffixes.filter((s) => s.trim() === '' || s.startsWith('.') || s.endsWith('.'));
-    if (blank.length > 0) return [`target module names must be non-empty dotted names, got ${JSON.stringify(blank)}`];
+    if (blank.length > 0) return [`target module names must be non-empty dotted names, got ${quoted(blank)}`];
   }
   if (resolveTargets(model, spec).length > 0) return [];
   const examples = model
@@ -99,7 +99,7 @@ export function targetsFromConfig(config: Record<string, unknown>, configFile: s
   if (!targets) {
     throw new InputFileError(
       configFile,
-      `"target_modules" must be a list of names or a pattern, got ${JSON.stringify(config.target_modules)}`,
+      `"target_modules" must be a list of names or a pattern, got ${quoted(config.target_modules)}`,
     );
   }
   if (targets.kind === 'regex') {
