@@ -10,6 +10,12 @@ export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
 export const WEIGHTS_INDEX_FILE = 'model.safetensors.index.json';
 
+/**
+ * Each shard costs a request (or a file open) before anything is checked;
+ * the largest released checkpoints have under 200 shards.
+ */
+export const MAX_SHARDS = 1000;
+
 /** config.json as a plain object; a clear error when the folder has none. */
 export async function readConfig(source: FileSource): Promise<Record<string, unknown>> {
   if (!(await source.has(CONFIG_FILE))) {
@@ -76,6 +82,9 @@ async function readShards(source: FileSource, onProgress?: ProgressCallback): Pr
     const keys = keysByShard.get(shard);
     if (keys) keys.push(key);
     else keysByShard.set(shard, [key]);
+  }
+  if (keysByShard.size > MAX_SHARDS) {
+    throw new InputFileError(indexName, `lists ${keysByShard.size} shard files, more than the ${MAX_SHARDS} a checkpoint may have`);
   }
   const index: WeightIndex = new Map();
   for (const [shard, keys] of keysByShard) {

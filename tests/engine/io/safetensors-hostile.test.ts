@@ -269,6 +269,17 @@ describe('sharded checkpoints', () => {
     },
   );
 
+  it('an index listing 5,000 shards is refused before a single shard is looked for', async () => {
+    const weightMap = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`t${i}`, `model-${i}.safetensors`]));
+    const source = sharded({ weight_map: weightMap }, {});
+    let lookedUp = 0;
+    const has = source.has.bind(source);
+    source.has = async (p: string) => (p.startsWith('model-') ? (lookedUp++, has(p)) : has(p));
+    const error = await rejection(readWeights(source));
+    expect(error.message).toBe('big-model/model.safetensors.index.json: lists 5000 shard files, more than the 1000 a checkpoint may have');
+    expect(lookedUp).toBe(0);
+  });
+
   it('an index whose weight_map is inherited, not its own, has none', async () => {
     const error = await rejection(readWeights(sharded('{"__proto__": {"weight_map": {"a": "s1.safetensors"}}}', {})));
     expect(error.message).toBe('big-model/model.safetensors.index.json: has no "weight_map" object');
