@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { FIXTURES, openFreshApp, snap } from './helpers';
+import { chromiumExecutablePath } from '../scripts/lib/chromium';
 
 // The same Chromium without WebGPU: the app must say so, say why, and still work.
 test.use({
   launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: chromiumExecutablePath(),
     args: ['--no-sandbox', '--headless=new', '--disable-features=WebGPU', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   },
 });

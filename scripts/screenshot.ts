@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
-import config from '../playwright.config';
+import { CHROMIUM_ARGS, chromiumExecutablePath } from './lib/chromium';
 import { numberOption, parseCommandLine, runCli, UsageError } from './lib/cli';
 
 const DEFAULT_URL = 'http://localhost:5173/';
@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
   const url = values.url ?? DEFAULT_URL;
   await assertServed(url);
 
-  const browser = await chromium.launch(config.use?.launchOptions);
+  const browser = await chromium.launch({ executablePath: chromiumExecutablePath(), args: [...CHROMIUM_ARGS] });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     await page.goto(url);

@@ -4,10 +4,22 @@
  * end-to-end tests (playwright.config.ts) and the browser benchmark
  * (scripts/lib/bench/browser.ts), so both run the browser the same way.
  */
+import { existsSync } from 'node:fs';
 
-/** CHROMIUM_PATH, else Debian's /usr/bin/chromium. */
+/**
+ * CHROMIUM_PATH, else Debian's /usr/bin/chromium. When neither exists it
+ * throws, saying what to install, so a test or benchmark that needs the
+ * browser fails with that instead of a launch error (or being skipped).
+ */
 export function chromiumExecutablePath(): string {
-  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const file = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(file)) {
+    throw new Error(
+      `Chromium not found at ${file}${process.env.CHROMIUM_PATH ? ' (CHROMIUM_PATH)' : ''}: ` +
+        'install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH to a Chromium executable',
+    );
+  }
+  return file;
 }
 
 /** Headless, WebGPU on SwiftShader's Vulkan, no background traffic or first-run pages. */
