@@ -18,8 +18,8 @@ export function ValidationChart({
   task: string | null;
   dataset: DatasetRecord | null;
 }) {
-  const label = task === 'image-classification' ? 'accuracy' : 'perplexity';
-  const heldOut = dataset ? Math.min(dataset.split.validationCount, dataset.split.evaluationLimit) : null;
-  const on = dataset ? ` · ${dataset.name}, ${heldOut!.toLocaleString('en-US')} held out` : '';
+  const label = task === 'image-classification' ? 'accuracy' : task === 'causal-lm' ? 'perplexity' : 'metric';
+  const evaluated = dataset ? Math.min(dataset.split.validationCount, dataset.split.evaluationLimit) : null;
+  const on = dataset ? ` · ${dataset.name}, ${evaluated!.toLocaleString('en-US')} held-out examples` : '';
   return <RunLinesChart name="validation" title={`Validation ${label}${on}`} series={runSeries(runs, metrics, byStep, validationOf)} xLabel="step" yLabel={label} />;
 }

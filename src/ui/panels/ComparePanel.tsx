@@ -27,12 +27,13 @@ export function ComparePanel() {
   const groups = comparisonGroups(runs, metrics, currentModel, currentDataset);
   const group = shownGroup(groups, chosen);
   const shown = group?.runs ?? [];
-  const task = groupTask(group, metrics);
+  // With no runs yet, the metric is the loaded model's; with runs, always their own.
+  const task = groupTask(group, metrics) ?? currentModel?.task ?? null;
   const origins: Record<string, RowOrigin> = {};
   for (const g of groups) {
     for (const run of g.runs) {
-      const text = g.model ? `${describeModel(g.model)}${g.dataset ? ` · ${describeDataset(g.dataset)}` : ''}` : 'not recorded (older run)';
-      origins[run.id] = { text: run.model ? text : run.model === null ? `not trained yet` : text, dimmed: g !== group };
+      const text = !g.model ? 'not recorded (older run)' : `${run.model ? '' : 'not trained yet: '}${describeModel(g.model)}${g.dataset ? ` · ${describeDataset(g.dataset)}` : ''}`;
+      origins[run.id] = { text, dimmed: g !== group };
     }
   }
   return (
