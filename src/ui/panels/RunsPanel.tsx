@@ -3,7 +3,8 @@ import { Panel } from '../components/Panel';
 import { ProgressBar } from '../components/ProgressBar';
 import { SettingsForm } from '../components/SettingsForm';
 import { TrainableCountView } from '../components/TrainableCountView';
-import { formatDuration } from '../format';
+import { RunOriginNote } from '../components/RunOriginNote';
+import { backendDisplayName, formatDuration } from '../format';
 import { useActions } from '../playground-context';
 import { describeMethod } from '../schemas/run-form';
 import { usePlayground } from '../store';
@@ -71,6 +72,7 @@ function RunRow({ run }: { run: RunRecord }) {
           {STATUS_LABELS[run.status]}
         </span>
         <TrainableCountView trainable={run.trainable} testId="run-trainable" />
+        <RunOriginNote run={run} />
         {run.finalEval && (
           <span className="small" data-testid="run-eval">
             validation{' '}
@@ -127,13 +129,13 @@ function FailureView({ run }: { run: RunRecord }) {
       <div className="row">
         {failure.suggestedBackend && (
           <button type="button" onClick={() => void actions.retryOnBackend(run.id, failure.suggestedBackend!)}>
-            Retry on {failure.suggestedBackend.toUpperCase()}
+            Retry on {backendDisplayName(failure.suggestedBackend)}
           </button>
         )}
         {!failure.suggestedBackend &&
           alternatives.map((b) => (
             <button key={b} type="button" onClick={() => void actions.retryOnBackend(run.id, b)}>
-              Retry on {b.toUpperCase()}
+              Retry on {backendDisplayName(b)}
             </button>
           ))}
       </div>
