@@ -7,6 +7,8 @@ import type { FileSource } from '../io/source';
 import { parseSafetensors } from '../io/safetensors';
 import type { Model } from '../models/model';
 import { bitfit } from './bitfit';
+import { dora } from './dora';
+import { isDoraConfig } from './dora/config';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readAdapterFiles } from './common/files';
 import { full } from './full';
 import { head } from './head';
@@ -15,15 +17,21 @@ import type { Adapter, AdapterFiles, AdapterMethod, AdapterMethodName } from './
 import { wegeft } from './wegeft';
 
 /** In the order the UI offers them: the method under study, its rival, then the baselines. */
-export const adapterMethods: readonly AdapterMethod[] = [wegeft, lora, full, bitfit, head];
+export const adapterMethods: readonly AdapterMethod[] = [wegeft, lora, dora, full, bitfit, head];
 
 const BY_PEFT_TYPE: ReadonlyMap<string, AdapterMethod> = new Map([
   ['WEGEFT', wegeft],
-  ['LORA', lora],
+  ['LORA', lora], // or one of LoRA's variants: see methodForConfig
   ['FULL', full],
   ['BITFIT', bitfit],
   ['HEAD', head],
 ]);
+
+/** PEFT writes DoRA and PiSSA as LORA configs; a field tells them apart. */
+function methodForConfig(peftType: string, config: Record<string, unknown>): AdapterMethod | undefined {
+  if (peftType === 'LORA' && isDoraConfig(config)) return dora;
+  return BY_PEFT_TYPE.get(peftType);
+}
 
 export function getAdapterMethod(name: AdapterMethodName | string): AdapterMethod {
   const method = adapterMethods.find((m) => m.name === name);
@@ -42,7 +50,7 @@ export function getAdapterMethod(name: AdapterMethodName | string): AdapterMetho
 export function loadAdapter(model: Model, files: AdapterFiles, label = 'adapter'): Adapter {
   const configFile = `${label}/${ADAPTER_CONFIG_FILE}`;
   const peftType = files.config.peft_type;
-  const method = typeof peftType === 'string' ? BY_PEFT_TYPE.get(peftType) : undefined;
+  const method = typeof peftType === 'string' ? methodForConfig(peftType, files.config) : undefined;
   if (!method) {
     throw new InputFileError(
       configFile,

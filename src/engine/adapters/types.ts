@@ -10,7 +10,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { SafetensorsFile } from '../io/safetensors';
 import type { Model, ModelPatch } from '../models/model';
 
-export type AdapterMethodName = 'wegeft' | 'lora' | 'full' | 'bitfit' | 'head';
+export type AdapterMethodName = 'wegeft' | 'lora' | 'full' | 'bitfit' | 'head' | 'dora' | 'pissa' | 'vera' | 'ia3';
 
 /**
  * Which linear modules an adapter wraps: module-name suffixes (PEFT's
@@ -25,12 +25,23 @@ export type TargetSpec = { kind: 'suffixes'; suffixes: string[] } | { kind: 'reg
 /** Plain, serialisable settings of one run's method (forms, saved runs and URLs use these). */
 export interface AdapterSettings {
   method: AdapterMethodName;
-  /** WeGeFT and LoRA. */
+  /** WeGeFT, LoRA, DoRA, PiSSA; VeRA's r (the width of its shared random projections). */
   rank?: number;
-  /** WeGeFT and LoRA: scaling is alpha / rank. */
+  /** WeGeFT, LoRA, DoRA, PiSSA: scaling is alpha / rank. */
   alpha?: number;
-  /** WeGeFT and LoRA; the family's defaults when absent. */
+  /** WeGeFT, LoRA, DoRA, PiSSA, VeRA, (IA)³; the family's defaults when absent. */
   targets?: TargetSpec;
+  /** (IA)³: the targets whose input (not output) is rescaled (PEFT's feedforward_modules). */
+  feedforward?: TargetSpec;
+  /** VeRA: the initial value of every lambda_d (PEFT's d_initial). */
+  dInitial?: number;
+  /** VeRA: the seed of the shared projections (PEFT's projection_prng_key). */
+  projectionSeed?: number;
+  /**
+   * PiSSA: subspace iterations of the fast randomized SVD (PEFT's
+   * init_lora_weights "pissa_niter_N"); absent or null for the exact SVD ("pissa").
+   */
+  pissaNiter?: number | null;
   /** WeGeFT: one (phi, psi) pair per layer instead of one per module type. */
   perLayer?: boolean;
   /**

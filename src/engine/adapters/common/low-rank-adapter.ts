@@ -9,7 +9,7 @@ import { InputFileError } from '../../errors';
 import type { SafetensorsFile } from '../../io/safetensors';
 import type { LinearHook, Model } from '../../models/model';
 import { deriveSeed } from '../../random';
-import type { AdapterSettings } from '../types';
+import type { AdapterMethodName, AdapterSettings } from '../types';
 import type { AdapterParts } from './base-adapter';
 import { rejectUnexpectedTensors } from './files';
 import { classifierHead, createHeadVariables, loadHeadVariables, type ClassifierHead } from './head';
@@ -73,7 +73,7 @@ export function requireMatchedTargets(matched: number, model: Model, configFile:
  */
 export function lowRankAdapterParts(
   model: Model,
-  method: 'wegeft' | 'lora',
+  method: AdapterMethodName,
   settings: AdapterSettings,
   tensors: LowRankTensors,
   hooks: Map<string, LinearHook>,

@@ -20,17 +20,21 @@ export function defaultTargets(model: Model): TargetSpec {
   return { kind: 'suffixes', suffixes: [...model.family.defaultTargets] };
 }
 
+/** Methods whose ΔW is LoRA's B·A (LoRA, DoRA, PiSSA) take LoRA's paper settings and rank limit. */
+type LowRankKind = 'wegeft' | 'lora';
+const kindOf = (method: AdapterMethodName): LowRankKind => (method === 'wegeft' ? 'wegeft' : 'lora');
+
 /**
  * The settings filled in: the family's default targets, the paper's rank
  * (capped at what the targeted layers can use) and alpha.
  */
 export function lowRankDefaults(
-  method: 'wegeft' | 'lora',
+  method: AdapterMethodName,
   model: Model,
   settings: Partial<AdapterSettings>,
 ): AdapterSettings {
   const targets = settings.targets ?? defaultTargets(model);
-  const paper = PAPER_DEFAULTS[method][model.task === 'causal-lm' ? 'language' : 'vision'];
+  const paper = PAPER_DEFAULTS[kindOf(method)][model.task === 'causal-lm' ? 'language' : 'vision'];
   const modules = resolveTargets(model, targets);
   const cap = modules.length > 0 ? Math.min(...modules.map((m) => maxUsefulRank(method, m))) : paper.rank;
   const rank = settings.rank ?? Math.min(paper.rank, cap);
@@ -49,13 +53,13 @@ export function lowRankDefaults(
  * The largest rank that still adds capacity: WeGeFT's phiᵀ·psi is
  * d_in × d_in, LoRA's B·A is d_out × d_in.
  */
-function maxUsefulRank(method: 'wegeft' | 'lora', module: LinearModule): number {
-  return method === 'wegeft' ? module.dIn : Math.min(module.dIn, module.dOut);
+function maxUsefulRank(method: AdapterMethodName, module: LinearModule): number {
+  return kindOf(method) === 'wegeft' ? module.dIn : Math.min(module.dIn, module.dOut);
 }
 
 /** Problems with low-rank settings on this model, in words. */
-export function validateLowRank(method: 'wegeft' | 'lora', model: Model, settings: AdapterSettings): string[] {
-  const problems = [...validateCommon(model, settings, method as AdapterMethodName), ...validateRankAndAlpha(settings)];
+export function validateLowRank(method: AdapterMethodName, model: Model, settings: AdapterSettings): string[] {
+  const problems = [...validateCommon(model, settings, method), ...validateRankAndAlpha(settings)];
   if (!settings.targets) return [...problems, 'no target modules given'];
   const targetProblems = validateTargets(model, settings.targets);
   if (targetProblems.length > 0) return [...problems, ...targetProblems];
@@ -64,7 +68,7 @@ export function validateLowRank(method: 'wegeft' | 'lora', model: Model, setting
   if (tooNarrow) {
     const limit = maxUsefulRank(method, tooNarrow);
     const why =
-      method === 'wegeft'
+      kindOf(method) === 'wegeft'
         ? `phi and psi are rank × d_in, so a rank above d_in = ${limit} adds parameters but no capacity`
         : `a rank above min(d_in, d_out) = ${limit} adds parameters but no capacity`;
     problems.push(`rank ${settings.rank} is too large for ${tooNarrow.path}: ${why}`);

@@ -1,0 +1,41 @@
+/**
+ * DoRA settings and adapter_config.json as PEFT writes them: a LoRA config
+ * with `use_dora: true`. DoRA adds one magnitude vector per target module
+ * (`lora_magnitude_vector`, d_out elements) to LoRA's A and B.
+ */
+import { InputFileError } from '../../errors';
+import type { Model } from '../../models/model';
+import { classifierHead, headParameterCount } from '../common/head';
+import { lowRankDefaults, validateLowRank } from '../common/low-rank';
+import { resolveTargets } from '../common/targets';
+import { loraConfigJson, loraSettingsFromConfig } from '../lora/config';
+import type { AdapterSettings } from '../types';
+
+export function doraDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings {
+  return lowRankDefaults('dora', model, settings);
+}
+
+export function validateDora(model: Model, settings: AdapterSettings): string[] {
+  return validateLowRank('dora', model, settings);
+}
+
+/** Sum over target modules of r·(d_in + d_out) + d_out (the magnitude), plus a classifier head. */
+export function countDora(model: Model, settings: AdapterSettings): number {
+  const adapters = resolveTargets(model, settings.targets!).reduce((sum, m) => sum + settings.rank! * (m.dIn + m.dOut) + m.dOut, 0);
+  return adapters + headParameterCount(classifierHead(model, settings.labels));
+}
+
+export function doraConfigJson(model: Model, settings: AdapterSettings): Record<string, unknown> {
+  return { ...loraConfigJson(model, settings), use_dora: true };
+}
+
+/** Whether a LORA adapter_config.json is DoRA's. */
+export function isDoraConfig(config: Record<string, unknown>): boolean {
+  return config.use_dora === true;
+}
+
+/** Settings recorded in a PEFT DoRA adapter_config.json; every other LoRA variant is refused as LoRA refuses it. */
+export function doraSettingsFromConfig(config: Record<string, unknown>, configFile: string): AdapterSettings {
+  if (!isDoraConfig(config)) throw new InputFileError(configFile, '"use_dora" must be true for a DoRA adapter');
+  return { ...loraSettingsFromConfig({ ...config, use_dora: false }, configFile), method: 'dora' };
+}
