@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError, quoted } from '../errors';
-import { CONFIG_FILE, readConfig, readWeights, type WeightIndex } from '../io/checkpoint';
+import { CONFIG_FILE, readConfig, readWeights, WEIGHTS_FILE, type WeightIndex } from '../io/checkpoint';
 import { isFloatDtype } from '../io/safetensors';
 import { LAYER_COUNT_FIELDS } from './config-fields';
 import type { FileSource, ProgressCallback } from '../io/source';
@@ -36,7 +36,7 @@ export async function loadModel(source: FileSource, options: LoadModelOptions = 
   const weights = await readWeights(source, options.onProgress);
   // Every name, shape and dtype is checked against the safetensors headers
   // before a single tensor is decoded or allocated.
-  const plan = planParameters(family, config, weights, { configFile, weightsFile: source.describe('model.safetensors') });
+  const plan = planParameters(family, config, weights, { configFile, weightsFile: source.describe(WEIGHTS_FILE) });
   const params = new Map<string, tf.Tensor>();
   try {
     for (const [spec, key] of plan.read) params.set(spec.name, readParameter(weights, key, spec));
@@ -56,8 +56,9 @@ interface ParameterPlan {
 
 /**
  * Matches the config's parameters to the checkpoint's tensors using the
- * headers alone: the layer count first (so a config claiming 10^7 layers
- * is told so, naming config.json and the field), then every tensor's
+ * headers alone: the layer count first (a config with more or fewer
+ * layers than the checkpoint is told so, naming config.json and the
+ * field, rather than listing hundreds of missing tensors), then every tensor's
  * presence, shape and dtype, then tensors nothing explains.
  */
 function planParameters(
