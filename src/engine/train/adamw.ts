@@ -29,6 +29,22 @@ export interface AdamWOptions {
   weightDecay?: number;
 }
 
+/** A tensor's values on the host, in row-major order. */
+export interface TensorData {
+  shape: number[];
+  values: Float32Array;
+}
+
+/** AdamW's state, as plain data: per-variable moments and step counts, and calls so far. */
+export interface AdamWState {
+  steps: number;
+  moments: Record<string, { m: TensorData; v: TensorData; steps: number }>;
+}
+
+export async function tensorDataOf(tensor: tf.Tensor): Promise<TensorData> {
+  return { shape: [...tensor.shape], values: Float32Array.from(await tensor.data()) };
+}
+
 interface Moments {
   /** First moment m, same shape as the variable. */
   m: tf.Variable;
@@ -83,6 +99,40 @@ export class AdamW {
     }
     for (const [name, grad] of grads) this.updateOne(this.variables.get(name)!, this.momentsFor(name), grad, learningRate);
     this.steps++;
+  }
+
+  /** The moments and step counts, read back from the device (for a checkpoint). */
+  async exportState(): Promise<AdamWState> {
+    const moments: AdamWState['moments'] = {};
+    for (const [name, { m, v, steps }] of this.moments) {
+      moments[name] = { m: await tensorDataOf(m), v: await tensorDataOf(v), steps };
+    }
+    return { steps: this.steps, moments };
+  }
+
+  /** Puts back what exportState() returned; the variables' shapes must match. */
+  importState(state: AdamWState): void {
+    if (this.disposed) throw new Error('AdamW: importState after dispose()');
+    for (const [name, saved] of Object.entries(state.moments)) {
+      const variable = this.variables.get(name);
+      if (!variable) throw new Error(`AdamW: the checkpoint has moments for "${name}", which is not one of the optimised variables`);
+      for (const moment of [saved.m, saved.v]) {
+        if (moment.shape.join(',') !== variable.shape.join(',') || moment.values.length !== variable.size) {
+          throw new Error(`AdamW: the checkpoint's moments for "${name}" have shape [${moment.shape}], the variable [${variable.shape}]`);
+        }
+      }
+    }
+    for (const { m, v } of this.moments.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.moments.clear();
+    for (const [name, saved] of Object.entries(state.moments)) {
+      const variable = this.variables.get(name)!;
+      const load = (t: TensorData) => tf.tidy(() => tf.variable(tf.tensor(t.values, variable.shape, 'float32'), false));
+      this.moments.set(name, { m: load(saved.m), v: load(saved.v), steps: saved.steps });
+    }
+    this.steps = state.steps;
   }
 
   /** Frees the moment buffers (not the variables, which belong to the caller). */

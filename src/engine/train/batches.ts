@@ -88,6 +88,19 @@ export class SampleStream {
     return indices;
   }
 
+  /**
+   * Puts the stream where it was after `samplesSeen` samples, as if they had
+   * been drawn: each epoch's order depends only on the seed and the epoch's
+   * index, so a resumed run draws exactly the batches it would have drawn.
+   */
+  skipTo(samplesSeen: number): void {
+    if (!Number.isInteger(samplesSeen) || samplesSeen < 0) throw new Error(`cannot resume a sample stream at ${samplesSeen} samples`);
+    this.epochIndex = Math.floor(samplesSeen / this.count) - 1;
+    this.startEpoch();
+    this.position = samplesSeen % this.count;
+    this.consumed = samplesSeen;
+  }
+
   /** Samples drawn so far. */
   get samplesSeen(): number {
     return this.consumed;

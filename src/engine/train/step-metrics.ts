@@ -62,6 +62,11 @@ export class LossWindow {
     this.steps.push(step);
   }
 
+  /** Steps recorded since the last read-back. */
+  get pending(): number {
+    return this.steps.length;
+  }
+
   /** The recorded steps' values, oldest first; empties the window. */
   async read(): Promise<{ points: LossPoint[]; msPerStep: number }> {
     const both = tf.concat([this.losses, this.norms]); // (2N,)

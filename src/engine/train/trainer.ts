@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Adapter } from '../adapters/types';
 import { NonFiniteLossError } from '../errors';
 import type { Model } from '../models/model';
-import { AdamW } from './adamw';
+import { AdamW, tensorDataOf, type AdamWState, type TensorData } from './adamw';
 import {
   batchOf,
   batchTensors,
@@ -49,7 +49,32 @@ export interface TrainerOptions {
   /** Held-out data for evaluation; null when there is none. */
   validation?: TrainingData | null;
   settings: TrainSettings;
+  /** Continue a run from this checkpoint (made by `checkpoint()` with the same settings and data). */
+  resume?: TrainerCheckpoint | null;
 }
+
+/**
+ * Everything a run needs to continue where it was, as plain data: the
+ * trainable weights, AdamW's moments and step counts, the step reached
+ * (which fixes the schedule's position) and the samples drawn (which fix the
+ * shuffle's position). The model is frozen and not included.
+ */
+export interface TrainerCheckpoint {
+  version: 1;
+  /** Optimizer steps completed. */
+  step: number;
+  totalSteps: number;
+  samplesSeen: number;
+  trainable: Record<string, TensorData>;
+  optimizer: AdamWState;
+  /** The first loss read back, the baseline of the divergence warning (null: none read yet). */
+  firstLoss: number | null;
+  /** Warnings given so far (not repeated after a resume). */
+  warnings: string[];
+}
+
+/** A loss this many times the first one, still finite, is warned about: the learning rate is likely too high. */
+export const DIVERGENCE_FACTOR = 100;
 
 export interface StepMetrics {
   /** Optimizer steps completed, this one included (1-based). */
@@ -74,6 +99,8 @@ export interface StepMetrics {
   memory: MemorySnapshot;
   /** Evaluation on the validation set, when one ran after this step. */
   evaluation?: Evaluation;
+  /** Warnings that arose at this step (a diverging loss). */
+  warnings: string[];
 }
 
 export class Trainer {
@@ -92,6 +119,9 @@ export class Trainer {
   private failure: Error | null = null;
   private peakTensorBytes = 0;
   private disposed = false;
+  private firstLoss: number | null = null;
+  private readonly givenWarnings: string[] = [];
+  private newWarnings: string[] = [];
 
   constructor(options: TrainerOptions) {
     const { model, adapter, train, settings } = options;
@@ -118,6 +148,86 @@ export class Trainer {
     });
     // Read-backs come every lossReadbackEvery steps and after the last, so the window never holds more.
     this.window = new LossWindow(Math.min(settings.lossReadbackEvery, this.totalSteps));
+    if (options.resume) {
+      try {
+        this.restore(options.resume);
+      } catch (error) {
+        this.dispose();
+        throw error;
+      }
+    } else if (this.schedule.warmupSteps >= this.totalSteps && this.schedule.warmupSteps > 0) {
+      this.warn(
+        `The warm-up (${this.schedule.warmupSteps} steps) is as long as the run or longer (${this.totalSteps} steps): ` +
+          `the learning rate never reaches ${settings.learningRate}. Shorten the warm-up or train longer.`,
+      );
+    }
+  }
+
+  /** Every warning of this run so far, oldest first. */
+  get warnings(): readonly string[] {
+    return this.givenWarnings;
+  }
+
+  /**
+   * A checkpoint of the run as it is now (between steps). Losses not read
+   * back yet are read first, so a resumed run has no hole in its curve;
+   * they are returned with it.
+   */
+  async checkpoint(): Promise<{ checkpoint: TrainerCheckpoint; lossesRead: LossPoint[] }> {
+    this.checkCanCheckpoint();
+    const lossesRead = this.window.pending > 0 ? (await this.readLosses()).points : [];
+    const trainable: Record<string, TensorData> = {};
+    for (const [key, variable] of this.adapter.trainable) trainable[key] = await tensorDataOf(variable);
+    const checkpoint: TrainerCheckpoint = {
+      version: 1,
+      step: this.stepsDone,
+      totalSteps: this.totalSteps,
+      samplesSeen: this.stream.samplesSeen,
+      trainable,
+      optimizer: await this.optimizer.exportState(),
+      firstLoss: this.firstLoss,
+      warnings: [...this.givenWarnings],
+    };
+    return { checkpoint, lossesRead };
+  }
+
+  private checkCanCheckpoint(): void {
+    if (this.failure) throw this.failure;
+    if (this.disposed) throw new Error('this run was disposed');
+  }
+
+  private restore(saved: TrainerCheckpoint): void {
+    if (saved.version !== 1) throw new Error(`cannot resume from a checkpoint of version ${String(saved.version)}`);
+    if (saved.totalSteps !== this.totalSteps) {
+      throw new Error(`the checkpoint is of a run of ${saved.totalSteps} steps, these settings and data give ${this.totalSteps}: start the run again`);
+    }
+    if (!(Number.isInteger(saved.step) && saved.step >= 0 && saved.step <= this.totalSteps)) throw new Error(`the checkpoint's step ${saved.step} is not in [0, ${this.totalSteps}]`);
+    const keys = [...this.adapter.trainable.keys()];
+    const missing = keys.filter((k) => !Object.hasOwn(saved.trainable, k));
+    const extra = Object.keys(saved.trainable).filter((k) => !this.adapter.trainable.has(k));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new Error(`the checkpoint's weights do not match this adapter (missing: ${missing.join(', ') || 'none'}; unexpected: ${extra.join(', ') || 'none'})`);
+    }
+    for (const [key, variable] of this.adapter.trainable) {
+      const t = saved.trainable[key];
+      if (t.shape.join(',') !== variable.shape.join(',') || t.values.length !== variable.size) {
+        throw new Error(`the checkpoint's "${key}" has shape [${t.shape}], the adapter's [${variable.shape}]`);
+      }
+    }
+    this.optimizer.importState(saved.optimizer);
+    for (const [key, variable] of this.adapter.trainable) {
+      const t = saved.trainable[key];
+      tf.tidy(() => variable.assign(tf.tensor(t.values, variable.shape, 'float32')));
+    }
+    this.stepsDone = saved.step;
+    this.stream.skipTo(saved.samplesSeen);
+    this.firstLoss = saved.firstLoss;
+    this.givenWarnings.push(...saved.warnings);
+  }
+
+  private warn(message: string): void {
+    this.givenWarnings.push(message);
+    this.newWarnings.push(message);
   }
 
   /** Optimizer steps completed. */
@@ -193,7 +303,14 @@ export class Trainer {
       tokens: batches.reduce((n, b) => n + (b.kind === 'tokens' ? b.tokenCount : 0), 0),
       memory,
       ...(evaluation ? { evaluation } : {}),
+      warnings: this.takeNewWarnings(),
     };
+  }
+
+  private takeNewWarnings(): string[] {
+    const warnings = this.newWarnings;
+    this.newWarnings = [];
+    return warnings;
   }
 
   /** Loss (and accuracy) on the validation set with the adapter as it is now. */
@@ -317,7 +434,22 @@ export class Trainer {
       this.failure = new NonFiniteLossError(bad.step, bad.loss);
       throw this.failure;
     }
+    this.checkDivergence(read.points);
     return read;
+  }
+
+  /** Warns once when a finite loss reaches DIVERGENCE_FACTOR times the first loss read. */
+  private checkDivergence(points: LossPoint[]): void {
+    if (points.length === 0) return;
+    this.firstLoss ??= points[0].loss;
+    const base = this.firstLoss;
+    if (!(base > 0) || this.givenWarnings.some((w) => w.startsWith('The loss grew'))) return;
+    const high = points.find((p) => p.loss >= DIVERGENCE_FACTOR * base);
+    if (!high) return;
+    this.warn(
+      `The loss grew ${Math.round(high.loss / base)}× (from ${base.toPrecision(3)} at the first step to ${high.loss.toPrecision(3)} at step ${high.step}) ` +
+        `without becoming NaN: the learning rate (${this.settings.learningRate}) is likely too high.`,
+    );
   }
 
   private evaluationDue(): boolean {
