@@ -36,6 +36,8 @@ export function reportJson(input: ReportInput): string {
       color: run.color,
       status: run.status,
       settings: toRunSettings(run.form),
+      // What the run trained on (null: never trained); the report's top-level model is only the one loaded now.
+      trainedOn: run.model ? { model: run.model, dataset: run.dataset ?? null } : null,
       trainableParameters: run.trainable?.count ?? null,
       trainablePercent: run.trainable?.percent ?? null,
       finalEval: run.finalEval,

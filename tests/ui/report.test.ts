@@ -34,3 +34,17 @@ describe('run report', () => {
     expect(report.runs[0].metrics).toHaveLength(2);
   });
 });
+
+describe('the report says what each run trained on', () => {
+  it('each run carries its own model and dataset record, not the model loaded when the report is made', () => {
+    const store = createPlaygroundStore();
+    const id = store.getState().addRun(formForMethod('wegeft'));
+    const model = { source: 'bundled' as const, id: 'gpt2-tiny', revision: null, label: 'gpt2-tiny', hash: 'sha256:aa', task: 'causal-lm' as const, family: 'GPT-2' };
+    const dataset = { name: 'sotu.txt', hash: 'sha256:bb', task: 'causal-lm' as const, split: { trainCount: 65, validationCount: 13, heldOutFiles: true, validationFraction: 0.1, evaluationLimit: 256 } };
+    store.getState().setRunTrainedOn(id, model, dataset);
+    const untrained = store.getState().addRun(formForMethod('lora'));
+    const report = JSON.parse(reportJson({ model: null, datasetName: null, backend: 'cpu', runs: selectRunList(store.getState()), metrics: {}, createdAt: new Date(0) }));
+    expect(report.runs.find((r: { id: string }) => r.id === id).trainedOn).toEqual({ model, dataset });
+    expect(report.runs.find((r: { id: string }) => r.id === untrained).trainedOn).toBeNull();
+  });
+});
