@@ -71,6 +71,10 @@ test('a failed Hub download leaves the working model, its data, chart titles and
   await expect(validationTitle).toHaveText(/^Validation accuracy · MNIST handwritten digits/);
   expect(await page.getByTestId('dataset-summary').textContent()).toBe(datasetBefore);
   await expect(page.getByTestId('run-trainable')).toHaveAttribute('data-count', trainableBefore!);
+  // Columns hidden behind a sideways scroll are announced.
+  const table = page.locator('.table-scroll');
+  const overflowing = await table.evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+  await expect(page.getByTestId('summary-scroll-hint')).toHaveCount(overflowing ? 1 : 0);
   await snap(page, testInfo, 'failed-download');
 
   await page.getByRole('button', { name: 'Copy share link' }).click();

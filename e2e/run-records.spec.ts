@@ -30,6 +30,17 @@ test('a run remembers its model and data: after switching models it keeps its co
   await expect(exportRow.getByRole('button', { name: /Download the adapter/ })).toBeEnabled();
   await expect(page.getByTestId('compare-scope')).toContainText(`${LM.name} (bundled) on sotu.txt`);
   await expect(page.getByTestId('summary-table')).toContainText(`${LM.name} (bundled) · sotu.txt`);
+  // Generated text stays inside its card, however long its words or however many its blank lines.
+  const tryIt = page.locator('#try');
+  await tryIt.getByLabel('Prompt').fill(`${'x'.repeat(300)}\n\n\n\n\n\n\nThe`);
+  await tryIt.getByLabel('New tokens').fill('4');
+  await tryIt.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('generation')).toHaveCount(2);
+  for (const card of await page.getByTestId('generation').all()) {
+    const { scrollWidth, clientWidth, height } = await card.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, height: el.getBoundingClientRect().height }));
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    expect(height).toBeLessThan(400);
+  }
   await snap(page, testInfo, 'trained-on-gpt2');
 
   // Another model: the GPT-2 run is shown as such, never as the ViT's.
@@ -63,5 +74,7 @@ test('a run remembers its model and data: after switching models it keeps its co
   // The records survive a reload (IndexedDB).
   await page.reload();
   await expect(page.getByTestId('export-run').getByTestId('run-origin')).toContainText(`Trained on ${LM.name} (bundled) · sotu.txt`);
+  await expect(page.getByTestId('run').getByTestId('run-origin')).toContainText(`Trained on ${LM.name} (bundled)`);
+  await expect(page.getByTestId('export-run').getByRole('button', { name: /Download the adapter/ })).toBeEnabled();
   await snap(page, testInfo, 'after-reload');
 });
