@@ -1,6 +1,7 @@
 /**
  * Every family reproduces transformers' logits on its reference fixture
- * (../shared/fixtures), on the CPU backend and on WebGPU (Dawn + SwiftShader).
+ * (tests/fixtures/reference, a copy of ../shared/fixtures), on the CPU backend
+ * and on WebGPU (Dawn + SwiftShader).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseChecks, loadCase, type ParityCase } from '../../../scripts/lib/parity-checks';

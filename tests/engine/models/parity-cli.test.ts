@@ -1,6 +1,6 @@
 /**
  * The parity CLI (`npm run parity -- <case-dir>...`) checks the engine
- * against any case laid out like ../shared/fixtures/<case>, not only the
+ * against any case laid out like tests/fixtures/reference/<case>, not only the
  * fixtures: here, random checkpoints at other shapes (and in real-world
  * layouts: sharded, unprefixed) whose expected logits and loss come from the
  * naive reference. Every check passes with exit status 0; a wrong expected

@@ -8,7 +8,7 @@
  * a time, straight from the semantics of transformers' modeling_*.py. They
  * share no code with src/engine/models (only the safetensors reader is used,
  * by the tests, to get weights). reference-fixtures.test.ts proves each one
- * reproduces PyTorch's logits on ../shared/fixtures, which is what makes them
+ * reproduces PyTorch's logits on tests/fixtures/reference, which is what makes them
  * trustworthy as a ground truth at other shapes.
  */
 

