@@ -13,11 +13,13 @@ import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readAdapterFiles } from './c
 import { full } from './full';
 import { head } from './head';
 import { lora } from './lora';
+import { pissa } from './pissa';
+import { isPissaConfig } from './pissa/config';
 import type { Adapter, AdapterFiles, AdapterMethod, AdapterMethodName } from './types';
 import { wegeft } from './wegeft';
 
 /** In the order the UI offers them: the method under study, its rival, then the baselines. */
-export const adapterMethods: readonly AdapterMethod[] = [wegeft, lora, dora, full, bitfit, head];
+export const adapterMethods: readonly AdapterMethod[] = [wegeft, lora, dora, pissa, full, bitfit, head];
 
 const BY_PEFT_TYPE: ReadonlyMap<string, AdapterMethod> = new Map([
   ['WEGEFT', wegeft],
@@ -30,6 +32,7 @@ const BY_PEFT_TYPE: ReadonlyMap<string, AdapterMethod> = new Map([
 /** PEFT writes DoRA and PiSSA as LORA configs; a field tells them apart. */
 function methodForConfig(peftType: string, config: Record<string, unknown>): AdapterMethod | undefined {
   if (peftType === 'LORA' && isDoraConfig(config)) return dora;
+  if (peftType === 'LORA' && isPissaConfig(config)) return pissa;
   return BY_PEFT_TYPE.get(peftType);
 }
 

@@ -41,6 +41,16 @@ const CASES = [
 /** Float32 reassociation only: relative to the logits' scale. */
 const mergeTolerance = (logits: Float32Array) => 1e-4 * Math.max(1, maxAbs(logits));
 
+/**
+ * Methods whose fresh adapter equals the base only up to float32 rounding:
+ * PiSSA computes W·x as W_res·x + s·B·(A·x), the same number reassociated.
+ * Every other method's start is the base bit for bit (B = 0, lambda_b = 0,
+ * scales of exactly 1, m = ‖W‖ computed as the forward pass computes it).
+ */
+const REASSOCIATED_AT_START = new Set(['pissa']);
+const freshTolerance = (method: string, logits: Float32Array) =>
+  REASSOCIATED_AT_START.has(method) ? 1e-5 * Math.max(1, maxAbs(logits)) : 1e-6;
+
 beforeAll(async () => {
   await useBackend('cpu');
 });
@@ -68,7 +78,7 @@ describe.each(CASES)('$name', ({ name: caseName, open }) => {
     it('has valid defaults, and a fresh adapter leaves the outputs unchanged', () => {
       expect(method.validate(t.model, settings())).toEqual([]);
       const adapter = method.create(t.model, settings(), 11);
-      expect(maxAbsDiff(logitsWith(t, adapter.patch()), baseLogits)).toBeLessThanOrEqual(1e-6);
+      expect(maxAbsDiff(logitsWith(t, adapter.patch()), baseLogits)).toBeLessThanOrEqual(freshTolerance(methodName, baseLogits));
       adapter.dispose();
     });
 
