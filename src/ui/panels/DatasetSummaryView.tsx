@@ -13,8 +13,10 @@ export function DatasetSummaryView({ summary }: { summary: DatasetSummary }) {
         </div>
         <div>
           <dt>Train / validation</dt>
-          <dd data-testid="dataset-split" title={summary.splitHow}>
-            {formatCount(summary.trainCount)} / {formatCount(summary.validationCount)}
+          <dd title={summary.splitHow}>
+            <span data-testid="dataset-split">
+              {formatCount(summary.trainCount)} / {formatCount(summary.validationCount)}
+            </span>
             {summary.splitUnit && <span className="muted small"> {summary.splitUnit}</span>}
           </dd>
         </div>
