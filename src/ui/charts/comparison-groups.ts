@@ -5,7 +5,7 @@
  * such group at a time and says which; every run stays in the summary table.
  */
 import type { DatasetRecord, MetricPoint, ModelRecord } from '../../worker/protocol';
-import { describeDataset, describeModel } from '../store/run-origin';
+import { describeDataset, describeModel, sameDataset, sameModel } from '../store/run-origin';
 import type { RunRecord } from '../store/types';
 
 export interface ComparisonGroup {
@@ -71,4 +71,16 @@ export function groupTask(group: ComparisonGroup | null, metrics: Record<string,
     if (evaluated?.validation) return evaluated.validation.kind === 'classifier' ? 'image-classification' : 'causal-lm';
   }
   return null;
+}
+
+/**
+ * What differs between a group and what is loaded now, in words; null when
+ * nothing does, or while the dataset is still loading (it may well be the same).
+ */
+export function groupMismatch(group: ComparisonGroup, currentModel: ModelRecord | null, currentDataset: DatasetRecord | null, datasetLoading: boolean): string | null {
+  if (!currentModel) return 'No model is loaded: these runs are shown from their saved metrics.';
+  if (!group.model) return 'These runs were saved before the playground recorded their model and data.';
+  if (!sameModel(group.model, currentModel)) return 'These runs were trained on another model than the one loaded now.';
+  if (datasetLoading || !group.dataset || sameDataset(group.dataset, currentDataset)) return null;
+  return 'These runs were trained on other data than the dataset loaded now.';
 }

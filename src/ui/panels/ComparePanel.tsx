@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { comparisonGroups, describeGroup, groupTask, shownGroup } from '../charts/comparison-groups';
+import { comparisonGroups, describeGroup, groupMismatch, groupTask, shownGroup } from '../charts/comparison-groups';
 import { LossByStepChart } from '../charts/LossByStepChart';
 import { LossByTimeChart } from '../charts/LossByTimeChart';
 import { MemoryChart } from '../charts/MemoryChart';
@@ -29,6 +29,8 @@ export function ComparePanel() {
   const shown = group?.runs ?? [];
   // With no runs yet, the metric is the loaded model's; with runs, always their own.
   const task = groupTask(group, metrics) ?? currentModel?.task ?? null;
+  const datasetLoading = usePlayground((s) => s.data.status === 'loading');
+  const mismatch = group && groupMismatch(group, currentModel, currentDataset, datasetLoading);
   const origins: Record<string, RowOrigin> = {};
   for (const g of groups) {
     for (const run of g.runs) {
@@ -59,9 +61,9 @@ export function ComparePanel() {
               Runs on other models or data are in other groups: their losses and metrics are not comparable with these. Every run is in the summary table.
             </p>
           )}
-          {!group.current && (
+          {mismatch && (
             <p className="warning small" data-testid="compare-not-current">
-              {currentModel ? 'These runs were not trained on the model and data loaded now.' : 'No model is loaded: these runs are shown from their saved metrics.'}
+              {mismatch}
             </p>
           )}
         </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonGroups, describeGroup, groupTask, shownGroup } from '../../../src/ui/charts/comparison-groups';
+import { comparisonGroups, describeGroup, groupMismatch, groupTask, shownGroup } from '../../../src/ui/charts/comparison-groups';
 import { createPlaygroundStore } from '../../../src/ui/store';
 import { formForMethod } from '../../../src/ui/schemas/run-form';
 import type { MetricPoint } from '../../../src/worker/protocol';
@@ -54,5 +54,17 @@ describe('runs are compared with runs of the same model and data only', () => {
     expect(groupTask(groups[1], { old: [point('old')] })).toBe('image-classification');
     expect(describeGroup(groups[1])).toMatch(/before the playground recorded/);
     expect(comparisonGroups([store.getState().runs[ids[0]]], {}, null, null)).toEqual([]);
+  });
+});
+
+describe('what the Compare panel warns about', () => {
+  it('another model, other data, nothing loaded; nothing while the same data is still loading after a reload', () => {
+    const { runs } = storeWith([[gpt2, sotu]]);
+    const [group] = comparisonGroups(runs, {}, gpt2, sotu);
+    expect(groupMismatch(group, gpt2, sotu, false)).toBeNull();
+    expect(groupMismatch(group, gpt2, null, true)).toBeNull();
+    expect(groupMismatch(group, gpt2, quotes, false)).toMatch(/other data/);
+    expect(groupMismatch(group, vit, digits, false)).toMatch(/another model/);
+    expect(groupMismatch(group, null, null, false)).toMatch(/No model is loaded/);
   });
 });
