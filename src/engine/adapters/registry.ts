@@ -14,16 +14,18 @@ import { full } from './full';
 import { head } from './head';
 import { lora } from './lora';
 import { pissa } from './pissa';
+import { vera } from './vera';
 import { isPissaConfig } from './pissa/config';
 import type { Adapter, AdapterFiles, AdapterMethod, AdapterMethodName } from './types';
 import { wegeft } from './wegeft';
 
 /** In the order the UI offers them: the method under study, its rival, then the baselines. */
-export const adapterMethods: readonly AdapterMethod[] = [wegeft, lora, dora, pissa, full, bitfit, head];
+export const adapterMethods: readonly AdapterMethod[] = [wegeft, lora, dora, pissa, vera, full, bitfit, head];
 
 const BY_PEFT_TYPE: ReadonlyMap<string, AdapterMethod> = new Map([
   ['WEGEFT', wegeft],
   ['LORA', lora], // or one of LoRA's variants: see methodForConfig
+  ['VERA', vera],
   ['FULL', full],
   ['BITFIT', bitfit],
   ['HEAD', head],

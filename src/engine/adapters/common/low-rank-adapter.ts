@@ -41,6 +41,8 @@ export function loadLowRankTensors(
   model: Model,
   weights: SafetensorsFile,
   readOwn: (own: Map<string, tf.Variable>) => void,
+  /** Keys the method reads itself, outside `own` (VeRA's frozen projections). */
+  alsoExpected: readonly string[] = [],
 ): LowRankTensors {
   const own = new Map<string, tf.Variable>();
   let headVariables = new Map<string, tf.Variable>();
@@ -48,7 +50,7 @@ export function loadLowRankTensors(
     readOwn(own);
     const loaded = loadHeadVariables(model, weights, savedModuleKey);
     headVariables = loaded.variables;
-    rejectUnexpectedTensors(weights, new Set([...own.keys(), ...[...headVariables.keys()].map(savedModuleKey)]));
+    rejectUnexpectedTensors(weights, new Set([...own.keys(), ...alsoExpected, ...[...headVariables.keys()].map(savedModuleKey)]));
     return { own, head: loaded.head, headVariables };
   } catch (error) {
     for (const v of [...own.values(), ...headVariables.values()]) v.dispose();

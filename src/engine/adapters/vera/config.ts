@@ -1,0 +1,96 @@
+/**
+ * VeRA settings and adapter_config.json as PEFT writes them (VeraConfig):
+ * r (the shared projections' width, default 256), projection_prng_key,
+ * save_projection (always true here: the projections are in the file, since
+ * our generator is not torch's), d_initial (lambda_d's start, 0.1).
+ */
+import { InputFileError, quoted } from '../../errors';
+import type { Model } from '../../models/model';
+import { booleanField, positiveIntegerField } from '../common/files';
+import { classifierHead, headParameterCount } from '../common/head';
+import { defaultTargets } from '../common/low-rank';
+import { defaultLabels, validateCommon } from '../common/settings';
+import { resolveTargets, targetsFromConfig, targetsToPeft, validateTargets } from '../common/targets';
+import type { AdapterSettings } from '../types';
+
+export const PEFT_TYPE = 'VERA';
+const PEFT_VERSION = '0.21.0';
+/** PeftConfig's defaults (the VeRA paper uses r 256 and up; PEFT's d_initial is 0.1). */
+const DEFAULT_RANK = 256;
+const DEFAULT_D_INITIAL = 0.1;
+
+export function veraDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings {
+  return {
+    method: 'vera',
+    rank: settings.rank ?? DEFAULT_RANK,
+    targets: settings.targets ?? defaultTargets(model),
+    dInitial: settings.dInitial ?? DEFAULT_D_INITIAL,
+    projectionSeed: settings.projectionSeed ?? 0,
+    labels: defaultLabels(model, settings.labels),
+  };
+}
+
+export function validateVera(model: Model, settings: AdapterSettings): string[] {
+  const problems = validateCommon(model, settings, 'vera');
+  const { rank, dInitial, projectionSeed } = settings;
+  if (rank === undefined || !Number.isInteger(rank) || rank < 1 || rank > 65536) {
+    problems.push(`r must be a whole number in [1, 65536], got ${rank}`);
+  }
+  if (dInitial === undefined || !Number.isFinite(dInitial)) problems.push(`d_initial must be a number, got ${dInitial}`);
+  if (projectionSeed === undefined || !Number.isInteger(projectionSeed) || projectionSeed < 0 || projectionSeed > 0xffffffff) {
+    problems.push(`the projection seed must be a whole number in [0, 2³² − 1], got ${projectionSeed}`);
+  }
+  if (!settings.targets) return [...problems, 'no target modules given'];
+  return [...problems, ...validateTargets(model, settings.targets)];
+}
+
+/** Per target module r (lambda_d) + d_out (lambda_b); the shared projections are frozen. Plus a classifier head. */
+export function countVera(model: Model, settings: AdapterSettings): number {
+  const adapters = resolveTargets(model, settings.targets!).reduce((sum, m) => sum + settings.rank! + m.dOut, 0);
+  return adapters + headParameterCount(classifierHead(model, settings.labels));
+}
+
+export function veraConfigJson(model: Model, settings: AdapterSettings): Record<string, unknown> {
+  const head = classifierHead(model, settings.labels);
+  const conv1d = resolveTargets(model, settings.targets!).some((m) => m.layout === 'conv1d');
+  return {
+    auto_mapping: null,
+    base_model_name_or_path: typeof model.config.raw._name_or_path === 'string' ? model.config.raw._name_or_path : null,
+    bias: 'none', d_initial: settings.dInitial, fan_in_fan_out: conv1d, inference_mode: true, init_weights: true,
+    layers_pattern: null, layers_to_transform: null,
+    modules_to_save: head ? head.modules : null,
+    peft_type: PEFT_TYPE, peft_version: PEFT_VERSION,
+    projection_prng_key: settings.projectionSeed, r: settings.rank, revision: null, save_projection: true,
+    target_modules: targetsToPeft(settings.targets!), task_type: null, vera_dropout: 0.0,
+  };
+}
+
+/** Settings recorded in a PEFT VeRA adapter_config.json. */
+export function veraSettingsFromConfig(config: Record<string, unknown>, configFile: string): AdapterSettings {
+  if (config.bias !== undefined && config.bias !== null && config.bias !== 'none') {
+    throw new InputFileError(configFile, `uses trained biases ("bias" ${quoted(config.bias)}), which this app does not support`);
+  }
+  for (const field of ['layers_to_transform', 'layers_pattern'] as const) {
+    if (config[field] !== undefined && config[field] !== null) throw new InputFileError(configFile, `uses ${field}, which this app does not support`);
+  }
+  if (!booleanField(config, 'save_projection', configFile, true)) {
+    throw new InputFileError(
+      configFile,
+      'was saved without its projections (save_projection false): PEFT regenerates them with torch\'s generator, ' +
+        'which this app does not reproduce; save it with save_projection=True',
+    );
+  }
+  const d = config.d_initial;
+  if (d !== undefined && (typeof d !== 'number' || !Number.isFinite(d))) throw new InputFileError(configFile, `"d_initial" must be a number, got ${quoted(d)}`);
+  const seed = config.projection_prng_key;
+  if (seed !== undefined && seed !== null && !(typeof seed === 'number' && Number.isInteger(seed) && seed >= 0)) {
+    throw new InputFileError(configFile, `"projection_prng_key" must be a whole number, got ${quoted(seed)}`);
+  }
+  return {
+    method: 'vera',
+    rank: positiveIntegerField(config, 'r', configFile),
+    targets: targetsFromConfig(config, configFile),
+    dInitial: typeof d === 'number' ? d : DEFAULT_D_INITIAL,
+    projectionSeed: typeof seed === 'number' ? seed : 0,
+  };
+}
