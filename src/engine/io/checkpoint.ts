@@ -3,7 +3,7 @@
  * `model.safetensors`, or shards listed in `model.safetensors.index.json`.
  */
 import { InputFileError, quoted } from '../errors';
-import { parseSafetensors, type SafetensorsFile } from './safetensors';
+import { parseSafetensors, parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsFile, type SafetensorsHeader } from './safetensors';
 import { readJson, type FileSource, type ProgressCallback } from './source';
 
 export const CONFIG_FILE = 'config.json';
@@ -34,16 +34,39 @@ export async function readConfig(source: FileSource): Promise<Record<string, unk
 /** Every tensor of a checkpoint, with the file that holds it. */
 export type WeightIndex = Map<string, SafetensorsFile>;
 
+/** Every tensor of a checkpoint, with the header of the file that lists it. */
+export type HeaderIndex = Map<string, SafetensorsHeader>;
+
 /** Reads the weight file(s); keys map to the parsed file holding them. */
 export async function readWeights(source: FileSource, onProgress?: ProgressCallback): Promise<WeightIndex> {
-  const index: WeightIndex = new Map();
+  return indexWeights(source, async (path) => parseSafetensors(await source.read(path, onProgress), source.describe(path)));
+}
+
+/**
+ * The weight files' headers alone, read through `source.readPrefix`: a few
+ * kilobytes per file, so a checkpoint can be checked against its config
+ * before its data is read. Null when the source cannot read part of a file.
+ */
+export async function readWeightHeaders(source: FileSource): Promise<HeaderIndex | null> {
+  const readPrefix = source.readPrefix?.bind(source);
+  if (!readPrefix) return null;
+  return indexWeights(source, async (path) => {
+    const file = source.describe(path);
+    const start = await readPrefix(path, 8);
+    const headerLength = safetensorsHeaderLength(start.bytes, start.totalBytes, file);
+    const prefix = await readPrefix(path, 8 + headerLength);
+    return parseSafetensorsHeader(prefix.bytes, prefix.totalBytes, file);
+  });
+}
+
+/** One weight file or the shards its index lists, each opened with `open`, keyed by tensor name. */
+async function indexWeights<T extends SafetensorsHeader>(source: FileSource, open: (path: string) => Promise<T>): Promise<Map<string, T>> {
   if (await source.has(WEIGHTS_FILE)) {
-    const file = parseSafetensors(await source.read(WEIGHTS_FILE, onProgress), source.describe(WEIGHTS_FILE));
-    for (const key of file.entries.keys()) index.set(key, file);
-    return index;
+    const file = await open(WEIGHTS_FILE);
+    return new Map([...file.entries.keys()].map((key) => [key, file]));
   }
   if (await source.has(WEIGHTS_INDEX_FILE)) {
-    return readShards(source, onProgress);
+    return readShards(source, open);
   }
   const hint = (await source.has('pytorch_model.bin'))
     ? ': only safetensors checkpoints are supported; convert pytorch_model.bin with `save_pretrained(..., safe_serialization=True)`'
@@ -67,7 +90,7 @@ function isShardName(shard: unknown): shard is string {
   );
 }
 
-async function readShards(source: FileSource, onProgress?: ProgressCallback): Promise<WeightIndex> {
+async function readShards<T extends SafetensorsHeader>(source: FileSource, open: (path: string) => Promise<T>): Promise<Map<string, T>> {
   const indexName = source.describe(WEIGHTS_INDEX_FILE);
   const json = await readJson<{ weight_map?: unknown }>(source, WEIGHTS_INDEX_FILE, { rejectDuplicateKeys: true });
   const weightMap = typeof json === 'object' && json !== null && Object.hasOwn(json, 'weight_map') ? json.weight_map : undefined;
@@ -86,12 +109,12 @@ async function readShards(source: FileSource, onProgress?: ProgressCallback): Pr
   if (keysByShard.size > MAX_SHARDS) {
     throw new InputFileError(indexName, `lists ${keysByShard.size} shard files, more than the ${MAX_SHARDS} a checkpoint may have`);
   }
-  const index: WeightIndex = new Map();
+  const index = new Map<string, T>();
   for (const [shard, keys] of keysByShard) {
     if (!(await source.has(shard))) {
       throw new InputFileError(source.describe(shard), `not found, but ${WEIGHTS_INDEX_FILE} lists it`);
     }
-    const file = parseSafetensors(await source.read(shard, onProgress), source.describe(shard));
+    const file = await open(shard);
     for (const key of keys) {
       if (!file.entries.has(key)) {
         throw new InputFileError(file.file, `missing, but ${WEIGHTS_INDEX_FILE} says this shard holds it`, key);

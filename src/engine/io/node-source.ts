@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputFileError } from '../errors';
 import { checkFileSize } from './size-limits';
-import type { FileSource, ProgressCallback, ReadOptions } from './source';
+import type { FilePrefix, FileSource, ProgressCallback, ReadOptions } from './source';
 
 export class DirectorySource implements FileSource {
   readonly label: string;
@@ -43,6 +43,23 @@ export class DirectorySource implements FileSource {
         throw new InputFileError(full, `is too large to read into memory (${size} bytes: ${(error as Error).message})`);
       }
       throw new InputFileError(full, code === 'ENOENT' ? 'file not found' : `could not be read (${code})`);
+    }
+  }
+
+  async readPrefix(file: string, length: number): Promise<FilePrefix> {
+    const full = path.join(this.directory, file);
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(full, 'r');
+      const totalBytes = (await handle.stat()).size;
+      const bytes = new Uint8Array(Math.min(length, totalBytes));
+      const { bytesRead } = await handle.read(bytes, 0, bytes.byteLength, 0);
+      return { bytes: bytes.subarray(0, bytesRead), totalBytes };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new InputFileError(full, code === 'ENOENT' ? 'file not found' : `could not be read (${code ?? (error as Error).message})`);
+    } finally {
+      await handle?.close();
     }
   }
 

@@ -59,12 +59,16 @@ export type DecodedTensor =
   | { dtype: 'float32'; shape: number[]; values: Float32Array }
   | { dtype: 'int32'; shape: number[]; values: Int32Array };
 
-export interface SafetensorsFile {
+/** What the header says: enough to check a checkpoint against a config before reading its data. */
+export interface SafetensorsHeader {
   /** The file's name, used in every error. */
   file: string;
   metadata: Record<string, string>;
   /** Entries in header order. */
   entries: Map<string, TensorEntry>;
+}
+
+export interface SafetensorsFile extends SafetensorsHeader {
   /** Decodes one tensor; throws InputFileError for an unknown name. */
   read(name: string): DecodedTensor;
 }
@@ -126,16 +130,7 @@ function validateEntry(file: string, name: string, raw: unknown, dataBytes: numb
 
 /** Parses and validates a safetensors file held in memory. Tensors decode lazily. */
 export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
-  const { header, dataStart } = readHeader(bytes, file);
-  const dataBytes = bytes.byteLength - dataStart;
-  const entries = new Map<string, TensorEntry>();
-  let metadata: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, raw] of Object.entries(header)) {
-    if (name === '__metadata__') metadata = readMetadata(file, raw);
-    else entries.set(name, validateEntry(file, name, raw, dataBytes));
-  }
-  checkDataLayout(file, [...entries.values()], dataBytes);
-
+  const { metadata, entries, dataStart } = parseHeader(bytes, bytes.byteLength, file);
   const read = (name: string): DecodedTensor => {
     const entry = entries.get(name);
     if (!entry) throw new InputFileError(file, 'no such tensor in the file', name);
@@ -144,12 +139,22 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
   return { file, metadata, entries, read };
 }
 
-/** The header's JSON object and where the data section starts. */
-function readHeader(bytes: Uint8Array, file: string): { header: Record<string, unknown>; dataStart: number } {
-  if (bytes.byteLength < 8) {
-    throw new InputFileError(file, `not a safetensors file: only ${bytes.byteLength} bytes`);
+/**
+ * The header of a file of `totalBytes` bytes, from `prefix`, its first
+ * 8 + headerLength(prefix) bytes (or more): every entry and the data layout
+ * are validated against the file's size without its data in memory.
+ */
+export function parseSafetensorsHeader(prefix: Uint8Array, totalBytes: number, file: string): SafetensorsHeader {
+  const { metadata, entries } = parseHeader(prefix, totalBytes, file);
+  return { file, metadata, entries };
+}
+
+/** The header length a file's first 8 bytes announce, checked against the format's limit and the file's size. */
+export function safetensorsHeaderLength(prefix: Uint8Array, totalBytes: number, file: string): number {
+  if (totalBytes < 8 || prefix.byteLength < 8) {
+    throw new InputFileError(file, `not a safetensors file: only ${totalBytes} bytes`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength > MAX_HEADER_BYTES) {
     throw new InputFileError(
@@ -157,11 +162,37 @@ function readHeader(bytes: Uint8Array, file: string): { header: Record<string, u
       `not a safetensors file: its header length ${headerLength} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`,
     );
   }
-  if (headerLength > bytes.byteLength - 8) {
+  if (headerLength > totalBytes - 8) {
     throw new InputFileError(
       file,
-      `not a safetensors file, or truncated: header length ${headerLength} exceeds the file's ${bytes.byteLength} bytes`,
+      `not a safetensors file, or truncated: header length ${headerLength} exceeds the file's ${totalBytes} bytes`,
     );
+  }
+  return headerLength;
+}
+
+function parseHeader(
+  bytes: Uint8Array,
+  totalBytes: number,
+  file: string,
+): { metadata: Record<string, string>; entries: Map<string, TensorEntry>; dataStart: number } {
+  const { header, dataStart } = readHeader(bytes, totalBytes, file);
+  const dataBytes = totalBytes - dataStart;
+  const entries = new Map<string, TensorEntry>();
+  let metadata: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') metadata = readMetadata(file, raw);
+    else entries.set(name, validateEntry(file, name, raw, dataBytes));
+  }
+  checkDataLayout(file, [...entries.values()], dataBytes);
+  return { metadata, entries, dataStart };
+}
+
+/** The header's JSON object and where the data section starts; `bytes` holds at least the header. */
+function readHeader(bytes: Uint8Array, totalBytes: number, file: string): { header: Record<string, unknown>; dataStart: number } {
+  const headerLength = safetensorsHeaderLength(bytes, totalBytes, file);
+  if (bytes.byteLength < 8 + headerLength) {
+    throw new InputFileError(file, `its header (${headerLength} bytes) could not be read whole: only ${bytes.byteLength} bytes arrived`);
   }
   let text: string;
   let header: unknown;

@@ -42,6 +42,18 @@ export interface FileSource {
   read(path: string, onProgress?: ProgressCallback, options?: ReadOptions): Promise<Uint8Array>;
   /** The file's name as shown in messages, e.g. `my-model/config.json`. */
   describe(path: string): string;
+  /**
+   * The file's first `length` bytes (fewer when it is shorter) and its full
+   * size, without reading the rest: where a source can do this cheaply, a
+   * checkpoint's safetensors headers are checked against its config before
+   * gigabytes of weights are read into memory.
+   */
+  readPrefix?(path: string, length: number): Promise<FilePrefix>;
+}
+
+export interface FilePrefix {
+  bytes: Uint8Array;
+  totalBytes: number;
 }
 
 /**
@@ -112,6 +124,12 @@ export class MemorySource implements FileSource {
     return bytes;
   }
 
+  async readPrefix(path: string, length: number): Promise<FilePrefix> {
+    const bytes = this.files.get(path);
+    if (!bytes) throw new InputFileError(this.describe(path), 'file not found');
+    return { bytes: bytes.subarray(0, length), totalBytes: bytes.byteLength };
+  }
+
   describe(path: string): string {
     return `${this.label}/${path}`;
   }
@@ -155,6 +173,16 @@ export class BrowserFilesSource implements FileSource {
       const bytes = new Uint8Array(await file.arrayBuffer());
       onProgress?.(path, bytes.byteLength, bytes.byteLength);
       return bytes;
+    } catch (error) {
+      throw new InputFileError(this.describe(path), `could not be read (${(error as Error).message})`);
+    }
+  }
+
+  async readPrefix(path: string, length: number): Promise<FilePrefix> {
+    const file = this.files.get(path);
+    if (!file) throw new InputFileError(this.describe(path), 'file not found among the dropped files');
+    try {
+      return { bytes: new Uint8Array(await file.slice(0, length).arrayBuffer()), totalBytes: file.size };
     } catch (error) {
       throw new InputFileError(this.describe(path), `could not be read (${(error as Error).message})`);
     }

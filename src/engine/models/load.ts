@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError, quoted } from '../errors';
-import { CONFIG_FILE, readConfig, readWeights, WEIGHTS_FILE, type WeightIndex } from '../io/checkpoint';
+import { CONFIG_FILE, readConfig, readWeightHeaders, readWeights, WEIGHTS_FILE, type HeaderIndex, type WeightIndex } from '../io/checkpoint';
 import { isFloatDtype } from '../io/safetensors';
 import { LAYER_COUNT_FIELDS } from './config-fields';
 import type { FileSource, ProgressCallback } from '../io/source';
@@ -33,10 +33,15 @@ export async function loadModel(source: FileSource, options: LoadModelOptions = 
   const { family, config } = await readModelConfig(source);
   const configFile = source.describe(CONFIG_FILE);
   const initStd = initializerRange(config, configFile);
-  const weights = await readWeights(source, options.onProgress);
+  const files = { configFile, weightsFile: source.describe(WEIGHTS_FILE) };
   // Every name, shape and dtype is checked against the safetensors headers
-  // before a single tensor is decoded or allocated.
-  const plan = planParameters(family, config, weights, { configFile, weightsFile: source.describe(WEIGHTS_FILE) });
+  // before a single tensor is decoded or allocated: from the headers alone
+  // where the source can read part of a file (dropped files, a folder on
+  // disk), so a mismatched config costs kilobytes, not the whole checkpoint.
+  const headers = await readWeightHeaders(source);
+  if (headers) planParameters(family, config, headers, files);
+  const weights = await readWeights(source, options.onProgress);
+  const plan = planParameters(family, config, weights, files);
   const params = new Map<string, tf.Tensor>();
   try {
     for (const [spec, key] of plan.read) params.set(spec.name, readParameter(weights, key, spec));
@@ -64,7 +69,7 @@ interface ParameterPlan {
 function planParameters(
   family: ModelFamily,
   config: AnyModelConfig,
-  weights: WeightIndex,
+  weights: HeaderIndex,
   files: { configFile: string; weightsFile: string },
 ): ParameterPlan {
   const firstWeightsFile = weights.values().next().value?.file ?? files.weightsFile;
@@ -119,7 +124,7 @@ function planParameters(
  * → `transformer.h.`); the checkpoint's count is one more than the largest
  * index under that path, with or without the base-model prefix.
  */
-function checkLayerCount(family: ModelFamily, config: AnyModelConfig, weights: WeightIndex, configFile: string, weightsFile: string): void {
+function checkLayerCount(family: ModelFamily, config: AnyModelConfig, weights: HeaderIndex, configFile: string, weightsFile: string): void {
   const layer0 = family.linearModules({ ...config, numLayers: 1 }).find((m) => m.layer === 0);
   if (!layer0) return;
   const parts = layer0.path.split('.');
@@ -162,7 +167,7 @@ function isTiedHead(key: string, config: AnyModelConfig): boolean {
 }
 
 /** The checkpoint key for a canonical name: as is, or without the base-model prefix. */
-function findKey(weights: WeightIndex, name: string, prefix: string): string | undefined {
+function findKey(weights: HeaderIndex, name: string, prefix: string): string | undefined {
   if (weights.has(name)) return name;
   if (name.startsWith(prefix) && weights.has(name.slice(prefix.length))) return name.slice(prefix.length);
   return undefined;

@@ -6,12 +6,14 @@
  * InputFileError naming config.json and the field or tensor, reached in
  * well under a second, leaving no tensor behind.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputFileError } from '../../../src/engine/errors';
-import { MemorySource } from '../../../src/engine/io/source';
+import { DirectorySource } from '../../../src/engine/io/node-source';
+import { BrowserFilesSource, MemorySource } from '../../../src/engine/io/source';
 import { loadModel, readModelConfig } from '../../../src/engine/models/load';
 import { createRng, deriveSeed } from '../../../src/engine/random';
 import { useBackend } from '../../helpers/backend';
@@ -273,5 +275,59 @@ describe('config values nested deeper than a message can quote', () => {
       ]),
     );
     expect((await loadError(source)).message).toBe('gpt2/config.json: "n_layer" must be a positive integer, got […nested too deeply to show…]');
+  });
+});
+
+describe('a mismatched config is found from the headers, before the weights are read', () => {
+  const weightsBytes = () => new Uint8Array(readFileSync(path.join(fixtureDir('gpt2'), 'model.safetensors')));
+
+  it('on disk: the whole weight file is never read', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'header-first-'));
+    try {
+      writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...fixtureConfig('gpt2'), n_layer: 5 }));
+      writeFileSync(path.join(dir, 'model.safetensors'), weightsBytes());
+      const reads: string[] = [];
+      const disk = new DirectorySource(dir);
+      const read = disk.read.bind(disk);
+      disk.read = async (p, onProgress, options) => (reads.push(p), read(p, onProgress, options));
+      const error = await loadModel(disk).then(() => null, (e: unknown) => e as Error);
+      expect(error?.message).toMatch(/"n_layer" is 5 but .*model\.safetensors holds 2 layer\(s\)/);
+      expect(reads).toEqual(['config.json']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('in memory: the whole weight file is never read', async () => {
+    const reads: string[] = [];
+    const memory = checkpoint('gpt2', (c) => ({ ...c, n_layer: 3 }));
+    const read = memory.read.bind(memory);
+    memory.read = async (p, onProgress, options) => (reads.push(p), read(p, onProgress, options));
+    const prefixes: number[] = [];
+    const readPrefix = memory.readPrefix.bind(memory);
+    memory.readPrefix = async (p, length) => (prefixes.push(length), readPrefix(p, length));
+    expect((await loadError(memory)).message).toMatch(/^gpt2\/config\.json: "n_layer" is 3 but gpt2\/model\.safetensors holds 2 layer\(s\)/);
+    expect(reads).toEqual(['config.json']);
+    expect(prefixes[0]).toBe(8);
+    expect(prefixes[1]).toBeLessThan(weightsBytes().byteLength / 10); // the header: a small part of the file
+  });
+
+  it('dropped files: File.slice for the header, never arrayBuffer() of the weights', async () => {
+    const config = new File([JSON.stringify({ ...fixtureConfig('gpt2'), n_embd: 64 })], 'config.json');
+    const weights = new File([weightsBytes()], 'model.safetensors');
+    let wholeReads = 0;
+    weights.arrayBuffer = async () => (wholeReads++, new ArrayBuffer(0));
+    const error = await loadModel(new BrowserFilesSource([config, weights], 'dropped')).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/^dropped\/model\.safetensors: tensor "transformer\.wte\.weight": has shape \[96,32\] but dropped\/config\.json implies \[96,64\]/);
+    expect(wholeReads).toBe(0);
+  });
+
+  it('a sound checkpoint still loads through the same path', async () => {
+    const model = await loadModel(checkpoint('gpt2', (c) => c));
+    expect(model.config.numLayers).toBe(2);
+    model.dispose();
   });
 });
