@@ -8,6 +8,7 @@
 import { initBackend } from '../engine/backend';
 import type { WorkerCommand } from './protocol';
 import { PlaygroundRuntime } from './runtime';
+import { currentWebGpuDevice, watchDevice } from './device-watch';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -17,6 +18,11 @@ const runtime = new PlaygroundRuntime((event, transfer) => self.postMessage(even
   baseUrl,
   initBackend: async (preference) => {
     const selection = await initBackend(preference, { wasmPaths: `${baseUrl}tfjs-wasm/` });
+    // Only the device in use matters: a device left behind by a backend switch is not watched any more.
+    watchDevice((kind, detail) => {
+      if (currentWebGpuDevice() === device) runtime.deviceFault(kind, detail);
+    });
+    const device = currentWebGpuDevice();
     const gpu = selection.adapterInfo;
     return {
       backend: selection.backend,
@@ -29,3 +35,7 @@ const runtime = new PlaygroundRuntime((event, transfer) => self.postMessage(even
 self.onmessage = (message: MessageEvent<WorkerCommand>) => {
   void runtime.handle(message.data);
 };
+
+// For the end-to-end fault tests: the device tfjs trains on, so a test can
+// call device.destroy() as a driver reset would (Playwright evaluates in the worker).
+(self as unknown as { __wegeftGpuDevice: () => unknown }).__wegeftGpuDevice = currentWebGpuDevice;

@@ -7,6 +7,7 @@
  * `requestId`, and its reply event carries the same id.
  */
 import type { AdapterMethodName, TargetSpec } from '../engine/adapters/types';
+import type { TrainerCheckpoint } from '../engine/train/trainer';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -176,8 +177,10 @@ export interface DatasetRecord {
 export interface MetricPoint {
   runId: string;
   step: number;
-  /** Milliseconds of training wall time since the run started. */
+  /** Milliseconds of the run's own compute since it started (its steps only: not other runs' turns, pauses or evaluations). */
   timeMs: number;
+  /** Milliseconds of wall-clock time since it started, pauses excluded (other runs' turns and evaluations included); absent in older saves. */
+  wallMs?: number;
   /** Null on steps whose loss was not read back (it is read every few steps). */
   loss: number | null;
   learningRate: number;
@@ -195,7 +198,27 @@ export type EvalResult =
   | { kind: 'lm'; loss: number; perplexity: number }
   | { kind: 'classifier'; loss: number; accuracy: number };
 
-export type FailureKind = 'non-finite-loss' | 'out-of-memory' | 'device-lost' | 'error';
+export type FailureKind = 'non-finite-loss' | 'out-of-memory' | 'device-lost' | 'error' | 'worker-crashed';
+
+/**
+ * A run's checkpoint, as the page keeps it (IndexedDB) to resume the run
+ * after a pause, a reload, a lost device or a crashed worker.
+ */
+export interface RunCheckpoint {
+  runId: string;
+  /** Steps completed when it was made. */
+  step: number;
+  totalSteps: number;
+  /** The run's clocks at that step (see MetricPoint). */
+  computeMs: number;
+  wallMs: number;
+  evaluationMs: number;
+  /** The backend it was made on. */
+  backend: BackendName | null;
+  /** Date.now() when it was made. */
+  savedAt: number;
+  trainer: TrainerCheckpoint;
+}
 
 /** Settings for text generation in "Try it". */
 export interface GenerationSettings {
@@ -230,7 +253,8 @@ export type WorkerCommand =
   | { type: 'countTrainable'; requestId: number; settings: MethodSettings }
   | { type: 'addRun'; run: RunSpec }
   | { type: 'updateRun'; run: RunSpec }
-  | { type: 'startRun'; runId: string }
+  /** Starts a run; with `resume`, continues it from that checkpoint (same curves, from the step it reached). */
+  | { type: 'startRun'; runId: string; resume?: RunCheckpoint }
   | { type: 'pauseRun'; runId: string }
   | { type: 'stopRun'; runId: string }
   | { type: 'removeRun'; runId: string }
@@ -285,7 +309,17 @@ export type WorkerEvent =
       problems: string[];
     }
   | { type: 'runStatus'; runId: string; status: RunStatus; message: string | null }
-  | { type: 'runProgress'; runId: string; step: number; totalSteps: number; epoch: number; elapsedMs: number; etaMs: number | null }
+  /**
+   * After every step. elapsedMs: wall clock since the run started, pauses
+   * excluded; computeMs: the run's own compute; etaMs: from measured wall time
+   * per step after the first (so it includes waiting for other runs), null
+   * until two steps are measured.
+   */
+  | { type: 'runProgress'; runId: string; step: number; totalSteps: number; epoch: number; elapsedMs: number; etaMs: number | null; computeMs?: number }
+  /** A checkpoint to keep (at a cadence, and on pause); transferred, not copied. */
+  | { type: 'runCheckpoint'; checkpoint: RunCheckpoint }
+  /** Something the user should know about a run that is not a failure (a diverging loss, a warm-up longer than the run). */
+  | { type: 'runWarning'; runId: string; step: number; message: string }
   | { type: 'runMetrics'; points: MetricPoint[] }
   | { type: 'runFinished'; runId: string; finalEval: EvalResult | null; trainableParameters: number }
   /** A finished run's adapter files, for the page to keep across a reload. */

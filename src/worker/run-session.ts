@@ -8,8 +8,8 @@ import { getAdapterMethod } from '../engine/adapters/registry';
 import type { Adapter, AdapterSettings } from '../engine/adapters/types';
 import type { Evaluation } from '../engine/train/evaluate';
 import { trainSettingsWithDefaults, type TrainSettings } from '../engine/train/settings';
-import { Trainer, type StepMetrics } from '../engine/train/trainer';
-import type { EvalResult, MethodSettings, MetricPoint, RunSettings, RunSpec, RunStatus } from './protocol';
+import { Trainer, type LossPoint, type StepMetrics } from '../engine/train/trainer';
+import type { BackendName, EvalResult, MethodSettings, MetricPoint, RunCheckpoint, RunSettings, RunSpec, RunStatus } from './protocol';
 import type { ModelAssets, RunDataCache } from './run-data';
 
 const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -74,14 +74,22 @@ export class RunSession {
   status: RunStatus = 'idle';
   adapter: Adapter | null = null;
   trainer: Trainer | null = null;
-  /** Training wall time so far, ms: steps only (pauses and evaluations excluded). */
+  /** The run's own compute so far, ms: its steps only (pauses, evaluations and other runs' turns excluded). */
   private trainingMs = 0;
+  /** Wall clock of earlier stretches of training (before the last pause), ms. */
+  private wallBeforeMs = 0;
+  /** When the current stretch began (performance.now()), or null while not training. */
+  private wallSince: number | null = null;
+  /** Wall clock and step after the first step of the current stretch: the ETA's origin (the first step compiles kernels). */
+  private etaOrigin: { wallMs: number; step: number } | null = null;
+  /** Wall clock at the last checkpoint. */
+  private checkpointWallMs = 0;
   /** Wall time of evaluations so far, ms. */
   private evaluationMs = 0;
   /** Training time when the last points were handed out. */
   private flushedAtMs = 0;
   /** Steps whose loss is not read back yet: their points wait for it. */
-  private pending: { metrics: StepMetrics; evaluation: EvalResult | null }[] = [];
+  private pending: { metrics: StepMetrics; evaluation: EvalResult | null; wallMs: number }[] = [];
 
   constructor(public spec: RunSpec) {}
 
@@ -89,28 +97,99 @@ export class RunSession {
     return this.spec.id;
   }
 
-  /** A fresh adapter and trainer (any previous ones are freed). */
-  begin(assets: ModelAssets, data: RunDataCache): void {
+  /** A fresh adapter and trainer (any previous ones are freed); from `resume` when given. */
+  begin(assets: ModelAssets, data: RunDataCache, resume?: RunCheckpoint): void {
     this.release();
+    if (resume && resume.runId !== this.id) throw new Error(`the checkpoint is of run "${resume.runId}", not "${this.id}"`);
     const { adapterMethod, settings, problems } = adapterSettingsFor(assets, this.spec.settings.method, data.labels());
     if (problems.length > 0) throw new Error(`${adapterMethod.displayName}: ${problems.join('; ')}`);
     const runData = data.forSequenceLength(this.spec.settings.training.seqLength);
     const trainSettings = trainSettingsFor(this.spec.settings);
     const adapter = adapterMethod.create(assets.model, settings, this.spec.settings.training.seed);
     try {
-      this.trainer = new Trainer({ model: assets.model, adapter, train: runData.train, validation: runData.validation, settings: trainSettings });
+      this.trainer = new Trainer({
+        model: assets.model,
+        adapter,
+        train: runData.train,
+        validation: runData.validation,
+        settings: trainSettings,
+        resume: resume?.trainer ?? null,
+      });
     } catch (error) {
       adapter.dispose();
       throw error;
     }
     this.adapter = adapter;
-    this.trainingMs = this.evaluationMs = this.flushedAtMs = 0;
+    this.trainingMs = this.flushedAtMs = resume?.computeMs ?? 0;
+    this.evaluationMs = resume?.evaluationMs ?? 0;
+    this.wallBeforeMs = this.checkpointWallMs = resume?.wallMs ?? 0;
+    this.wallSince = null;
+    this.etaOrigin = null;
     this.pending = [];
+    this.warnings.length = 0;
+    // Warnings known before any step (a warm-up longer than the run); a resumed run gave them already.
+    if (!resume) this.warnings.push(...this.trainer.warnings.map((message) => ({ step: 0, message })));
   }
 
-  /** Wall time so far (training and evaluations), ms, for progress and ETA. */
+  /** Wall clock since the run started, ms, pauses excluded. */
   get elapsedMs(): number {
-    return this.trainingMs + this.evaluationMs;
+    return this.wallBeforeMs + (this.wallSince === null ? 0 : performance.now() - this.wallSince);
+  }
+
+  /** The run's own compute so far, ms. */
+  get computeMs(): number {
+    return this.trainingMs;
+  }
+
+  /** Ends a stretch of training (a pause, a failure): its wall clock stops. */
+  suspend(): void {
+    if (this.wallSince !== null) this.wallBeforeMs += performance.now() - this.wallSince;
+    this.wallSince = null;
+    this.etaOrigin = null;
+  }
+
+  /**
+   * Time left, ms, from the wall clock per step measured since the first step
+   * of this stretch: other runs' turns and evaluations are in it, the first
+   * step's kernel compilation is not. Null until that is measured.
+   */
+  get etaMs(): number | null {
+    const trainer = this.trainer;
+    const origin = this.etaOrigin;
+    if (!trainer || !origin || trainer.stepsCompleted <= origin.step) return null;
+    const perStep = (this.elapsedMs - origin.wallMs) / (trainer.stepsCompleted - origin.step);
+    return perStep * (trainer.totalSteps - trainer.stepsCompleted);
+  }
+
+  /** Whether `intervalMs` of wall clock passed since the last checkpoint. */
+  checkpointDue(intervalMs: number): boolean {
+    return this.trainer !== null && !this.trainer.done && this.elapsedMs - this.checkpointWallMs >= intervalMs;
+  }
+
+  /**
+   * A checkpoint of the run now (between steps), and the points of steps
+   * whose loss it read back to make it.
+   */
+  async checkpoint(backend: BackendName | null): Promise<{ checkpoint: RunCheckpoint; points: MetricPoint[] }> {
+    const trainer = this.trainer;
+    if (!trainer) throw new Error(`the run "${this.spec.name}" is not training: there is nothing to checkpoint`);
+    const { checkpoint, lossesRead } = await trainer.checkpoint();
+    const points = this.pending.length > 0 ? this.flushPending(lossesRead) : [];
+    this.checkpointWallMs = this.elapsedMs;
+    return {
+      checkpoint: {
+        runId: this.id,
+        step: checkpoint.step,
+        totalSteps: checkpoint.totalSteps,
+        computeMs: this.trainingMs,
+        wallMs: this.elapsedMs,
+        evaluationMs: this.evaluationMs,
+        backend,
+        savedAt: Date.now(),
+        trainer: checkpoint,
+      },
+      points,
+    };
   }
 
   /**
@@ -123,14 +202,21 @@ export class RunSession {
   async step(syncDevice: boolean): Promise<MetricPoint[]> {
     const trainer = this.trainer!;
     const started = performance.now();
+    this.wallSince ??= started;
     const metrics = await trainer.step();
     if (syncDevice) await waitForDevice(this.adapter!.trainable.values().next().value!);
     this.trainingMs += performance.now() - started;
+    this.etaOrigin ??= { wallMs: this.elapsedMs, step: trainer.stepsCompleted };
+    this.warnings.push(...(metrics.warnings ?? []).map((message) => ({ step: metrics.step, message })));
     const evaluation = this.evaluationDue(trainer) ? await this.evaluate(trainer) : null;
-    this.pending.push({ metrics, evaluation });
+    this.pending.push({ metrics, evaluation, wallMs: this.elapsedMs });
     if (metrics.lossesRead.length === 0 && !trainer.done) return [];
-    return this.flushPending(metrics);
+    return this.flushPending(metrics.lossesRead);
   }
+
+  /** Warnings not handed out yet (the scheduler posts them), with the step they arose at. */
+  readonly warnings: { step: number; message: string }[] = [];
+
 
   private evaluationDue(trainer: Trainer): boolean {
     const every = this.spec.settings.training.evalEvery;
@@ -146,19 +232,20 @@ export class RunSession {
     }
   }
 
-  private flushPending(readAt: StepMetrics): MetricPoint[] {
-    const losses = new Map(readAt.lossesRead.map((p) => [p.step, p.loss]));
+  private flushPending(lossesRead: LossPoint[]): MetricPoint[] {
+    const losses = new Map(lossesRead.map((p) => [p.step, p.loss]));
     // A step's own wall time may not include its device time (the read-back waits for it): the
     // window's training time is spread evenly over its steps.
     const msPerStep = (this.trainingMs - this.flushedAtMs) / this.pending.length;
     const windowStart = this.flushedAtMs;
     this.flushedAtMs = this.trainingMs;
-    const points = this.pending.map(({ metrics: m, evaluation }, i) => {
+    const points = this.pending.map(({ metrics: m, evaluation, wallMs }, i) => {
       const seconds = msPerStep / 1000;
       return {
         runId: this.id,
         step: m.step,
         timeMs: windowStart + msPerStep * (i + 1),
+        wallMs,
         loss: losses.get(m.step) ?? m.loss,
         learningRate: m.learningRate,
         examplesPerSecond: seconds > 0 ? m.examples / seconds : 0,
@@ -183,6 +270,7 @@ export class RunSession {
 
   /** Ends training; the adapter is kept for "Try it" and export. */
   endTraining(): void {
+    this.suspend();
     this.trainer?.dispose();
     this.trainer = null;
     this.pending = [];

@@ -20,7 +20,7 @@ import type { BackendName, BackendPreference, ModelSourceSpec, WorkerCommand, Wo
 import { checkTaskMatch, MAX_EVALUATION_EXAMPLES, RunDataCache, type ModelAssets } from './run-data';
 import { adapterSettingsFor } from './run-session';
 import { datasetRecordOf, FingerprintingSource, modelRecordOf } from './records';
-import { RunScheduler } from './scheduler';
+import { DeviceFaultError, RunScheduler } from './scheduler';
 import { classifyForEach, generateForEach, type Candidate } from './try-it';
 
 export interface BackendInfo {
@@ -37,6 +37,8 @@ export interface RuntimeOptions {
   fetch?: FetchFunction;
   /** How often batched metrics are posted, ms. */
   metricIntervalMs?: number;
+  /** How often (wall clock of a run's training, ms) a run is checkpointed; it is also checkpointed on pause. */
+  checkpointIntervalMs?: number;
 }
 
 const SERIAL_COMMANDS: ReadonlySet<WorkerCommand['type']> = new Set(['setBackend', 'loadModel', 'loadDataset', 'restoreAdapter', 'startRun']);
@@ -52,13 +54,32 @@ export class PlaygroundRuntime {
   private backend: Promise<BackendInfo> | null = null;
   private backendName: BackendName | null = null;
   private serial: Promise<void> = Promise.resolve();
+  /** Why the current backend's device can no longer be used (lost), until another backend is chosen. */
+  private deviceFailure: string | null = null;
   readonly scheduler: RunScheduler;
 
   constructor(
     private readonly emit: EmitEvent,
     private readonly options: RuntimeOptions,
   ) {
-    this.scheduler = new RunScheduler(emit, () => ({ assets: this.current?.assets ?? null, data: this.dataCache, backend: this.backendName }), options.metricIntervalMs);
+    this.scheduler = new RunScheduler(
+      emit,
+      () => ({ assets: this.current?.assets ?? null, data: this.dataCache, backend: this.backendName, fault: this.deviceFailure }),
+      options.metricIntervalMs,
+      options.checkpointIntervalMs,
+    );
+  }
+
+  /**
+   * The backend's device failed under the runs: lost (a driver reset, the
+   * browser reclaimed it), or out of memory. Every training or paused run
+   * fails at once, saying so; a lost device takes no more runs until
+   * another backend is chosen. The page keeps their metrics and checkpoints.
+   */
+  deviceFault(kind: 'device-lost' | 'out-of-memory', detail: string): void {
+    const message = kind === 'device-lost' ? `GPU device lost (${detail || 'no reason given'})` : `out of memory on the GPU device (${detail})`;
+    if (kind === 'device-lost') this.deviceFailure = message;
+    this.scheduler.deviceFault(new DeviceFaultError(message));
   }
 
   /**
@@ -104,7 +125,7 @@ export class PlaygroundRuntime {
       case 'updateRun':
         return this.scheduler.upsert(command.run);
       case 'startRun':
-        return this.scheduler.start(command.runId);
+        return this.scheduler.start(command.runId, command.resume);
       case 'pauseRun':
         return this.scheduler.pause(command.runId);
       case 'stopRun':
@@ -145,8 +166,9 @@ export class PlaygroundRuntime {
    */
   private async switchBackend(preference: BackendPreference, requestId: number): Promise<void> {
     const saved = new Map<string, AdapterFiles>();
+    // A lost device answers no read-back: the page gives finished runs their saved adapters back instead.
     for (const session of this.scheduler.allSessions()) {
-      if (session.adapter && !session.trainer) saved.set(session.id, await session.adapter.save());
+      if (session.adapter && !session.trainer && !this.deviceFailure) saved.set(session.id, await session.adapter.save());
     }
     await this.scheduler.releaseAll();
     const model = this.current;
@@ -155,6 +177,7 @@ export class PlaygroundRuntime {
     // The reply is the last event: the backend's when there is no model, else the reloaded model's.
     this.backend = this.initialise(preference, model ? null : requestId);
     await this.backend;
+    this.deviceFailure = null;
     if (!model) return;
     await this.loadModel(model.spec, requestId);
     const reloaded = this.requireModel().model;

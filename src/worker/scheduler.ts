@@ -7,7 +7,7 @@
 import type { EmitEvent } from './emitter';
 import { classifyFailure } from './failures';
 import { MetricBatcher } from './metric-batcher';
-import type { BackendName, MetricPoint, RunSpec, RunStatus, ScheduleMode } from './protocol';
+import type { BackendName, MetricPoint, RunCheckpoint, RunSpec, RunStatus, ScheduleMode } from './protocol';
 import type { ModelAssets, RunDataCache } from './run-data';
 import { RunSession } from './run-session';
 
@@ -16,9 +16,19 @@ export interface TrainingContext {
   assets: ModelAssets | null;
   data: RunDataCache | null;
   backend: BackendName | null;
+  /** Why the backend's device cannot train any more (it was lost), or null. */
+  fault?: string | null;
 }
 
 const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Checkpoints are made after this much wall clock of a run's training (and on pause). */
+export const CHECKPOINT_INTERVAL_MS = 10_000;
+
+/** The device (or the worker's memory) failed under every run at once: a lost GPU device, device out-of-memory. */
+export class DeviceFaultError extends Error {
+  override readonly name = 'DeviceFaultError';
+}
 
 export class RunScheduler {
   private readonly sessions = new Map<string, RunSession>();
@@ -29,13 +39,18 @@ export class RunScheduler {
   private stepping: RunSession | null = null;
   /** Runs to free once their current step ends (stopped or removed during it). */
   private toEnd = new Map<RunSession, 'end' | 'release'>();
+  /** Runs to checkpoint once their current step ends (paused during it). */
+  private toCheckpoint = new Set<RunSession>();
   private loop: Promise<void> | null = null;
   private readonly batcher: MetricBatcher;
+  /** Rejects the step in flight when the device fails: a lost device may never answer a read-back. */
+  private interrupt: (() => void) | null = null;
 
   constructor(
     private readonly emit: EmitEvent,
     private readonly context: () => TrainingContext,
     metricIntervalMs = 200,
+    private readonly checkpointIntervalMs = CHECKPOINT_INTERVAL_MS,
   ) {
     this.batcher = new MetricBatcher(emit, metricIntervalMs);
   }
@@ -60,18 +75,21 @@ export class RunScheduler {
     this.updateWaitingStatuses();
   }
 
-  start(id: string): void {
+  /** Starts a run, continues a paused one, or (with `resume`) continues one from its checkpoint. */
+  start(id: string, resume?: RunCheckpoint): void {
     const session = this.require(id);
     if (session.status === 'running' || session.status === 'queued') return;
-    if (session.status !== 'paused' || !session.trainer) {
-      const { assets, data } = this.context();
+    if (resume || session.status !== 'paused' || !session.trainer) {
+      const { assets, data, fault } = this.context();
+      if (fault) return this.fail(session, new DeviceFaultError(fault));
       if (!assets) return this.fail(session, new Error('load a model before starting a run'));
       if (!data) return this.fail(session, new Error('load a dataset before starting a run'));
       try {
-        session.begin(assets, data);
+        session.begin(assets, data, resume);
       } catch (error) {
         return this.fail(session, error);
       }
+      this.postWarnings(session);
     }
     this.active.push(session);
     // Running, or queued behind another run in sequential mode.
@@ -80,11 +98,35 @@ export class RunScheduler {
     this.loop ??= this.run().finally(() => (this.loop = null));
   }
 
+  /** Pauses a run and checkpoints it (after its current step, when it is in one). */
   pause(id: string): void {
     const session = this.require(id);
     if (!this.deactivate(session)) return;
+    session.suspend();
     this.batcher.flush();
     this.setStatus(session, 'paused', null);
+    if (this.stepping === session) this.toCheckpoint.add(session);
+    else this.track(this.checkpoint(session));
+  }
+
+  /** Checkpoints being made outside the loop: idle() waits for them (the trainer must outlive them). */
+  private readonly checkpointing = new Set<Promise<void>>();
+
+  private track(work: Promise<void>): void {
+    this.checkpointing.add(work);
+    void work.finally(() => this.checkpointing.delete(work));
+  }
+
+  /**
+   * The device failed (lost, or out of memory): every run that was training
+   * or paused fails with `error`, at once, even in the middle of a step that
+   * will never end. Their metrics and last checkpoints are on the page.
+   */
+  deviceFault(error: DeviceFaultError): void {
+    this.interrupt?.();
+    for (const session of this.sessions.values()) {
+      if (session.trainer && session.status !== 'failed') this.fail(session, error);
+    }
   }
 
   stop(id: string): void {
@@ -116,22 +158,51 @@ export class RunScheduler {
 
   /** Resolves when no run is training. */
   async idle(): Promise<void> {
-    while (this.loop) await this.loop;
+    while (this.loop || this.checkpointing.size > 0) {
+      if (this.loop) await this.loop;
+      await Promise.all([...this.checkpointing]);
+    }
   }
 
   private async run(): Promise<void> {
     while (this.active.length > 0) {
       const session = this.pick();
       this.stepping = session;
+      const interrupted = new Promise<'interrupted'>((resolve) => (this.interrupt = () => resolve('interrupted')));
       try {
-        await this.stepOnce(session);
+        if ((await Promise.race([this.stepOnce(session), interrupted])) === 'interrupted') {
+          // The step in flight may never end: the runs are failed already, the loop stops waiting for it.
+          this.toCheckpoint.clear();
+          break;
+        }
       } finally {
+        this.interrupt = null;
         this.stepping = null;
         this.applyDeferredEnds();
       }
+      for (const paused of this.toCheckpoint) await this.checkpoint(paused);
+      this.toCheckpoint.clear();
       await yieldToMessages();
     }
     this.batcher.flush();
+  }
+
+  /** Makes a checkpoint of a run that is between steps, and posts it. */
+  private async checkpoint(session: RunSession): Promise<void> {
+    if (!session.trainer || session.status === 'failed') return;
+    try {
+      const { checkpoint, points } = await session.checkpoint(this.context().backend);
+      this.batcher.add(points, null);
+      this.batcher.flush();
+      this.emit({ type: 'runCheckpoint', checkpoint }, checkpointBuffers(checkpoint));
+    } catch (error) {
+      // A checkpoint that cannot be read is a failure of the run (its device is gone, or a NaN was read).
+      this.fail(session, error);
+    }
+  }
+
+  private postWarnings(session: RunSession): void {
+    for (const { step, message } of session.warnings.splice(0)) this.emit({ type: 'runWarning', runId: session.id, step, message });
   }
 
   private pick(): RunSession {
@@ -143,7 +214,10 @@ export class RunScheduler {
   private async stepOnce(session: RunSession): Promise<void> {
     const trainer = session.trainer!;
     try {
-      const points = await session.step(this.mode === 'interleaved' && this.active.length > 1);
+      // Every step waits for the device, so the step count shows steps as the device ends them (not
+      // five at once at each loss read-back) and a run's own compute excludes other runs' queued work.
+      const points = await session.step(true);
+      if (session.status === 'failed') return;
       const progress = {
         type: 'runProgress' as const,
         runId: session.id,
@@ -151,12 +225,15 @@ export class RunScheduler {
         totalSteps: trainer.totalSteps,
         epoch: trainer.epoch,
         elapsedMs: session.elapsedMs,
-        etaMs: (session.elapsedMs / trainer.stepsCompleted) * (trainer.totalSteps - trainer.stepsCompleted),
+        etaMs: session.etaMs,
+        computeMs: session.computeMs,
       };
       this.batcher.add(points, progress);
+      this.postWarnings(session);
       if (trainer.done) await this.finish(session, points);
+      else if (session.checkpointDue(this.checkpointIntervalMs) && this.active.includes(session)) await this.checkpoint(session);
     } catch (error) {
-      this.fail(session, error);
+      if (session.status !== 'failed') this.fail(session, error);
     }
   }
 
@@ -184,6 +261,7 @@ export class RunScheduler {
 
   private fail(session: RunSession, error: unknown): void {
     this.deactivate(session);
+    session.suspend();
     this.batcher.flush();
     // A failed run's adapter may hold NaNs or a lost device's buffers: free it all.
     this.endLater(session, 'release');
@@ -234,4 +312,12 @@ export class RunScheduler {
     if (!session) throw new Error(`no run "${id}" in the engine`);
     return session;
   }
+}
+
+/** The buffers of a checkpoint's arrays, to transfer rather than copy. */
+function checkpointBuffers(checkpoint: RunCheckpoint): ArrayBuffer[] {
+  const buffers: ArrayBuffer[] = [];
+  for (const t of Object.values(checkpoint.trainer.trainable)) buffers.push(t.values.buffer as ArrayBuffer);
+  for (const { m, v } of Object.values(checkpoint.trainer.optimizer.moments)) buffers.push(m.values.buffer as ArrayBuffer, v.values.buffer as ArrayBuffer);
+  return buffers;
 }

@@ -53,10 +53,11 @@ export class RuntimeDriver {
   private nextId = 1;
   private waiters: { test: (e: WorkerEvent) => boolean; resolve: (e: WorkerEvent) => void }[] = [];
 
-  constructor() {
+  constructor(options: { checkpointIntervalMs?: number } = {}) {
     this.runtime = new PlaygroundRuntime((event) => this.receive(event), {
       baseUrl: 'http://127.0.0.1:1/',
       metricIntervalMs: 20,
+      ...options,
       initBackend: async () => {
         await tf.setBackend('cpu');
         return { backend: 'cpu', fallbackReasons: ['WebGPU: not in this test'], adapterInfo: null };

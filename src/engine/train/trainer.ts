@@ -99,8 +99,8 @@ export interface StepMetrics {
   memory: MemorySnapshot;
   /** Evaluation on the validation set, when one ran after this step. */
   evaluation?: Evaluation;
-  /** Warnings that arose at this step (a diverging loss). */
-  warnings: string[];
+  /** Warnings that arose at this step (a diverging loss); absent when none. */
+  warnings?: string[];
 }
 
 export class Trainer {
@@ -160,6 +160,8 @@ export class Trainer {
         `The warm-up (${this.schedule.warmupSteps} steps) is as long as the run or longer (${this.totalSteps} steps): ` +
           `the learning rate never reaches ${settings.learningRate}. Shorten the warm-up or train longer.`,
       );
+      // Known before any step: callers read it from `warnings`, not from a step's metrics.
+      this.newWarnings = [];
     }
   }
 

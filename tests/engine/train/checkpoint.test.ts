@@ -120,9 +120,9 @@ describe('Trainer checkpoints', () => {
     const metrics = await steps(trainer, 12).catch((e) => {
       throw new Error(`the loss became non-finite, pick a smaller learning rate for this test: ${(e as Error).message}`);
     });
-    const warned = metrics.filter((m) => m.warnings.length > 0);
+    const warned = metrics.filter((m) => (m.warnings?.length ?? 0) > 0);
     expect(warned).toHaveLength(1);
-    expect(warned[0].warnings[0]).toMatch(/^The loss grew \d+× .*without becoming NaN: the learning rate \(30\) is likely too high/);
+    expect(warned[0].warnings![0]).toMatch(/^The loss grew \d+× .*without becoming NaN: the learning rate \(30\) is likely too high/);
     trainer.dispose();
     adapter.dispose();
   });
