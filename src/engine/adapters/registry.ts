@@ -12,6 +12,7 @@ import { isDoraConfig } from './dora/config';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readAdapterFiles } from './common/files';
 import { full } from './full';
 import { head } from './head';
+import { ia3 } from './ia3';
 import { lora } from './lora';
 import { pissa } from './pissa';
 import { vera } from './vera';
@@ -20,12 +21,13 @@ import type { Adapter, AdapterFiles, AdapterMethod, AdapterMethodName } from './
 import { wegeft } from './wegeft';
 
 /** In the order the UI offers them: the method under study, its rival, then the baselines. */
-export const adapterMethods: readonly AdapterMethod[] = [wegeft, lora, dora, pissa, vera, full, bitfit, head];
+export const adapterMethods: readonly AdapterMethod[] = [wegeft, lora, dora, pissa, vera, ia3, full, bitfit, head];
 
 const BY_PEFT_TYPE: ReadonlyMap<string, AdapterMethod> = new Map([
   ['WEGEFT', wegeft],
   ['LORA', lora], // or one of LoRA's variants: see methodForConfig
   ['VERA', vera],
+  ['IA3', ia3],
   ['FULL', full],
   ['BITFIT', bitfit],
   ['HEAD', head],
