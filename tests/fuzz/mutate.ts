@@ -40,7 +40,7 @@ export interface FormatShape {
 /** 1 to 3 mutations, chosen and placed by `seed`. */
 export function mutate(original: Uint8Array, seed: number, format: FormatShape): Mutated {
   const rng = createRng(seed);
-  let bytes = original.slice();
+  let bytes: Uint8Array = original.slice();
   const done: string[] = [];
   const count = 1 + int(rng, 3);
   for (let i = 0; i < count; i++) {
