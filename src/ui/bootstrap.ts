@@ -25,15 +25,27 @@ function createEngineWorker(): WorkerLike {
 export function startPlayground(): Playground {
   const store = playgroundStore;
   let actions: PlaygroundActions | null = null;
-  const client = new EngineClient(
-    createEngineWorker(),
-    (event: WorkerEvent) => {
-      applyEngineEvent(store, event);
-      actions?.onEngineEvent(event);
-    },
-    (message) => engineStopped(store, message),
-  );
-  const playgroundActions = new PlaygroundActions(store, client);
+  // A worker that died is replaced by a new one, which is given the model, data and runs again.
+  const connect = (): EngineClient => {
+    const client: EngineClient = new EngineClient(
+      createEngineWorker(),
+      (event: WorkerEvent) => {
+        if (client !== current) return;
+        applyEngineEvent(store, event);
+        actions?.onEngineEvent(event);
+      },
+      (message) => {
+        if (client !== current) return;
+        client.terminate();
+        engineStopped(store, message);
+        current = connect();
+        void actions?.reconnect(current);
+      },
+    );
+    return client;
+  };
+  let current = connect();
+  const playgroundActions = new PlaygroundActions(store, current);
   actions = playgroundActions;
   const ready = openDatabase(store).then(async (db) => {
     playgroundActions.useDatabase(db);
@@ -42,16 +54,21 @@ export function startPlayground(): Playground {
   return { store, actions: playgroundActions, ready };
 }
 
-/** The worker died (out of memory, a crash): say so, and fail the runs it was training. */
-function engineStopped(store: PlaygroundStore, message: string): void {
+/**
+ * The worker died (out of memory, a crash): say so, and fail the runs it was
+ * training or held paused, with the reason. Their metrics and checkpoints
+ * are on the page; finished runs and settings are untouched.
+ */
+export function engineStopped(store: PlaygroundStore, message: string): void {
   const state = store.getState();
+  const backend = state.backend.active ?? 'cpu';
   for (const id of state.runOrder) {
     const status = state.runs[id].status;
-    if (status === 'running' || status === 'queued') {
-      state.runFailed(id, { kind: 'error', message: `The engine stopped (${message}).`, suggestedBackend: 'cpu' });
+    if (status === 'running' || status === 'queued' || status === 'paused') {
+      state.runFailed(id, { kind: 'worker-crashed', message: `The engine worker stopped while this run was training (${message}).`, suggestedBackend: backend });
     }
   }
-  state.notify('error', `The engine stopped: ${message}. Reload the page to start it again; your runs and settings are saved.`);
+  state.notify('error', `The engine worker stopped (${message}). A new one is starting with your model, data and runs.`);
 }
 
 async function openDatabase(store: PlaygroundStore): Promise<PlaygroundDatabase | null> {

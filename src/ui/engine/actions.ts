@@ -12,12 +12,23 @@ import type {
   GenerationSettings,
   ModelSourceSpec,
   RgbaImageData,
+  RunCheckpoint,
   WorkerEvent,
   WorkerEventOf,
 } from '../../worker/protocol';
 import { toRunSettings, validateRunForm, type RunForm } from '../schemas/run-form';
 import type { PlaygroundStore } from '../store';
-import { loadAdapterFiles, saveAdapterFiles, saveFiles, type PlaygroundDatabase, type StoredFiles } from '../store/persistence';
+import {
+  loadAdapterFiles,
+  loadCheckpoint,
+  saveAdapterFiles,
+  saveCheckpoint,
+  saveFiles,
+  storageProblem,
+  type PlaygroundDatabase,
+  type StoredFiles,
+} from '../store/persistence';
+import { resumeBlocker, startBlocker } from '../store/run-start';
 import { appliesToCurrentModel, sameModel } from '../store/run-origin';
 import type { RunRecord, TrainableCount } from '../store/types';
 import type { SharedModelPrompt } from '../store/ui-slice';
@@ -35,11 +46,38 @@ export class PlaygroundActions {
   private pendingLargeDataset: DroppedFile[] | null = null;
 
   private db: PlaygroundDatabase | null = null;
+  /**
+   * Each unfinished run's last checkpoint, also in memory: without IndexedDB
+   * (a private window, a full disk) runs still resume after a pause, a lost
+   * device or a crashed worker, just not after a reload.
+   */
+  private readonly checkpoints = new Map<string, RunCheckpoint>();
+  private storageWarned = false;
 
   constructor(
     private readonly store: PlaygroundStore,
-    private readonly client: EngineClient,
+    private client: EngineClient,
   ) {}
+
+  /** The model and dataset the engine holds, as they were sent: a new engine worker is given them again. */
+  private lastModel: ModelSourceSpec | null = null;
+  private lastDataset: DatasetSourceSpec | null = null;
+
+  /**
+   * Talks to a new engine worker from now on (the previous one died) and
+   * gives it what the old one held: the backend, the runs, the model, the
+   * dataset, finished runs' adapters. Runs it was training resume from
+   * their checkpoints when the user asks.
+   */
+  async reconnect(client: EngineClient): Promise<void> {
+    this.client = client;
+    this.state.forgetAdapters();
+    await this.setBackend(this.state.backend.preference);
+    this.syncAllRuns();
+    const model = this.lastModel;
+    const dataset = this.lastDataset;
+    if (model && (await this.loadModel(model)) && dataset) await this.requestDataset(dataset);
+  }
 
   /** Where dropped files are kept for a reload, once IndexedDB is open. */
   useDatabase(db: PlaygroundDatabase | null): void {
@@ -68,6 +106,7 @@ export class PlaygroundActions {
       this.state.modelFailed((error as Error).message);
       return false;
     }
+    this.lastModel = spec;
     // A new model: the engine freed every run's adapter.
     this.state.forgetAdapters();
     if (spec.kind === 'files') await this.keepFiles('model', spec.label ?? labelOfDropped(spec.files), spec.files);
@@ -137,6 +176,7 @@ export class PlaygroundActions {
     try {
       const { validationFraction, evaluationLimit } = this.state.data;
       await this.client.request({ type: 'loadDataset', source, validationFraction, evaluationLimit });
+      this.lastDataset = source;
       // A classifier's head follows the dataset's labels, which can change the counts.
       this.refreshAllTrainableCounts();
       return true;
@@ -175,13 +215,15 @@ export class PlaygroundActions {
       this.state.notify('error', `${run.name}: ${problems.join('; ')}`);
       return;
     }
-    // The engine would start it on the model or data being loaded, not the one the run would record.
-    const loading = this.state.model.status === 'loading' ? 'the model' : this.state.data.status === 'loading' ? 'the dataset' : null;
-    if (loading) {
-      this.state.notify('info', `${run.name}: wait for ${loading} to finish loading, then start it.`);
+    // The panel disables Start with this reason; a start from elsewhere (Start all, a test) gets it too.
+    // While a model or data loads, the engine would start on the one being loaded, not the one the run would record.
+    const blocker = startBlocker(this.state);
+    if (blocker) {
+      this.state.notify('info', `${run.name}: ${blocker}`);
       return;
     }
     if (run.status !== 'paused') {
+      this.forgetCheckpoint(id);
       this.state.resetRunResults(id);
       this.state.setRunTrainedOn(id, this.state.model.record, this.state.data.record);
       // Trained on another model before: its count was that model's.
@@ -191,6 +233,29 @@ export class PlaygroundActions {
     this.state.setRunStatus(id, 'queued', null);
     this.client.send({ type: 'updateRun', run: this.specOf(run) });
     this.client.send({ type: 'startRun', runId: id });
+  }
+
+  /**
+   * Continues a run from its last checkpoint (after a reload, a lost device,
+   * a crashed worker): the same curves, from the step it reached.
+   */
+  async resumeRun(id: string): Promise<void> {
+    const run = this.state.runs[id];
+    if (!run) return;
+    const blocker = resumeBlocker(this.state, run);
+    if (blocker) {
+      this.state.notify('info', `${run.name}: ${blocker}`);
+      return;
+    }
+    const checkpoint = this.checkpoints.get(id) ?? (this.db ? await loadCheckpoint(this.db, id).catch(() => undefined) : undefined);
+    if (!checkpoint) {
+      this.state.setRunCheckpoint(id, null);
+      this.state.notify('warning', `${run.name}: its checkpoint is gone (the browser's storage was cleared?): start it again.`);
+      return;
+    }
+    this.state.setRunStatus(id, 'queued', `Resuming from step ${checkpoint.step}…`);
+    this.client.send({ type: 'updateRun', run: this.specOf(run) });
+    this.client.send({ type: 'startRun', runId: id, resume: checkpoint });
   }
 
   pauseRun(id: string): void {
@@ -204,16 +269,46 @@ export class PlaygroundActions {
   removeRun(id: string): void {
     this.client.send({ type: 'removeRun', runId: id });
     this.state.removeRun(id);
+    this.forgetCheckpoint(id);
     if (this.db) void saveAdapterFiles(this.db, id, null).catch(() => undefined);
   }
 
-  /** Side effects of engine events beyond the store: keeping finished adapters for a reload. */
+  /** Side effects of engine events beyond the store: keeping finished adapters and checkpoints for a reload. */
   onEngineEvent(event: WorkerEvent): void {
     if (event.type === 'adapterSaved' && this.db) {
       saveAdapterFiles(this.db, event.runId, event.files).catch((error) =>
-        this.state.notify('warning', `Could not keep the trained adapter for a reload: ${(error as Error).message}`),
+        this.state.notify('warning', `Could not keep the trained adapter for a reload: ${storageProblem(error)}`),
       );
     }
+    if (event.type === 'runCheckpoint') void this.keepCheckpoint(event.checkpoint);
+    if (event.type === 'runFinished') this.forgetCheckpoint(event.runId);
+  }
+
+  private async keepCheckpoint(checkpoint: RunCheckpoint): Promise<void> {
+    const id = checkpoint.runId;
+    if (!this.state.runs[id]) return;
+    this.checkpoints.set(id, checkpoint);
+    const info = { step: checkpoint.step, totalSteps: checkpoint.totalSteps, savedAt: checkpoint.savedAt, backend: checkpoint.backend };
+    let persisted = false;
+    if (this.db) {
+      try {
+        await saveCheckpoint(this.db, id, checkpoint);
+        persisted = true;
+      } catch (error) {
+        if (!this.storageWarned) {
+          this.state.notify('warning', `Could not keep checkpoints for a reload (${storageProblem(error)}): runs can still be resumed until the page is reloaded.`);
+        }
+        this.storageWarned = true;
+      }
+    }
+    // The run may have been removed or restarted while the checkpoint was written.
+    if (this.checkpoints.get(id) === checkpoint) this.state.setRunCheckpoint(id, { ...info, persisted });
+  }
+
+  private forgetCheckpoint(id: string): void {
+    this.checkpoints.delete(id);
+    if (this.state.runs[id]?.checkpoint) this.state.setRunCheckpoint(id, null);
+    if (this.db) void saveCheckpoint(this.db, id, null).catch(() => undefined);
   }
 
   /** Gives finished runs of the loaded model their saved adapters back (after a reload or a model switch). */
@@ -235,10 +330,16 @@ export class PlaygroundActions {
     this.client.send({ type: 'setScheduleMode', mode });
   }
 
-  /** Switches backend and starts the failed run again. */
+  /**
+   * Switches backend and continues the failed run there: from its last
+   * checkpoint when it has one, else from the start.
+   */
   async retryOnBackend(id: string, preference: BackendPreference): Promise<void> {
     await this.setBackend(preference);
-    this.startRun(id);
+    // The engine reloaded the model on the new backend: finished runs get their saved adapters back.
+    await this.restoreAdapters();
+    if (this.state.runs[id]?.checkpoint) await this.resumeRun(id);
+    else this.startRun(id);
   }
 
   async generate(prompt: string, runIds: string[], settings: GenerationSettings): Promise<GenerationOutput[]> {

@@ -31,7 +31,12 @@ export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): vo
         epoch: event.epoch,
         elapsedMs: event.elapsedMs,
         etaMs: event.etaMs,
+        ...(event.computeMs !== undefined ? { computeMs: event.computeMs } : {}),
       });
+      return;
+    case 'runWarning':
+      state.addRunWarning(event.runId, event.step, event.message);
+      state.notify('warning', `${state.runs[event.runId]?.name ?? event.runId}: ${event.message}`);
       return;
     case 'runMetrics':
       state.appendMetrics(event.points);
@@ -46,6 +51,8 @@ export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): vo
       // Errors of a request are shown where the request was made.
       if (event.requestId === null) state.notify('error', event.message);
       return;
+    // Kept by the actions (IndexedDB, or memory without it).
+    case 'runCheckpoint':
     case 'adapterSaved':
     case 'downloadSize':
     case 'trainableCount':

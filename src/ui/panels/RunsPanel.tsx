@@ -9,6 +9,7 @@ import { useActions } from '../playground-context';
 import { describeMethod } from '../schemas/run-form';
 import { usePlayground } from '../store';
 import { selectRunList, selectScheduleMode } from '../store/selectors';
+import { canResumeFromCheckpoint, resumeBlocker, startBlocker } from '../store/run-start';
 import type { RunRecord } from '../store/types';
 
 const STATUS_LABELS: Record<RunRecord['status'], string> = {
@@ -28,7 +29,8 @@ export function RunsPanel() {
   const runs = usePlayground(useShallow(selectRunList));
   const mode = usePlayground(selectScheduleMode);
   const actions = useActions();
-  const startable = runs.filter((r) => r.status === 'idle' || r.status === 'paused' || r.status === 'interrupted');
+  const blocker = usePlayground(startBlocker);
+  const startable = blocker ? [] : runs.filter((r) => r.status === 'idle' || r.status === 'paused' || r.status === 'interrupted');
   return (
     <Panel
       id="runs"
@@ -43,13 +45,23 @@ export function RunsPanel() {
               <option value="sequential">one run at a time</option>
             </select>
           </label>
-          <button type="button" disabled={startable.length === 0} onClick={() => startable.forEach((r) => actions.startRun(r.id))}>
+          <button
+            type="button"
+            disabled={startable.length === 0}
+            title={blocker ?? undefined}
+            onClick={() => startable.forEach((r) => (canResumeFromCheckpoint(r) ? void actions.resumeRun(r.id) : actions.startRun(r.id)))}
+          >
             Start all
           </button>
         </div>
       }
     >
       {runs.length === 0 ? <p className="muted">No runs yet: add one in Methods.</p> : null}
+      {runs.length > 0 && blocker ? (
+        <p className="muted small" data-testid="runs-start-blocked">
+          Runs cannot start: {blocker}
+        </p>
+      ) : null}
       <ul className="runs">
         {runs.map((run) => (
           <RunRow key={run.id} run={run} />
@@ -63,6 +75,10 @@ function RunRow({ run }: { run: RunRecord }) {
   const actions = useActions();
   const progress = run.progress;
   const editable = canStart(run) && run.status !== 'paused';
+  const startBlocked = usePlayground(startBlocker);
+  const resumeBlocked = usePlayground((s) => (canResumeFromCheckpoint(run) ? resumeBlocker(s, run) : null));
+  // After a device or worker failure the failure's own button resumes on another backend.
+  const resumable = canResumeFromCheckpoint(run) && !(run.status === 'failed' && BACKEND_FAILURES.has(run.failure?.kind ?? ''));
   return (
     <li className="run" data-testid="run" data-run-id={run.id} data-status={run.status} style={{ borderLeftColor: run.color }}>
       <div className="run-head">
@@ -85,16 +101,50 @@ function RunRow({ run }: { run: RunRecord }) {
           <ProgressBar value={progress.step} max={progress.totalSteps} label={`${run.name} progress`} />
           <span className="small" data-testid="run-step">
             step {progress.step} / {progress.totalSteps}
-            {progress.etaMs !== null && run.status === 'running' ? ` · ETA ${formatDuration(progress.etaMs)}` : ''} · {formatDuration(progress.elapsedMs)} elapsed
+            {run.status === 'running' ? ` · ETA ${progress.etaMs !== null ? formatDuration(progress.etaMs) : 'after the next step'}` : ''} ·{' '}
+            <span title="Wall clock since the run started, pauses excluded (other runs' turns and evaluations included)">
+              {formatDuration(progress.elapsedMs)} elapsed
+            </span>
+            {progress.computeMs !== undefined && (
+              <span title="The run's own compute: its steps only"> · {formatDuration(progress.computeMs)} own compute</span>
+            )}
           </span>
         </div>
       )}
       {run.statusMessage && run.status !== 'failed' && <p className="muted small">{run.statusMessage}</p>}
+      {run.warnings && run.warnings.length > 0 && (
+        <ul className="warnings small" data-testid="run-warnings">
+          {run.warnings.map((w, i) => (
+            <li key={i}>
+              {w.step > 0 ? `Step ${w.step}: ` : ''}
+              {w.message}
+            </li>
+          ))}
+        </ul>
+      )}
       {run.failure && <FailureView run={run} />}
       <div className="row">
+        {resumable && (
+          <button
+            type="button"
+            className="primary"
+            disabled={resumeBlocked !== null}
+            onClick={() => void actions.resumeRun(run.id)}
+            aria-label={`Resume ${run.name}`}
+            data-testid="run-resume"
+          >
+            Resume from step {run.checkpoint!.step}
+          </button>
+        )}
         {canStart(run) && (
-          <button type="button" className="primary" onClick={() => actions.startRun(run.id)} aria-label={`Start ${run.name}`}>
-            {run.status === 'paused' ? 'Resume' : run.status === 'idle' ? 'Start' : 'Restart'}
+          <button
+            type="button"
+            className={resumable ? undefined : 'primary'}
+            disabled={startBlocked !== null}
+            onClick={() => actions.startRun(run.id)}
+            aria-label={`${run.status === 'paused' ? 'Resume' : run.status === 'idle' ? 'Start' : 'Restart'} ${run.name}`}
+          >
+            {run.status === 'paused' ? 'Resume' : run.status === 'idle' ? 'Start' : resumable ? 'Restart from step 0' : 'Restart'}
           </button>
         )}
         {(run.status === 'running' || run.status === 'queued') && (
@@ -111,6 +161,11 @@ function RunRow({ run }: { run: RunRecord }) {
           Remove
         </button>
       </div>
+      {(resumeBlocked ?? (canStart(run) ? startBlocked : null)) && (
+        <p className="muted small" data-testid="run-start-blocked">
+          {resumeBlocked ?? startBlocked}
+        </p>
+      )}
       <details>
         <summary>Settings: {describeMethod(run.form)}</summary>
         <SettingsForm form={run.form} onChange={(form) => actions.updateRun(run.id, form)} disabled={!editable} />
@@ -119,26 +174,26 @@ function RunRow({ run }: { run: RunRecord }) {
   );
 }
 
+/** Failures another backend can help with: the device, its memory, the engine worker. */
+const BACKEND_FAILURES: ReadonlySet<string> = new Set(['device-lost', 'out-of-memory', 'worker-crashed']);
+
 function FailureView({ run }: { run: RunRecord }) {
   const actions = useActions();
   const failure = run.failure!;
-  const alternatives = (['cpu', 'wasm', 'webgpu'] as const).filter((b) => b !== failure.suggestedBackend);
+  // A missing dataset, bad settings or a NaN loss fail on every backend: no retry buttons for those.
+  const offerBackend = BACKEND_FAILURES.has(failure.kind) && failure.suggestedBackend;
+  const verb = run.checkpoint ? `Resume from step ${run.checkpoint.step} on` : 'Retry on';
   return (
-    <div className="error" role="alert" data-testid="run-failure">
+    <div className="error" role="alert" data-testid="run-failure" data-kind={failure.kind}>
       <p>{failure.message}</p>
-      <div className="row">
-        {failure.suggestedBackend && (
-          <button type="button" onClick={() => void actions.retryOnBackend(run.id, failure.suggestedBackend!)}>
-            Retry on {backendDisplayName(failure.suggestedBackend)}
+      {run.checkpoint && <p className="small">Its metrics and its checkpoint at step {run.checkpoint.step} (adapter weights and optimizer state) are kept.</p>}
+      {offerBackend && (
+        <div className="row">
+          <button type="button" data-testid="run-retry" onClick={() => void actions.retryOnBackend(run.id, failure.suggestedBackend!)}>
+            {verb} {backendDisplayName(failure.suggestedBackend!)}
           </button>
-        )}
-        {!failure.suggestedBackend &&
-          alternatives.map((b) => (
-            <button key={b} type="button" onClick={() => void actions.retryOnBackend(run.id, b)}>
-              Retry on {backendDisplayName(b)}
-            </button>
-          ))}
-      </div>
+        </div>
+      )}
     </div>
   );
 }

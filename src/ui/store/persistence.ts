@@ -5,14 +5,14 @@
  * limit), so a reload can load them again without the user.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { AdapterFileData, BackendPreference, MetricPoint, ScheduleMode } from '../../worker/protocol';
+import type { AdapterFileData, BackendPreference, MetricPoint, RunCheckpoint, ScheduleMode } from '../../worker/protocol';
 import type { RunForm } from '../schemas/run-form';
 import type { SharedModel } from '../schemas/share-url';
 import type { PlaygroundState, PlaygroundStore } from './index';
 import type { RunRecord, Theme } from './types';
 
 export const DB_NAME = 'wegeft-playground';
-const DB_VERSION = 2;
+const DB_VERSION = 3;
 const SNAPSHOT_KEY = 'current';
 
 export interface Snapshot {
@@ -44,6 +44,8 @@ interface PlaygroundDb extends DBSchema {
   files: { key: StoredFilesKey; value: StoredFiles };
   /** Finished runs' adapter files, by run id. */
   adapters: { key: string; value: AdapterFileData };
+  /** Unfinished runs' last checkpoints, by run id. */
+  checkpoints: { key: string; value: RunCheckpoint };
 }
 
 export type PlaygroundDatabase = IDBPDatabase<PlaygroundDb>;
@@ -56,6 +58,7 @@ export function openPlaygroundDb(): Promise<PlaygroundDatabase> {
         db.createObjectStore('files');
       }
       if (oldVersion < 2) db.createObjectStore('adapters');
+      if (oldVersion < 3) db.createObjectStore('checkpoints');
     },
   });
 }
@@ -81,15 +84,19 @@ export function snapshotOf(state: PlaygroundState): Snapshot {
 /**
  * Puts a snapshot back into the store. The worker that was training is gone,
  * so runs that were training, waiting or paused become `interrupted`: their
- * settings and metrics are kept, and they can be started again.
+ * settings and metrics are kept, and they can be resumed from their last
+ * checkpoint (or started again).
  */
 export function restoreSnapshot(store: PlaygroundStore, snapshot: Snapshot): void {
   const runs: Record<string, RunRecord> = {};
   for (const id of snapshot.runOrder) {
-    const run = snapshot.runs[id];
-    if (!run) continue;
+    const saved = snapshot.runs[id];
+    if (!saved) continue;
+    // A checkpoint held only in the page's memory (IndexedDB refused it) did not survive the reload.
+    const run = saved.checkpoint && !saved.checkpoint.persisted ? { ...saved, checkpoint: null } : saved;
     const wasActive = run.status === 'running' || run.status === 'queued' || run.status === 'paused';
-    runs[id] = wasActive ? { ...run, status: 'interrupted', statusMessage: 'The page was reloaded while this run was training.' } : run;
+    const resumable = run.checkpoint ? ` Resume continues from step ${run.checkpoint.step}, its last checkpoint.` : '';
+    runs[id] = wasActive ? { ...run, status: 'interrupted', statusMessage: `The page was reloaded while this run was training.${resumable}` } : run;
   }
   store.setState((s) => ({
     runs,
@@ -126,6 +133,22 @@ export async function saveAdapterFiles(db: PlaygroundDatabase, runId: string, fi
   else await db.delete('adapters', runId);
 }
 
+export async function saveCheckpoint(db: PlaygroundDatabase, runId: string, checkpoint: RunCheckpoint | null): Promise<void> {
+  if (checkpoint) await db.put('checkpoints', checkpoint, runId);
+  else await db.delete('checkpoints', runId);
+}
+
+export function loadCheckpoint(db: PlaygroundDatabase, runId: string): Promise<RunCheckpoint | undefined> {
+  return db.get('checkpoints', runId);
+}
+
+/** Why a write failed, in the user's terms: a full disk or quota says so. */
+export function storageProblem(error: unknown): string {
+  const e = error as { name?: string; message?: string };
+  if (e?.name === 'QuotaExceededError' || /quota/i.test(e?.message ?? '')) return 'the browser’s storage for this site is full';
+  return e?.message || String(error);
+}
+
 export function loadAdapterFiles(db: PlaygroundDatabase, runId: string): Promise<AdapterFileData | undefined> {
   return db.get('adapters', runId);
 }
@@ -137,13 +160,19 @@ export function loadAdapterFiles(db: PlaygroundDatabase, runId: string): Promise
 export function persistStore(store: PlaygroundStore, db: PlaygroundDatabase, intervalMs = 1000): () => Promise<void> {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let last = snapshotOf(store.getState());
-  let writing: Promise<void> = Promise.resolve();
+  let writing: Promise<unknown> = Promise.resolve();
+  let failed = false;
   const flush = () => {
     timer = null;
     const snapshot = snapshotOf(store.getState());
-    writing = writing.then(() => saveSnapshot(db, snapshot)).catch((error) => {
-      store.getState().notify('warning', `Could not save runs for a reload: ${(error as Error).message}`);
-    });
+    writing = writing
+      .then(() => saveSnapshot(db, snapshot))
+      .then(() => (failed = false))
+      .catch((error) => {
+        // Once per failing stretch, not at every change: the app keeps working without persistence.
+        if (!failed) store.getState().notify('warning', `Could not save runs for a reload (${storageProblem(error)}): the app keeps working, without persistence.`);
+        failed = true;
+      });
   };
   const unsubscribe = store.subscribe((state) => {
     const snapshot = snapshotOf(state);

@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { DatasetRecord, EvalResult, ModelRecord, RunStatus, ScheduleMode } from '../../worker/protocol';
 import { describeMethod, type RunForm } from '../schemas/run-form';
 import type { PlaygroundState } from './index';
-import type { RunFailure, RunProgress, RunRecord, TrainableCount } from './types';
+import type { CheckpointInfo, RunFailure, RunProgress, RunRecord, TrainableCount } from './types';
 
 /** Distinct colours that read on light and dark backgrounds (Tableau 10). */
 export const RUN_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -35,6 +35,9 @@ export interface RunsSlice {
   runFinished(id: string, finalEval: EvalResult | null): void;
   runFailed(id: string, failure: RunFailure): void;
   setScheduleMode(mode: ScheduleMode): void;
+  /** Where the run's last checkpoint is, or null when it has none (any more). */
+  setRunCheckpoint(id: string, checkpoint: CheckpointInfo | null): void;
+  addRunWarning(id: string, step: number, message: string): void;
 }
 
 /** The first palette colour no run uses yet (cycling when all are taken). */
@@ -109,10 +112,14 @@ export const createRunsSlice: StateCreator<PlaygroundState, [], [], RunsSlice> =
       // A run training in the engine has an adapter there (kept when it pauses, stops or finishes).
       ...(status === 'running' && s.runs[id] ? { adapterHeld: { ...s.adapterHeld, [id]: true } } : {}),
     })),
-  resetRunResults: (id) => set((s) => ({ ...patchRun(s, id, { progress: null, finalEval: null, failure: null }), metrics: { ...s.metrics, [id]: [] } })),
+  resetRunResults: (id) =>
+    set((s) => ({ ...patchRun(s, id, { progress: null, finalEval: null, failure: null, checkpoint: null, warnings: [] }), metrics: { ...s.metrics, [id]: [] } })),
+  setRunCheckpoint: (id, checkpoint) => set((s) => patchRun(s, id, { checkpoint })),
+  addRunWarning: (id, step, message) => set((s) => patchRun(s, id, { warnings: [...(s.runs[id]?.warnings ?? []), { step, message }] })),
   setRunProgress: (id, progress) => set((s) => patchRun(s, id, { progress })),
   setRunTrainable: (id, trainable) => set((s) => patchRun(s, id, { trainable })),
-  runFinished: (id, finalEval) => set((s) => patchRun(s, id, { status: 'finished', statusMessage: null, finalEval })),
+  // A finished run keeps its adapter instead of a checkpoint.
+  runFinished: (id, finalEval) => set((s) => patchRun(s, id, { status: 'finished', statusMessage: null, finalEval, checkpoint: null })),
   // The engine frees a failed run's adapter (it may hold NaNs or a lost device's buffers).
   runFailed: (id, failure) =>
     set((s) => ({ ...patchRun(s, id, { status: 'failed', statusMessage: failure.message, failure }), adapterHeld: { ...s.adapterHeld, [id]: false } })),

@@ -70,8 +70,22 @@ export interface RunProgress {
   step: number;
   totalSteps: number;
   epoch: number;
+  /** Wall clock since the run started, pauses excluded. */
   elapsedMs: number;
+  /** From measured wall time per step (other runs' turns included); null until measured. */
   etaMs: number | null;
+  /** The run's own compute (its steps only); absent in older saves. */
+  computeMs?: number;
+}
+
+/** Where a run's last checkpoint is (the checkpoint itself is in IndexedDB, or in memory without it). */
+export interface CheckpointInfo {
+  step: number;
+  totalSteps: number;
+  savedAt: number;
+  backend: BackendName | null;
+  /** Kept in IndexedDB (survives a reload), or only in this page's memory. */
+  persisted: boolean;
 }
 
 export interface RunFailure {
@@ -96,6 +110,10 @@ export interface RunRecord {
   model?: ModelRecord | null;
   /** The dataset it trained and was validated on, at that start. */
   dataset?: DatasetRecord | null;
+  /** Its last checkpoint, to resume from (null or absent: none). */
+  checkpoint?: CheckpointInfo | null;
+  /** Warnings about the run (a warm-up longer than the run, a diverging loss), with the step they arose at. */
+  warnings?: { step: number; message: string }[];
   createdAt: number;
 }
 
