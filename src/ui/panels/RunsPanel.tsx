@@ -112,6 +112,12 @@ function RunRow({ run }: { run: RunRecord }) {
         </div>
       )}
       {run.statusMessage && run.status !== 'failed' && <p className="muted small">{run.statusMessage}</p>}
+      {run.checkpoint && run.status !== 'finished' && (
+        <p className="muted small" data-testid="run-checkpoint" data-step={run.checkpoint.step}>
+          Checkpoint at step {run.checkpoint.step}
+          {run.checkpoint.persisted ? ', kept for a reload' : ', in this page only (the browser would not store it)'}
+        </p>
+      )}
       {run.warnings && run.warnings.length > 0 && (
         <ul className="warnings small" data-testid="run-warnings">
           {run.warnings.map((w, i) => (
