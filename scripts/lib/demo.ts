@@ -86,7 +86,7 @@ options:
   --backend B   wasm (default), cpu or webgpu
 `;
 
-const METHODS: readonly string[] = ['wegeft', 'lora', 'full', 'bitfit', 'head'];
+const METHODS: readonly string[] = ['wegeft', 'lora', 'dora', 'pissa', 'vera', 'ia3', 'full', 'bitfit', 'head'];
 
 const OPTIONS = {
   method: { type: 'string' },

@@ -11,7 +11,7 @@ import { parseBackend, type NodeBackend } from './node-backend';
 
 export { UsageError };
 
-export const USAGE = `usage: npm run train -- --model <dir|hub-id> --data <file|dir> --method wegeft|lora|full|bitfit|head [options]
+export const USAGE = `usage: npm run train -- --model <dir|hub-id> --data <file|dir> --method wegeft|lora|dora|pissa|vera|ia3|full|bitfit|head [options]
 
 model and data
   --model <dir|id>       a checkpoint folder, or a Hugging Face repo id (a path that exists wins;
@@ -65,7 +65,7 @@ export interface TrainCliOptions {
   json: boolean;
 }
 
-const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'full', 'bitfit', 'head'];
+const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'dora', 'pissa', 'vera', 'ia3', 'full', 'bitfit', 'head'];
 
 const OPTIONS = {
   model: { type: 'string' },

@@ -8,6 +8,10 @@ import { DEFAULT_PAGE_REQUEST, type PageBenchRequest } from './request';
 const METHOD_LABELS: [string, string][] = [
   ['wegeft', 'WeGeFT'],
   ['lora', 'LoRA'],
+  ['dora', 'DoRA'],
+  ['pissa', 'PiSSA'],
+  ['vera', 'VeRA'],
+  ['ia3', '(IA)³'],
   ['full', 'Full fine-tuning'],
   ['bitfit', 'BitFit'],
   ['head', 'Head only'],

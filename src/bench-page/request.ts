@@ -13,7 +13,7 @@ export interface PageBenchRequest extends BenchOptions {
   backend: BackendName;
 }
 
-const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'full', 'bitfit', 'head'];
+const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'dora', 'pissa', 'vera', 'ia3', 'full', 'bitfit', 'head'];
 const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 export const DEFAULT_PAGE_REQUEST: PageBenchRequest = {

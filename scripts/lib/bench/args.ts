@@ -45,7 +45,7 @@ export interface BenchCliOptions extends BenchOptions {
   json: boolean;
 }
 
-const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'full', 'bitfit', 'head'];
+const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'dora', 'pissa', 'vera', 'ia3', 'full', 'bitfit', 'head'];
 export const DEFAULT_METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'full', 'bitfit'];
 
 const OPTIONS = {

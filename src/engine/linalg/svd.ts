@@ -190,7 +190,7 @@ function lanczosSvd(a: DenseMatrix, k: number, tolerance: number, seed: number):
     scale(w, 1 / Math.sqrt(dot(w, w)));
     return w;
   };
-  let v = freshUnit([], n);
+  let v: Float64Array = freshUnit([], n);
   let nextCheck = Math.min(maxSteps, Math.max(k + 8, 2 * k));
   for (let j = 0; j < maxSteps; j++) {
     vBasis.push(v);

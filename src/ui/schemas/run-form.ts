@@ -56,12 +56,17 @@ export type FieldSpec =
 export const METHOD_CHOICES: { value: AdapterMethodName; label: string; description: string }[] = [
   { value: 'wegeft', label: 'WeGeFT', description: 'Generates each update from the frozen weight: ΔW = (α/r)·W·φᵀ·ψ, one (φ, ψ) pair per module type.' },
   { value: 'lora', label: 'LoRA', description: 'Adds a learned low-rank update ΔW = (α/r)·B·A to each targeted layer.' },
+  { value: 'dora', label: 'DoRA', description: 'LoRA split into direction and magnitude: m·(W + ΔW)/‖W + ΔW‖ per output, m learned.' },
+  { value: 'pissa', label: 'PiSSA', description: 'LoRA started from the top singular vectors of W; the residual stays frozen.' },
+  { value: 'vera', label: 'VeRA', description: 'Frozen random matrices shared by all layers; each layer learns two scaling vectors.' },
+  { value: 'ia3', label: '(IA)³', description: 'Learns one rescaling vector on keys, values and the feed-forward input.' },
   { value: 'full', label: 'Full fine-tuning', description: 'Trains every parameter of the model.' },
   { value: 'bitfit', label: 'BitFit', description: 'Trains only the bias terms.' },
   { value: 'head', label: 'Head only', description: 'Trains only the output head (a linear probe on a ViT).' },
 ];
 
-const lowRank = (form: RunForm) => form.method === 'wegeft' || form.method === 'lora';
+const RANK_ALPHA_METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'dora', 'pissa'];
+const lowRank = (form: RunForm) => RANK_ALPHA_METHODS.includes(form.method);
 
 export const RUN_FIELDS: readonly FieldSpec[] = [
   { key: 'method', label: 'Method', help: 'How the model is adapted.', urlKey: 'm', kind: 'choice', choices: METHOD_CHOICES },
@@ -122,6 +127,10 @@ export const RUN_FIELDS: readonly FieldSpec[] = [
 const METHOD_DEFAULTS: Record<AdapterMethodName, Partial<RunForm>> = {
   wegeft: { rank: 8, alpha: 16, learningRate: 5e-3 },
   lora: { rank: 8, alpha: 16, learningRate: 2e-3 },
+  dora: { rank: 8, alpha: 16, learningRate: 2e-3 },
+  pissa: { rank: 8, alpha: 16, learningRate: 2e-3 },
+  vera: { learningRate: 5e-3 },
+  ia3: { learningRate: 5e-3 },
   full: { learningRate: 1e-4 },
   bitfit: { learningRate: 1e-3 },
   head: { learningRate: 1e-3 },
@@ -218,7 +227,7 @@ export function parseTargets(text: string): TargetSpec | undefined {
 
 /** The plain settings the worker receives. */
 export function toRunSettings(form: RunForm): RunSettings {
-  const lowRankMethod = form.method === 'wegeft' || form.method === 'lora';
+  const lowRankMethod = lowRank(form);
   return {
     method: {
       method: form.method,
@@ -242,7 +251,7 @@ export function toRunSettings(form: RunForm): RunSettings {
 /** A short description of a run's method, e.g. "WeGeFT r8 α16". */
 export function describeMethod(form: RunForm): string {
   const label = METHOD_CHOICES.find((c) => c.value === form.method)?.label ?? form.method;
-  if (form.method !== 'wegeft' && form.method !== 'lora') return label;
+  if (!lowRank(form)) return label;
   const perLayer = form.method === 'wegeft' && form.perLayer ? ' per-layer' : '';
   return `${label} r${form.rank} α${form.alpha}${perLayer}`;
 }

@@ -73,7 +73,7 @@ function fusedDora(x: tf.Tensor2D, base: BaseLinear, a: tf.Variable, b: tf.Varia
   const op = tf.customGrad((input, aIn, bIn, mIn, save) => {
     const [xs, aT, bT] = [input, aIn, bIn] as tf.Tensor2D[];
     const norm = doraWeightNorm(base, aT, bT, scale); // (d_out)
-    const rescale = tf.div(mIn, norm) as tf.Tensor1D; // (d_out)
+    const rescale = tf.div(mIn as tf.Tensor1D, norm) as tf.Tensor1D; // (d_out)
     const u = tf.matMul(xs, aT, false, true) as tf.Tensor2D; // (N, r)
     const pre = tf.add(linearForward(xs, base.weight, null, base.module.layout), tf.mul(tf.matMul(u, bT, false, true), scale)) as tf.Tensor2D; // (N, d_out)
     const scaled = tf.mul(pre, rescale);
