@@ -38,7 +38,10 @@ export function runSeries(
 }
 
 export const byStep = (p: MetricPoint) => p.step;
+/** The run's own compute, s: its steps only (what a run would take alone). */
 export const bySeconds = (p: MetricPoint) => p.timeMs / 1000;
+/** Wall clock since the run started, s, pauses excluded (other runs' turns included); points saved before it existed use their compute time. */
+export const byWallSeconds = (p: MetricPoint) => (p.wallMs ?? p.timeMs) / 1000;
 export const lossOf = (p: MetricPoint) => p.loss;
 export const memoryMbOf = (p: MetricPoint) => p.memoryBytes / (1024 * 1024);
 
