@@ -190,6 +190,8 @@ export interface MetricPoint {
   tokensPerSecond: number | null;
   memoryBytes: number;
   numTensors: number;
+  /** WebGPU: GPU buffers held (in use + pooled) after the step; absent on other backends. */
+  gpuBuffers?: number;
   /** Validation metric, on steps where evaluation ran. */
   validation: EvalResult | null;
 }

@@ -252,6 +252,7 @@ export class RunSession {
         tokensPerSecond: m.tokens > 0 && seconds > 0 ? m.tokens / seconds : null,
         memoryBytes: m.memory.gpuBytes ?? m.memory.numBytes,
         numTensors: m.memory.numTensors,
+        ...(m.memory.gpuBuffers !== undefined ? { gpuBuffers: m.memory.gpuBuffers } : {}),
         validation: evaluation,
       };
     });

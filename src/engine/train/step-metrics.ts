@@ -14,6 +14,12 @@ export interface MemorySnapshot {
   gpuBytes?: number;
   /** WebGPU/WebGL: bytes the backend's buffer pool holds (in use or free), when it says. */
   gpuBytesAllocated?: number;
+  /** WebGPU: GPU buffers the backend holds (in use + pooled free); a leak makes it grow step after step. */
+  gpuBuffers?: number;
+}
+
+interface BufferCounting {
+  bufferManager?: { getNumUsedBuffers(): number; getNumFreeBuffers(): number };
 }
 
 /** A step's loss as read back from the device. */
@@ -100,5 +106,7 @@ export function memorySnapshot(): MemorySnapshot {
   // WebGPU calls the pool numBytesAllocatedInGPU, WebGL numBytesInGPUAllocated.
   const allocated = info.numBytesAllocatedInGPU ?? info.numBytesInGPUAllocated;
   if (allocated !== undefined) snapshot.gpuBytesAllocated = allocated;
+  const buffers = tf.getBackend() === 'webgpu' ? (tf.backend() as unknown as BufferCounting).bufferManager : undefined;
+  if (buffers) snapshot.gpuBuffers = buffers.getNumUsedBuffers() + buffers.getNumFreeBuffers();
   return snapshot;
 }
