@@ -5,7 +5,7 @@
  * length) in words for the progress header.
  */
 import { existsSync, statSync } from 'node:fs';
-import { datasetSummary, parseDataset } from '../../src/engine/data/index';
+import { archiveBudget, datasetSummary, parseDataset } from '../../src/engine/data/index';
 import { readDataFiles } from '../../src/engine/data/node-files';
 import {
   assertDatasetSuitsTask,
@@ -87,14 +87,16 @@ export interface DatasetReport {
 /** Reads, parses and prepares the data for `model` (tokenised, or labelled and preprocessed). */
 export async function prepareData(model: Model, source: FileSource, options: DataOptions): Promise<PreparedData> {
   const config = model.config;
+  // One archive budget for --data and --val-data together.
+  const budget = archiveBudget();
   if (config.task === 'causal-lm') {
-    const dataset = await readDataset(options.data);
-    const valDataset = options.valData.length > 0 ? await readDataset(options.valData) : null;
+    const dataset = await readDataset(options.data, { archiveBudget: budget });
+    const valDataset = options.valData.length > 0 ? await readDataset(options.valData, { archiveBudget: budget }) : null;
     return prepareText(config, source, expectText(dataset, options.data), valDataset && expectText(valDataset, options.valData), options);
   }
   // The preprocessing first: images are shrunk to the model's input as soon as they are decoded.
   const preprocessor = await loadImagePreprocessor(source, config);
-  const parse: DatasetParseOptions = { fitImage: (image) => preprocessor.fit(image) };
+  const parse: DatasetParseOptions = { fitImage: (image) => preprocessor.fit(image), archiveBudget: budget };
   const dataset = await readDataset(options.data, parse);
   const valDataset = options.valData.length > 0 ? await readDataset(options.valData, parse) : null;
   return prepareImages(config, preprocessor, expectImages(dataset, options.data), valDataset && expectImages(valDataset, options.valData), options);

@@ -2,7 +2,7 @@
  * Reads the user's dataset files (dropped, or bundled by URL), parses them
  * with the engine, and describes the result for the data panel.
  */
-import { datasetSummary, parseDataset } from '../engine/data/index';
+import { archiveBudget, datasetSummary, parseDataset } from '../engine/data/index';
 import { splitImageExamples, textSplitCounts } from '../engine/data/training-data';
 import type { DataFile, Dataset, DatasetParseOptions, TokenEncoder } from '../engine/data/types';
 import { InputFileError } from '../engine/errors';
@@ -70,8 +70,10 @@ export function parseDatasetFiles(
   evaluationLimit: number,
   options: DatasetParseOptions = {},
 ): LoadedDataset {
-  const dataset = parseDataset(files.train, options);
-  const validation = files.validation.length > 0 ? parseDataset(files.validation, options) : null;
+  // One archive budget for the training and the held-out files together.
+  const shared: DatasetParseOptions = { archiveBudget: archiveBudget(), ...options };
+  const dataset = parseDataset(files.train, shared);
+  const validation = files.validation.length > 0 ? parseDataset(files.validation, shared) : null;
   if (validation && validation.task !== dataset.task) {
     throw new InputFileError(files.validation[0].path, `is ${validation.task === 'causal-lm' ? 'text' : 'images'}, but the training files are not`);
   }

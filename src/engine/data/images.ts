@@ -14,7 +14,10 @@
  *   a .zip given alongside it (extracted in place). Only the images the CSV
  *   lists are used; others are reported in a warning.
  *
- * Images are PNG or JPEG (decoded to RGBA). An image that cannot be decoded
+ * Images are PNG or JPEG, decoded to RGBA, composited on white when they
+ * have transparency, and shrunk at once to the model's input when the
+ * caller says how (DatasetParseOptions.fitImage); all decoded pixels
+ * together stay within MAX_DECODED_IMAGE_BYTES. An image that cannot be decoded
  * fails the whole dataset, with an error naming it and listing any other bad
  * files: training on a silently smaller dataset would surprise more than a
  * clear request to remove or fix the files. Labels are sorted numerically
@@ -39,7 +42,7 @@ import {
   relativeTo,
 } from './files';
 import { listSome } from './text';
-import type { DataFile, DatasetParseOptions, DataSplit, ImageDataset, ImageExample } from './types';
+import type { DataFile, DatasetParseOptions, DataSplit, ImageDataset, ImageExample, RgbaImage } from './types';
 
 /**
  * Bytes of decoded pixels one dataset keeps at most (all images, RGBA): six
@@ -74,7 +77,7 @@ export function parseImageDataset(files: readonly DataFile[], options: DatasetPa
   const given = files.filter((file) => !isIgnoredPath(file.path)).sort((a, b) => naturalCompare(a.path, b.path));
   if (given.length === 0) throw new InputFileError(files[0]?.path ?? 'dataset', 'no image files were given');
   const root = commonFolder(given.map((file) => file.path));
-  const expanded = expandArchives(given).map((file) => ({ ...file, layoutPath: relativeTo(root, file.layoutPath) }));
+  const expanded = expandArchives(given, options.archiveBudget).map((file) => ({ ...file, layoutPath: relativeTo(root, file.layoutPath) }));
   const csvFiles = expanded.filter((file) => extensionOf(file.path) === '.csv');
   const imageFiles = expanded.filter((file) => isImageFile(file.path));
   const other = expanded.find((file) => !isImageFile(file.path) && extensionOf(file.path) !== '.csv');
@@ -208,7 +211,7 @@ function decodeAll(labelled: LabelledFile[], options: DatasetParseOptions, name:
   let kept = 0;
   let transparent = 0;
   for (const { file, label, split } of labelled) {
-    let image;
+    let image: RgbaImage;
     try {
       const decoded = decodeImage(file.bytes, file.path);
       if (hasTransparency(decoded)) transparent++;

@@ -20,6 +20,7 @@ import type { DataFile, Dataset, DatasetParseOptions } from './types';
 export type * from './types';
 export { parseTextDataset } from './text';
 export { MAX_DECODED_IMAGE_BYTES, parseImageDataset } from './images';
+export { archiveBudget, MAX_ARCHIVE_BYTES, type ArchiveBudget } from './archive';
 export { decodeImage } from './decode';
 export { prepareTokenSequences, prepareImageSamples, selectSplit, splitsOf, tokenStream } from './prepare';
 export { datasetSummary } from './summary';
@@ -51,7 +52,7 @@ export function parseDataset(files: readonly DataFile[], options: DatasetParseOp
         'a dataset is either text (for language models) or images (for image classifiers), not both',
     );
   }
-  return image ? parseImageDataset(given, options) : parseTextDataset(given);
+  return image ? parseImageDataset(given, options) : parseTextDataset(given, options);
 }
 
 /** The kind of each data file in a file (an archive holds several), named as messages show them. */

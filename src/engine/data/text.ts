@@ -24,7 +24,7 @@ import { InputFileError } from '../errors';
 import { expandArchives } from './archive';
 import { parseCsvTable } from './csv';
 import { TEXT_EXTENSIONS, decodeUtf8, extensionOf, isIgnoredPath, lineOfIndex, naturalCompare } from './files';
-import type { DataFile, TextDataset, TextExample } from './types';
+import type { DataFile, DatasetParseOptions, TextDataset, TextExample } from './types';
 
 /** One record as read from a file, before checks. */
 interface RawRecord {
@@ -34,9 +34,9 @@ interface RawRecord {
 }
 
 /** Parses text files (and .zip archives of them) into one language-modelling dataset. */
-export function parseTextDataset(files: readonly DataFile[]): TextDataset {
+export function parseTextDataset(files: readonly DataFile[], options: Pick<DatasetParseOptions, 'archiveBudget'> = {}): TextDataset {
   // Natural path order: the same dataset however the browser or OS listed the files.
-  const dataFiles = expandArchives(files)
+  const dataFiles = expandArchives(files, options.archiveBudget)
     .filter((file) => !isIgnoredPath(file.path))
     .sort((a, b) => naturalCompare(a.path, b.path));
   if (dataFiles.length === 0) throw new InputFileError(files[0]?.path ?? 'dataset', 'no text files were given');

@@ -3,6 +3,8 @@
  * the user's files into these; preparation turns them into training samples.
  */
 
+import type { ArchiveBudget } from './archive';
+
 /** A decoded image: RGBA, row-major, 4 bytes per pixel. */
 export interface RgbaImage {
   width: number;
@@ -74,6 +76,8 @@ export interface DatasetParseOptions {
   fitImage?: (image: RgbaImage) => RgbaImage;
   /** Bytes of decoded RGBA a dataset may keep, all images together (default MAX_DECODED_IMAGE_BYTES). */
   maxDecodedBytes?: number;
+  /** The uncompressed-bytes budget archives draw on; share one to cover training and held-out files together. */
+  archiveBudget?: ArchiveBudget;
 }
 
 export type Dataset = TextDataset | ImageDataset;

@@ -60,6 +60,12 @@ describe('expandArchives: one budget for the whole archive tree', () => {
     inputError(() => expandArchives([a, b], archiveBudget(1000)), 'b.zip');
   });
 
+  it('lets training and held-out files share one budget', () => {
+    const budget = archiveBudget(1000);
+    parseDataset([{ path: 'train.zip', bytes: zipSync({ 'a.txt': text(600) }) }], { archiveBudget: budget });
+    inputError(() => parseDataset([{ path: 'val.zip', bytes: zipSync({ 'b.txt': text(600) }) }], { archiveBudget: budget }), 'val.zip');
+  });
+
   it('refuses an archive declaring more than the limit before inflating anything', () => {
     const bomb = withDeclared(zipSync({ 'big.txt': text(1000) }), MAX_ARCHIVE_BYTES + 1);
     const started = performance.now();
