@@ -103,7 +103,7 @@ describe('npm run bench (CPU smoke)', () => {
 
   it('ends bad usage with exit code 2 and one line naming the problem', async () => {
     const cases: [string[], string][] = [
-      [['--methods', 'wegeft,dora'], '--methods: unknown method "dora"'],
+      [['--methods', 'wegeft,qlora'], '--methods: unknown method "qlora"'],
       [['--steps', '0'], '--steps must be a whole number ≥ 1, got "0"'],
       [['--model', 'no-such-model'], '--model: "no-such-model" is neither a preset nor an existing folder'],
       [['--backend', 'tpu'], '--backend must be cpu, wasm or webgpu, got "tpu"'],

@@ -49,7 +49,7 @@ describe('npm run demo', () => {
   it('rejects an unknown demo or method, with the usage', async () => {
     const { code, stderr } = await runDemo(['vit', '--method', 'prompt-tuning']);
     expect(code).toBe(2);
-    expect(stderr).toContain('--method must be one of wegeft, lora, full, bitfit, head');
+    expect(stderr).toContain('--method must be one of wegeft, lora, dora, pissa, vera, ia3, full, bitfit, head, got "prompt-tuning"');
     expect(stderr).toContain('usage: npm run demo');
   });
 });

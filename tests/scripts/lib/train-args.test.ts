@@ -28,7 +28,7 @@ describe('parseTrainArgs', () => {
     };
     fails(['--data', 'd', '--method', 'lora'], /--model is required/);
     fails(['--model', 'm', '--method', 'lora'], /--data is required/);
-    fails(['--model', 'm', '--data', 'd', '--method', 'qlora'], /--method must be one of wegeft, lora, full, bitfit, head, got "qlora"/);
+    fails(['--model', 'm', '--data', 'd', '--method', 'qlora'], /--method must be one of wegeft, lora, dora, pissa, vera, ia3, full, bitfit, head, got "qlora"/);
     fails([...required, '--steps', '3', '--epochs', '1'], /--steps or --epochs, not both/);
     fails([...required, '--batch', '2.5'], /--batch must be a whole number ≥ 1, got "2.5"/);
     fails([...required, '--lr', '0'], /--lr must be a number > 0/);
