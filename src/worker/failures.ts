@@ -12,7 +12,8 @@ export interface RunFailureInfo {
 }
 
 const OUT_OF_MEMORY = /out of memory|\bOOM\b|allocation failed|failed to allocate|exceeds the max buffer size|RangeError: Array buffer allocation|maxBufferSize|maxStorageBufferBindingSize/i;
-const DEVICE_LOST = /device (was )?lost|GPUDevice.*lost|context lost|device is lost|DXGI_ERROR_DEVICE/i;
+// A destroyed device aborts pending read-backs ("Buffer was unmapped before mapping was resolved") before its lost promise settles.
+const DEVICE_LOST = /device (was )?lost|GPUDevice.*lost|context lost|device is lost|DXGI_ERROR_DEVICE|unmapped before mapping was resolved/i;
 
 /** A different backend worth trying after a failure on `current`. */
 function otherBackend(current: BackendName | null): BackendName {
@@ -25,7 +26,11 @@ export function classifyFailure(error: unknown, backend: BackendName | null): Ru
     return { kind: 'non-finite-loss', message, suggestedBackend: backend === 'cpu' ? null : 'cpu' };
   }
   if (DEVICE_LOST.test(message)) {
-    return { kind: 'device-lost', message: `The GPU device was lost (${message}). Your runs and settings are kept.`, suggestedBackend: otherBackend(backend) };
+    return {
+      kind: 'device-lost',
+      message: `The GPU device was lost (${message}). Your runs and settings are kept; resume on another backend.`,
+      suggestedBackend: otherBackend(backend),
+    };
   }
   if (OUT_OF_MEMORY.test(message)) {
     return {

@@ -5,6 +5,7 @@
  * at once. Only the loop frees a trainer, never in the middle of its step.
  */
 import type { EmitEvent } from './emitter';
+import { NonFiniteLossError } from '../engine/errors';
 import { classifyFailure } from './failures';
 import { MetricBatcher } from './metric-batcher';
 import type { BackendName, MetricPoint, RunCheckpoint, RunSpec, RunStatus, ScheduleMode } from './protocol';
@@ -24,6 +25,9 @@ const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Checkpoints are made after this much wall clock of a run's training (and on pause). */
 export const CHECKPOINT_INTERVAL_MS = 10_000;
+
+/** How long a WebGPU failure waits for the device's own word that it was lost, ms. */
+const DEVICE_LOSS_GRACE_MS = 300;
 
 /** The device (or the worker's memory) failed under every run at once: a lost GPU device, device out-of-memory. */
 export class DeviceFaultError extends Error {
@@ -266,8 +270,15 @@ export class RunScheduler {
     // A failed run's adapter may hold NaNs or a lost device's buffers: free it all.
     this.endLater(session, 'release');
     session.status = 'failed';
-    const failure = classifyFailure(error, this.context().backend);
-    this.emit({ type: 'runFailed', runId: session.id, ...failure });
+    const report = () => {
+      // A step can fail (a read-back aborted) a moment before the device says it was lost: name the real cause.
+      const fault = this.context().fault;
+      const cause = fault && !(error instanceof NonFiniteLossError) ? new DeviceFaultError(fault) : error;
+      this.emit({ type: 'runFailed', runId: session.id, ...classifyFailure(cause, this.context().backend) });
+    };
+    if (this.context().backend === 'webgpu' && !(error instanceof DeviceFaultError) && !(error instanceof NonFiniteLossError)) {
+      setTimeout(report, DEVICE_LOSS_GRACE_MS);
+    } else report();
   }
 
   /** Takes a run out of the active list; false when it was not in it. */
