@@ -3,6 +3,8 @@
  * ignore, strict UTF-8 decoding and natural (numeric-aware) ordering.
  */
 import { InputFileError } from '../errors';
+import { MAX_TEXT_BYTES } from '../io/source';
+import { checkFileSize } from '../io/size-limits';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
 export const TEXT_EXTENSIONS = ['.txt', '.jsonl', '.json', '.csv'] as const;
@@ -80,6 +82,9 @@ export function relativeTo(folder: string, path: string): string {
  * where the first bad byte is. A leading byte-order mark is dropped.
  */
 export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  // Checked first: past the engine's string limit the decoder throws too,
+  // and that must not be reported as bad UTF-8.
+  checkFileSize(file, bytes.byteLength, MAX_TEXT_BYTES);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -36,7 +36,7 @@ export interface TokenSequenceOptions {
 export function prepareTokenSequences(dataset: TextDataset, tokenizer: TokenEncoder, options: TokenSequenceOptions): TokenSequence[] {
   const { seqLength } = options;
   if (!Number.isInteger(seqLength) || seqLength < 2) throw new RangeError(`seqLength must be an integer of at least 2, got ${seqLength}`);
-  const documents = dataset.examples.flatMap((example) => (example.kind === 'text' ? [example.text] : []));
+  const documents = dataset.examples.flatMap((example) => (example.kind === 'text' ? [{ text: example.text, source: example.source }] : []));
   const pairs = dataset.examples.flatMap((example) => (example.kind === 'pair' ? [example] : []));
   const sequences = [...packDocuments(documents, tokenizer, seqLength), ...pairSequences(pairs, tokenizer, seqLength, options.onWarning)];
   if (sequences.length === 0) {
@@ -45,12 +45,15 @@ export function prepareTokenSequences(dataset: TextDataset, tokenizer: TokenEnco
   return sequences;
 }
 
+/** A text document and the file it came from (named when it cannot be tokenised). */
+type Document = { text: string; source?: string };
+
 /** Tokenises documents into one stream (EOS between documents). */
-export function tokenStream(documents: readonly string[], tokenizer: TokenEncoder): Int32Array {
+export function tokenStream(documents: readonly Document[], tokenizer: TokenEncoder): Int32Array {
   const parts: number[][] = [];
   documents.forEach((document, index) => {
     if (index > 0 && tokenizer.eosTokenId !== null) parts.push([tokenizer.eosTokenId]);
-    parts.push(tokenizer.encode(document));
+    parts.push(tokenizer.encode(document.text, document.source));
   });
   const stream = new Int32Array(parts.reduce((total, part) => total + part.length, 0));
   let offset = 0;
@@ -61,7 +64,7 @@ export function tokenStream(documents: readonly string[], tokenizer: TokenEncode
   return stream;
 }
 
-function packDocuments(documents: readonly string[], tokenizer: TokenEncoder, seqLength: number): TokenSequence[] {
+function packDocuments(documents: readonly Document[], tokenizer: TokenEncoder, seqLength: number): TokenSequence[] {
   if (documents.length === 0) return [];
   const stream = tokenStream(documents, tokenizer);
   if (stream.length < 2) return [];
@@ -82,15 +85,15 @@ function packDocuments(documents: readonly string[], tokenizer: TokenEncoder, se
   return sequences;
 }
 
-type Pair = { prompt: string; completion: string };
+type Pair = { prompt: string; completion: string; source?: string };
 
 function pairSequences(pairs: readonly Pair[], tokenizer: TokenEncoder, seqLength: number, onWarning?: (message: string) => void): TokenSequence[] {
   const sequences: TokenSequence[] = [];
   let truncated = 0;
   let empty = 0;
   for (const pair of pairs) {
-    const promptIds = tokenizer.encode(pair.prompt);
-    const completionIds = withoutLeadingBos(tokenizer.encode(pair.completion), tokenizer);
+    const promptIds = tokenizer.encode(pair.prompt, pair.source);
+    const completionIds = withoutLeadingBos(tokenizer.encode(pair.completion, pair.source), tokenizer);
     if (tokenizer.eosTokenId !== null) completionIds.push(tokenizer.eosTokenId);
     if (completionIds.length === 0) {
       empty++;

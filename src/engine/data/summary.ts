@@ -64,9 +64,11 @@ export function datasetSummary(dataset: Dataset, tokenizer?: TokenEncoder): Data
 }
 
 function textSummary(dataset: TextDataset, tokenizer?: TokenEncoder): TextDatasetSummary {
-  const pieces = dataset.examples.flatMap((example) => (example.kind === 'text' ? [example.text] : [example.prompt, example.completion]));
-  const characterCount = pieces.reduce((total, piece) => total + piece.length, 0);
-  const tokenCount = tokenizer ? pieces.reduce((total, piece) => total + tokenizer.encode(piece).length, 0) : null;
+  const pieces = dataset.examples.flatMap((example) =>
+    example.kind === 'text' ? [{ text: example.text, source: example.source }] : [{ text: example.prompt, source: example.source }, { text: example.completion, source: example.source }],
+  );
+  const characterCount = pieces.reduce((total, piece) => total + piece.text.length, 0);
+  const tokenCount = tokenizer ? pieces.reduce((total, piece) => total + tokenizer.encode(piece.text, piece.source).length, 0) : null;
   const preview = dataset.examples.slice(0, PREVIEW_ITEMS).map((example): TextPreviewItem =>
     example.kind === 'text'
       ? { kind: 'text', text: clip(example.text), source: example.source }

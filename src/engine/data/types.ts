@@ -20,7 +20,8 @@ export interface DataFile {
 
 /** What data preparation needs of a tokenizer (src/engine/tokenizer.ts implements it). */
 export interface TokenEncoder {
-  encode(text: string): number[];
+  /** `origin` (the text's file) names it when the text cannot be tokenised. */
+  encode(text: string, origin?: string): number[];
   readonly eosTokenId: number | null;
   readonly bosTokenId: number | null;
 }

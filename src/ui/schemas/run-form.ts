@@ -5,6 +5,7 @@
  */
 import type { AdapterMethodName, TargetSpec } from '../../engine/adapters/types';
 import type { RunSettings, ScheduleName } from '../../worker/protocol';
+import { targetPatternProblem } from '../../engine/adapters/common/target-pattern';
 
 export interface RunForm {
   method: AdapterMethodName;
@@ -200,11 +201,10 @@ function fieldProblem(field: FieldSpec, value: unknown): string | null {
 function targetsProblem(text: string): string | null {
   const spec = parseTargets(text);
   if (spec && spec.kind === 'regex') {
-    try {
-      new RegExp(spec.pattern);
-    } catch (error) {
-      return `Target modules: invalid regular expression (${(error as Error).message})`;
-    }
+    // The engine's own check (RE2 syntax, linear-time matching), so the form
+    // refuses exactly what a run would.
+    const problem = targetPatternProblem(spec.pattern);
+    if (problem) return `Target modules: ${problem}`;
   }
   if (spec && spec.kind === 'suffixes' && spec.suffixes.length === 0) return 'Target modules: no module names given';
   return null;

@@ -49,7 +49,11 @@ describe('run form schema', () => {
   });
 
   it('rejects a target regular expression that does not compile', () => {
-    expect(validateRunForm({ ...DEFAULT_RUN_FORM, targets: '/(/' }).targets).toMatch(/invalid regular expression/);
+    expect(validateRunForm({ ...DEFAULT_RUN_FORM, targets: '/(/' }).targets).toMatch(/^Target modules: .*not a valid regular expression/);
+  });
+
+  it('refuses what the engine refuses: a backreference, which linear-time matching cannot run', () => {
+    expect(validateRunForm({ ...DEFAULT_RUN_FORM, targets: '/(a)\\1/' }).targets).toMatch(/^Target modules: .*backreference.*not supported/);
   });
 
   it('reads target text as the engine target spec', () => {
