@@ -175,3 +175,30 @@ describe('device faults', () => {
     expect(warnings[0].message).toMatch(/warm-up \(10 steps\)/);
   }, 60_000);
 });
+
+describe('progress and clocks', () => {
+  it('interleaved: elapsed is the wall clock (the other run’s turns included), compute the run’s own; no ETA from the first step alone', async () => {
+    const driver = new RuntimeDriver();
+    await ready(driver);
+    await driver.send({ type: 'addRun', run: run('a', 10) });
+    await driver.send({ type: 'addRun', run: run('b', 10) });
+    await driver.send({ type: 'startRun', runId: 'a' });
+    await driver.send({ type: 'startRun', runId: 'b' });
+    await driver.waitFor((e) => e.type === 'runFinished' && e.runId === 'a');
+    await driver.runtime.scheduler.idle();
+    const progress = progressOf(driver, 'a');
+    // The first step compiles kernels and fills caches: an ETA from it alone would mislead.
+    for (const p of progress.filter((p) => p.step === 1)) expect(p.etaMs).toBeNull();
+    const mid = progress.find((p) => p.step >= 3 && p.step < 10)!;
+    expect(mid.etaMs).toBeGreaterThan(0);
+    const last = progress.pop()!;
+    expect(last.step).toBe(10);
+    expect(last.etaMs).toBe(0);
+    // Two alike runs take turns: a's wall clock holds b's steps as well as its own.
+    expect(last.elapsedMs).toBeGreaterThan(1.3 * last.computeMs!);
+    const points = driver.of('runMetrics').flatMap((m) => m.points).filter((p) => p.runId === 'a' && !p.validation);
+    // (Compute time is spread evenly over the steps between read-backs; at the last step both clocks are exact.)
+    const end = points[points.length - 1];
+    expect(end.wallMs!).toBeGreaterThan(1.3 * end.timeMs);
+  }, 60_000);
+});
