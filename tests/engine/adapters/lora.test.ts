@@ -121,7 +121,6 @@ describe('PEFT’s own files', () => {
   });
 
   it.each([
-    [{ use_dora: true }, /uses DoRA/],
     [{ use_rslora: true }, /rank-stabilised LoRA/],
     [{ bias: 'all' }, /trained biases/],
     [{ rank_pattern: { q_proj: 8 } }, /per-module ranks/],
@@ -137,6 +136,15 @@ describe('PEFT’s own files', () => {
     expect(load).toThrow(InputFileError);
     expect(load).toThrow(message);
     expect(load).toThrow(/^my-lora\/adapter_config\.json: /);
+    model.dispose();
+  });
+
+  it('reads a LORA config with use_dora as DoRA, whose magnitude vectors a plain LoRA file lacks', async () => {
+    const model = await loadModel(new DirectorySource(fixtureDir('llama')));
+    const original = await readFixtureAdapter('llama', 'lora');
+    const load = () => loadAdapter(model, { config: { ...original.config, use_dora: true }, weights: original.weights }, 'my-lora');
+    expect(load).toThrow(InputFileError);
+    expect(load).toThrow(/^my-lora\/adapter_model\.safetensors: .*missing the DoRA magnitude of .*: the file is incomplete/);
     model.dispose();
   });
 });

@@ -100,6 +100,8 @@ describe('bad settings', () => {
   });
 
   it('an unknown method name is an error listing the known ones', () => {
-    expect(() => getAdapterMethod('dora')).toThrow('unknown fine-tuning method "dora" (known: wegeft, lora, full, bitfit, head)');
+    expect(() => getAdapterMethod('loha')).toThrow(
+      'unknown fine-tuning method "loha" (known: wegeft, lora, dora, pissa, vera, ia3, full, bitfit, head)',
+    );
   });
 });
