@@ -106,11 +106,14 @@ export class RunScheduler {
   pause(id: string): void {
     const session = this.require(id);
     if (!this.deactivate(session)) return;
-    session.suspend();
     this.batcher.flush();
     this.setStatus(session, 'paused', null);
+    // A step in flight still counts on the wall clock: the clock stops when it ends.
     if (this.stepping === session) this.toCheckpoint.add(session);
-    else this.track(this.checkpoint(session));
+    else {
+      session.suspend();
+      this.track(this.checkpoint(session));
+    }
   }
 
   /** Checkpoints being made outside the loop: idle() waits for them (the trainer must outlive them). */
@@ -184,7 +187,10 @@ export class RunScheduler {
         this.stepping = null;
         this.applyDeferredEnds();
       }
-      for (const paused of this.toCheckpoint) await this.checkpoint(paused);
+      for (const paused of this.toCheckpoint) {
+        paused.suspend();
+        await this.checkpoint(paused);
+      }
       this.toCheckpoint.clear();
       await yieldToMessages();
     }

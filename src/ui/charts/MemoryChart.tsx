@@ -4,5 +4,5 @@ import { RunLinesChart } from './RunLinesChart';
 import { bySeconds, memoryMbOf, runSeries } from './series';
 
 export function MemoryChart({ runs, metrics }: { runs: RunRecord[]; metrics: Record<string, MetricPoint[]> }) {
-  return <RunLinesChart name="memory" title="Tensor memory over time (MB)" series={runSeries(runs, metrics, bySeconds, memoryMbOf)} xLabel="seconds" yLabel="MB" />;
+  return <RunLinesChart name="memory" title="Tensor memory over time (MB)" series={runSeries(runs, metrics, bySeconds, memoryMbOf)} xLabel="seconds of the run's own compute" yLabel="MB" />;
 }
