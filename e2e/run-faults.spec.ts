@@ -160,3 +160,45 @@ test('a run cannot start without a model or a dataset: Start is disabled with th
   await expect(run.getByTestId('run-start-blocked')).toHaveCount(0);
   await expect(run.getByRole('button', { name: /^Start / })).toBeEnabled();
 });
+
+test('out of memory on the WebGPU device: the run stops saying so, keeps its checkpoint, and offers to resume on WASM', async ({ page }, testInfo) => {
+  await openFreshApp(page);
+  await expect(page.getByTestId('backend-badge')).toHaveText(/WebGPU/, { timeout: 60_000 });
+  await loadVitAndDigits(page);
+  await addRun(page, 2000);
+  const run = page.getByTestId('run').first();
+  await trainToCheckpoint(page, 0);
+  // What the device reports when an allocation fails: an uncaptured GPUOutOfMemoryError.
+  await engineWorker(page).evaluate(() => {
+    const device = (self as unknown as { __wegeftGpuDevice: () => EventTarget | null }).__wegeftGpuDevice()!;
+    const G = self as unknown as {
+      GPUUncapturedErrorEvent: new (type: string, init: { error: unknown }) => Event;
+      GPUOutOfMemoryError: new (message: string) => unknown;
+    };
+    device.dispatchEvent(new G.GPUUncapturedErrorEvent('uncapturederror', { error: new G.GPUOutOfMemoryError('injected: allocation failed') }));
+  });
+  await expect(run).toHaveAttribute('data-status', 'failed', { timeout: 60_000 });
+  const failure = run.getByTestId('run-failure');
+  await expect(failure).toHaveAttribute('data-kind', 'out-of-memory');
+  await expect(failure).toContainText(/Out of memory .*injected: allocation failed.*smaller batch/);
+  await expect(failure.getByTestId('run-retry')).toHaveText(/^Resume from step \d+ on WASM$/);
+  await snap(page, testInfo, 'out-of-memory');
+});
+
+test('a warm-up longer than the run is warned about in the run and in a notice', async ({ page }, testInfo) => {
+  await openFreshApp(page);
+  await loadVitAndDigits(page);
+  const methods = page.locator('#methods');
+  await methods.getByLabel('Warm-up steps', { exact: true }).fill('50');
+  await addRun(page, 4);
+  const run = page.getByTestId('run').first();
+  await run.getByRole('button', { name: /^Start / }).click();
+  await expect(run.getByTestId('run-warnings')).toContainText('The warm-up (50 steps) is as long as the run or longer (4 steps)');
+  await expect(page.getByText(/: The warm-up \(50 steps\)/).first()).toBeVisible();
+  await expect(run).toHaveAttribute('data-status', 'finished', { timeout: 120_000 });
+  // Kept with the run, across a reload.
+  await page.waitForTimeout(1500);
+  await page.reload();
+  await expect(run.getByTestId('run-warnings')).toContainText('The warm-up (50 steps)');
+  await snap(page, testInfo, 'warm-up-warning');
+});

@@ -2,18 +2,18 @@
  * A soak: the bundled ViT trained for many steps in Chromium on WebGPU, with
  * tf.memory().numTensors and the WebGPU buffer count (in use + pooled) after
  * each step flat from the end of the warm-up to the last step. Tiny batch to
- * keep it cheap: SOAK_STEPS steps (default 120; the 1,000-step soak is
+ * keep it cheap: SOAK_STEPS steps (default 40, about a minute on SwiftShader; the 1,000-step soak is
  * `SOAK_STEPS=1000 npx playwright test e2e/soak.spec.ts`).
  */
 import { expect, test } from '@playwright/test';
 import { openFreshApp, snap } from './helpers';
 
-const STEPS = Number(process.env.SOAK_STEPS ?? 120);
+const STEPS = Number(process.env.SOAK_STEPS ?? 40);
 /** Steps before the memory must stop changing: the first steps create AdamW's moments and compile kernels. */
 const WARMUP = Math.min(20, Math.floor(STEPS / 4));
 
 test(`soak: ${STEPS} steps on the bundled ViT, tensors and WebGPU buffers flat after warm-up`, async ({ page }, testInfo) => {
-  test.setTimeout(Math.max(300_000, STEPS * 2_000));
+  test.setTimeout(Math.max(300_000, STEPS * 5_000));
   await openFreshApp(page);
   await expect(page.getByTestId('backend-badge')).toHaveText(/WebGPU/, { timeout: 60_000 });
   await page.locator('#model').getByRole('button', { name: 'Load' }).nth(1).click();
@@ -28,10 +28,12 @@ test(`soak: ${STEPS} steps on the bundled ViT, tensors and WebGPU buffers flat a
   const run = page.getByTestId('run').first();
   const started = Date.now();
   await run.getByRole('button', { name: /^Start / }).click();
-  await expect(run).toHaveAttribute('data-status', 'finished', { timeout: STEPS * 2_000 });
+  // The last step, not the final evaluation after it (slow on SwiftShader, and not what is measured).
+  await expect(run.getByTestId('run-step')).toHaveText(new RegExp(`^step ${STEPS} / ${STEPS}`), { timeout: STEPS * 4_500 });
   const seconds = (Date.now() - started) / 1000;
-  await snap(page, testInfo, 'soak-finished');
-  await page.waitForTimeout(1500);
+  await snap(page, testInfo, 'soak-last-step');
+  // The store's snapshot is written about once a second.
+  await page.waitForTimeout(2500);
   const points = await page.evaluate(async () => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const request = indexedDB.open('wegeft-playground');
