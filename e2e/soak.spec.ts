@@ -2,13 +2,13 @@
  * A soak: the bundled ViT trained for many steps in Chromium on WebGPU, with
  * tf.memory().numTensors and the WebGPU buffer count (in use + pooled) after
  * each step flat from the end of the warm-up to the last step. Tiny batch to
- * keep it cheap: SOAK_STEPS steps (default 40, about a minute on SwiftShader; the 1,000-step soak is
+ * keep it cheap: SOAK_STEPS steps (default 60, about 90 s on SwiftShader; the 1,000-step soak is
  * `SOAK_STEPS=1000 npx playwright test e2e/soak.spec.ts`).
  */
 import { expect, test } from '@playwright/test';
 import { openFreshApp, snap } from './helpers';
 
-const STEPS = Number(process.env.SOAK_STEPS ?? 40);
+const STEPS = Number(process.env.SOAK_STEPS ?? 60);
 /** Steps before the memory must stop changing: the first steps create AdamW's moments and compile kernels. */
 const WARMUP = Math.min(20, Math.floor(STEPS / 4));
 
@@ -67,6 +67,8 @@ test(`soak: ${STEPS} steps on the bundled ViT, tensors and WebGPU buffers flat a
   expect(Number.isFinite(report.gpuBuffers.max), 'the WebGPU backend reported its buffer count').toBe(true);
   expect(report.numTensors.max).toBe(report.numTensors.warmup);
   expect(report.numTensors.min).toBe(report.numTensors.warmup);
-  expect(report.gpuBuffers.max).toBe(report.gpuBuffers.warmup);
+  // A leak grows the pool step after step; a read-back (a checkpoint's, every 10 s) may hold one staging
+  // buffer for a moment (seen: 448 → 449 once in 1,000 steps, back to 448), so the end must equal the warm-up.
   expect(report.gpuBuffers.end).toBe(report.gpuBuffers.warmup);
+  expect(report.gpuBuffers.max).toBeLessThanOrEqual(report.gpuBuffers.warmup + 2);
 });
