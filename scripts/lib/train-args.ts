@@ -24,7 +24,7 @@ model and data
   --seq-length <n>       tokens per sequence for language models (default min(128, the model's context))
 
 method
-  --method <name>        wegeft, lora, full, bitfit or head
+  --method <name>        wegeft, lora, dora, pissa, vera, ia3, full, bitfit or head
   --rank <r>  --alpha <a>  --per-layer      WeGeFT and LoRA settings (defaults: the method's)
   --targets <list>       module-name suffixes (c_attn,c_proj), all-linear, or re:<regex> (default: the family's)
 

@@ -23,11 +23,11 @@ describe('benchmark page request', () => {
   });
 
   it('lists every problem', () => {
-    const params = new URLSearchParams('model=gpt5&methods=wegeft,dora&steps=0&backend=tpu&alpha=-1&batch=2.5');
+    const params = new URLSearchParams('model=gpt5&methods=wegeft,sparse&steps=0&backend=tpu&alpha=-1&batch=2.5');
     expect(requestFromParams(params)).toEqual({
       problems: [
         'model "gpt5" is not a preset (the page builds presets only)',
-        'unknown methods: dora',
+        'unknown methods: sparse',
         'backend must be one of webgpu, webgl, wasm, cpu, got "tpu"',
         'alpha must be a number > 0, got "-1"',
         'batch must be a whole number ≥ 1, got "2.5"',

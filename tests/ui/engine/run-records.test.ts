@@ -72,7 +72,7 @@ describe('a run remembers the model and data it trained on', () => {
     store.getState().modelLoading({ kind: 'bundled', name: 'vit-tiny' });
     actions.startRun(id);
     expect(store.getState().runs[id].status).toBe('idle');
-    expect(store.getState().notices.at(-1)?.text).toMatch(/wait for the model to finish loading/);
+    expect(store.getState().notices.at(-1)?.text).toMatch(/wait for the model to finish loading/i);
   });
 });
 
