@@ -2,6 +2,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import type { RunSeries } from './series';
 import { ChartCard } from './ChartCard';
 import { formatNumber } from '../format';
+import { formatTick, niceAxis } from './ticks';
 
 /** One line per run, in the run's colour; the shared body of the line charts. */
 export function RunLinesChart({
@@ -19,18 +20,24 @@ export function RunLinesChart({
   yLabel: string;
   logY?: boolean;
 }) {
+  const xs = series.flatMap((s) => s.points.map((p) => p.x));
+  const ys = series.flatMap((s) => s.points.map((p) => p.y));
+  // Steps are whole numbers: their axis never shows fractions.
+  const xAxis = niceAxis(Math.min(...xs), Math.max(...xs), { integer: xs.every(Number.isInteger) });
+  const yAxis = niceAxis(Math.min(...ys), Math.max(...ys));
   return (
     <ChartCard name={name} title={title} empty={series.length === 0}>
       <ResponsiveContainer width="100%" height={220}>
         <LineChart margin={{ top: 8, right: 16, bottom: 20, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" className="grid" />
-          <XAxis type="number" dataKey="x" domain={['dataMin', 'dataMax']} tickFormatter={(v: number) => formatNumber(v, 3)} label={{ value: xLabel, position: 'insideBottom', offset: -12 }} allowDuplicatedCategory={false} />
+          <XAxis type="number" dataKey="x" domain={xAxis.domain} ticks={xAxis.ticks} interval={0} tickFormatter={(v: number) => formatTick(v, xAxis)} label={{ value: xLabel, position: 'insideBottom', offset: -12 }} allowDuplicatedCategory={false} />
           <YAxis
             type="number"
             dataKey="y"
             scale={logY ? 'log' : 'auto'}
-            domain={['auto', 'auto']}
-            tickFormatter={(v: number) => formatNumber(v, 3)}
+            {...(logY
+              ? { domain: ['auto', 'auto'], tickFormatter: (v: number) => formatNumber(v, 3) }
+              : { domain: yAxis.domain, ticks: yAxis.ticks, interval: 0, tickFormatter: (v: number) => formatTick(v, yAxis) })}
             // The caption names the quantity; an axis label would overlap the ticks.
             name={yLabel}
             width={64}
