@@ -95,7 +95,9 @@ export function restoreSnapshot(store: PlaygroundStore, snapshot: Snapshot): voi
     // A checkpoint held only in the page's memory (IndexedDB refused it) did not survive the reload.
     const run = saved.checkpoint && !saved.checkpoint.persisted ? { ...saved, checkpoint: null } : saved;
     const wasActive = run.status === 'running' || run.status === 'queued' || run.status === 'paused';
-    const resumable = run.checkpoint ? ` Resume continues from step ${run.checkpoint.step}, its last checkpoint.` : '';
+    const resumable = run.checkpoint
+      ? ` Resume continues from step ${run.checkpoint.step}, its last checkpoint.`
+      : ' It had made no checkpoint yet, so Restart trains it from step 0.';
     runs[id] = wasActive ? { ...run, status: 'interrupted', statusMessage: `The page was reloaded while this run was training.${resumable}` } : run;
   }
   store.setState((s) => ({
