@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--model <preset>|<dir>] [--methods wegeft,lora,full,bitfit] [--rank 16]
+ * npm run bench -- [--model <preset>|<dir>] [--methods <list>] [--rank 16]
  *                  [--batch B] [--seq T] [--steps N] [--warmup W] [--backend cpu|wasm|webgpu] [--json]
  *
  * WeGeFT against LoRA and the baselines on one model: trainable parameters,

@@ -14,8 +14,8 @@
  * It is the train CLI (scripts/train.ts), run with the demo's settings: the
  * same code path, the same progress display on stderr, and with --json the
  * same final JSON line (`base_eval`, `final_eval`, ...) plus `demo`, `model`,
- * `data` and `expectation`. Any method of the adapters registry works:
- * --method wegeft (default) | lora | full | bitfit | head.
+ * `data` and `expectation`. Any method of the adapters registry works
+ * (--help lists them; the method under study is the default).
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';

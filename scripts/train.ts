@@ -1,5 +1,5 @@
 /**
- * npm run train -- --model <dir|hub-id> --data <file|dir> --method wegeft|lora|full|bitfit|head [options]
+ * npm run train -- --model <dir|hub-id> --data <file|dir> --method <name> [options]
  *
  * Fine-tunes a model on the user's data with one method, on the CPU, WASM or
  * WebGPU (Dawn) backend. Stderr shows the settings (defaults included) and a
@@ -17,8 +17,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { getAdapterMethod } from '../src/engine/adapters/registry';
-import type { Adapter, AdapterSettings } from '../src/engine/adapters/types';
+import { methodSpec } from '../src/engine/adapters/methods';
+import { getAdapterMethod, resolveAdapterSettings } from '../src/engine/adapters/registry';
+import type { Adapter, AdapterSettings, TargetSpec } from '../src/engine/adapters/types';
 import { errorMessage, InputFileError, NonFiniteLossError } from '../src/engine/errors';
 import { loadModel } from '../src/engine/models/load';
 import type { Model } from '../src/engine/models/model';
@@ -64,7 +65,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function runSettings(options: TrainCliOptions, model: Model): TrainSettings {
-  const settings = trainSettingsWithDefaults(options.train, options.method);
+  // The method's learning rate for this model's task when --lr is not given (src/engine/adapters/<method>/method.ts).
+  const settings = trainSettingsWithDefaults(options.train, methodSpec(options.method).defaults[model.task].learningRate);
   const problems = validateTrainSettings(settings);
   if (problems.length > 0) throw new UsageError(problems.join('; '));
   log(`model: ${options.model} (${model.family.displayName}, ${model.parameterCount().toLocaleString('en-US')} parameters)`);
@@ -72,14 +74,7 @@ function runSettings(options: TrainCliOptions, model: Model): TrainSettings {
 }
 
 function methodSettings(options: TrainCliOptions, model: Model, data: PreparedData): AdapterSettings {
-  const method = getAdapterMethod(options.method);
-  const given: Partial<AdapterSettings> = { method: options.method, perLayer: options.perLayer };
-  if (options.rank !== undefined) given.rank = options.rank;
-  if (options.alpha !== undefined) given.alpha = options.alpha;
-  if (options.targets !== undefined) given.targets = options.targets;
-  if (data.labels) given.labels = data.labels;
-  const settings = method.withDefaults(model, given);
-  const problems = method.validate(model, settings);
+  const { method, settings, problems } = resolveAdapterSettings(model, { ...options.methodOptions, method: options.method, labels: data.labels });
   if (problems.length > 0) throw new UsageError(`${method.displayName}: ${problems.join('; ')}`);
   return settings;
 }
@@ -141,12 +136,14 @@ async function runSteps(trainer: Trainer): Promise<StepMetrics[]> {
 function printHeader(trainer: Trainer, adapter: Adapter, data: PreparedData, options: TrainCliOptions): void {
   const s = trainer.settings;
   const total = adapter.trainableParameterCount();
-  const a = adapter.settings;
   const method = [`method: ${adapter.method}`];
-  if (a.rank !== undefined) method.push(`rank ${a.rank}`);
-  if (a.alpha !== undefined) method.push(`alpha ${a.alpha}`);
-  if (a.targets) method.push(`targets ${describeTargets(a)}`);
-  if (a.perLayer) method.push('per layer');
+  const values = adapter.settings as unknown as Record<string, unknown>;
+  for (const [key, option] of Object.entries(methodSpec(adapter.method).options)) {
+    const value = values[key];
+    if (value === undefined || value === false) continue;
+    if (option.kind === 'targets') method.push(`${option.flag} ${describeTargets(value as TargetSpec)}`);
+    else method.push(value === true ? option.flag : `${option.flag} ${value === null ? 'empty' : String(value)}`);
+  }
   for (const note of data.notes) log(note);
   log(`${method.join(', ')}: ${total.toLocaleString('en-US')} trainable parameters`);
   const warmup = trainer.schedule.warmupSteps;
@@ -158,8 +155,7 @@ function printHeader(trainer: Trainer, adapter: Adapter, data: PreparedData, opt
   if (options.out) log(`adapter files → ${options.out}`);
 }
 
-function describeTargets(settings: AdapterSettings): string {
-  const t = settings.targets!;
+function describeTargets(t: TargetSpec): string {
   if (t.kind === 'suffixes') return t.suffixes.join(',');
   return t.kind === 'regex' ? `re:${t.pattern}` : 'all-linear';
 }

@@ -1,11 +1,12 @@
 /**
  * Adapter parity checks against a reference case: for each adapter folder
- * in it (`lora`, `wegeft`, `wegeft_per_layer`), the adapted model's logits
+ * in it (every subfolder holding an adapter_config.json, in name order; the
+ * registry picks the method by the config's peft_type), the adapted model's logits
  * and loss, the gradient of every trainable tensor, the losses over AdamW
  * steps, and the trainable-parameter count. One result line per check, with
  * `method` set to the folder's name.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadAdapterFrom } from '../../src/engine/adapters/registry';
@@ -27,7 +28,13 @@ import {
   type ParityCase,
 } from './parity-checks';
 
-export const ADAPTER_FOLDERS = ['lora', 'wegeft', 'wegeft_per_layer'] as const;
+/** The case's adapter folders: its subfolders with an adapter_config.json, in name order. */
+export function adapterFolders(caseDir: string): string[] {
+  return readdirSync(caseDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(caseDir, entry.name, 'adapter_config.json')))
+    .map((entry) => entry.name)
+    .sort();
+}
 
 interface AdapterExpectations {
   loss: number;
@@ -46,7 +53,7 @@ export interface AdapterCheckOptions {
 
 export async function adapterChecks(c: ParityCase, options: AdapterCheckOptions = {}): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const folder of options.folders ?? ADAPTER_FOLDERS) {
+  for (const folder of options.folders ?? adapterFolders(c.dir)) {
     const dir = path.join(c.dir, folder);
     if (!existsSync(path.join(dir, 'adapter_config.json'))) continue;
     results.push(...(await folderChecks(c, folder, dir, options.adamw ?? true)));

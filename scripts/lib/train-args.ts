@@ -3,16 +3,16 @@
  * an unknown option, a missing value or a malformed number is a UsageError
  * saying which.
  */
-import type { AdapterMethodName, TargetSpec } from '../../src/engine/adapters/types';
-import { targetPatternProblem } from '../../src/engine/adapters/common/target-pattern';
+import type { AdapterMethodName, AdapterSettings, TargetSpec } from '../../src/engine/adapters/types';
 import { isScheduleName } from '../../src/engine/train/schedule';
 import type { TrainSettings } from '../../src/engine/train/settings';
 import { asUsage, numberOption as number, parseCommandLine, UsageError } from './cli';
+import { methodFlagSpecs, methodHelp, parseMethodFlags, parseMethodName, parseTargetsFlag } from './method-flags';
 import { parseBackend, type NodeBackend } from './node-backend';
 
 export { UsageError };
 
-export const USAGE = `usage: npm run train -- --model <dir|hub-id> --data <file|dir> --method wegeft|lora|dora|pissa|vera|ia3|full|bitfit|head [options]
+export const USAGE = `usage: npm run train -- --model <dir|hub-id> --data <file|dir> --method <name> [options]
 
 model and data
   --model <dir|id>       a checkpoint folder, or a Hugging Face repo id (a path that exists wins;
@@ -23,16 +23,14 @@ model and data
   --val-fraction <f>     share of the data held out for validation when no split is given (default 0.1)
   --seq-length <n>       tokens per sequence for language models (default min(128, the model's context))
 
-method
-  --method <name>        wegeft, lora, dora, pissa, vera, ia3, full, bitfit or head
-  --rank <r>  --alpha <a>  --per-layer      WeGeFT and LoRA settings (defaults: the method's)
-  --targets <list>       module-name suffixes (c_attn,c_proj), all-linear, or re:<regex> (default: the family's)
+method (each method's options and defaults per task: src/engine/adapters/<method>/method.ts)
+${methodHelp()}
 
 training
   --steps <n> | --epochs <e>   length of the run (default 1 epoch)
   --batch <b>            samples per micro-batch (default 8)
   --accumulation <k>     micro-batches per optimizer step (default 1)
-  --lr <lr>              peak learning rate (default 1e-3; 1e-4 for full)
+  --lr <lr>              peak learning rate (default: the method's for the model's task, above)
   --schedule <s>         constant, linear or cosine (default linear)
   --warmup <w>           warm-up steps (default 0)   --warmup-ratio <f>  warm-up as a share of the run
   --weight-decay <wd>    AdamW weight decay (default 0)
@@ -55,18 +53,14 @@ export interface TrainCliOptions {
   valFraction: number;
   seqLength?: number;
   method: AdapterMethodName;
-  rank?: number;
-  alpha?: number;
-  targets?: TargetSpec;
-  perLayer: boolean;
+  /** The method's options given on the command line; the method's defaults fill the rest. */
+  methodOptions: Partial<AdapterSettings>;
   /** Only what was given; the engine's defaults fill the rest. */
   train: Partial<TrainSettings>;
   out?: string;
   backend: NodeBackend;
   json: boolean;
 }
-
-const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'dora', 'pissa', 'vera', 'ia3', 'full', 'bitfit', 'head'];
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -76,10 +70,6 @@ const OPTIONS = {
   'val-fraction': { type: 'string' },
   'seq-length': { type: 'string' },
   method: { type: 'string' },
-  rank: { type: 'string' },
-  alpha: { type: 'string' },
-  targets: { type: 'string' },
-  'per-layer': { type: 'boolean', default: false },
   steps: { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
@@ -100,12 +90,10 @@ const OPTIONS = {
 
 /** The options of a train command line (`--help` is answered before, by runCli). */
 export function parseTrainArgs(argv: string[]): TrainCliOptions {
-  const { values } = parseCommandLine(argv, OPTIONS);
+  const { values } = parseCommandLine(argv, { ...OPTIONS, ...methodFlagSpecs() });
   if (!values.model) throw new UsageError('--model is required');
   if (!values.data || values.data.length === 0) throw new UsageError('--data is required');
-  if (!values.method || !(METHODS as readonly string[]).includes(values.method)) {
-    throw new UsageError(`--method must be one of ${METHODS.join(', ')}${values.method ? `, got "${values.method}"` : ''}`);
-  }
+  const method = parseMethodName(values.method);
   if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
   const backend: NodeBackend = asUsage(() => parseBackend(values.backend));
   const valFraction = number('--val-fraction', values['val-fraction'], { min: 0, below: 1 }) ?? 0.1;
@@ -116,11 +104,8 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions {
     valData: values['val-data'] ?? [],
     valFraction,
     seqLength: number('--seq-length', values['seq-length'], { integer: true, min: 2 }),
-    method: values.method as AdapterMethodName,
-    rank: number('--rank', values.rank, { integer: true, min: 1 }),
-    alpha: number('--alpha', values.alpha, { above: 0 }),
-    targets: values.targets === undefined ? undefined : parseTargets(values.targets),
-    perLayer: values['per-layer'],
+    method,
+    methodOptions: parseMethodFlags(method, values),
     train: trainSettings(values),
     out: values.out,
     backend,
@@ -155,15 +140,5 @@ function trainSettings(values: Record<string, string | boolean | string[] | unde
 
 /** `all-linear`, `re:<pattern>`, or a comma-separated list of module-name suffixes. */
 export function parseTargets(value: string): TargetSpec {
-  if (value === 'all-linear') return { kind: 'all-linear' };
-  if (value.startsWith('re:')) {
-    const pattern = value.slice(3);
-    // The engine's own check (RE2 syntax, matched in linear time), so the CLI refuses what a run would.
-    const problem = targetPatternProblem(pattern);
-    if (problem) throw new UsageError(`--targets: ${problem}`);
-    return { kind: 'regex', pattern };
-  }
-  const suffixes = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (suffixes.length === 0) throw new UsageError('--targets needs at least one module name');
-  return { kind: 'suffixes', suffixes };
+  return parseTargetsFlag(value);
 }

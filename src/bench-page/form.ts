@@ -2,20 +2,11 @@
  * The benchmark form: one control per query-string parameter, named alike,
  * so reading the form gives the same URLSearchParams a link would.
  */
+import { METHOD_SPECS } from '../engine/adapters/methods';
 import type { BenchPreset } from '../engine/bench/presets';
 import { DEFAULT_PAGE_REQUEST, type PageBenchRequest } from './request';
 
-const METHOD_LABELS: [string, string][] = [
-  ['wegeft', 'WeGeFT'],
-  ['lora', 'LoRA'],
-  ['dora', 'DoRA'],
-  ['pissa', 'PiSSA'],
-  ['vera', 'VeRA'],
-  ['ia3', '(IA)³'],
-  ['full', 'Full fine-tuning'],
-  ['bitfit', 'BitFit'],
-  ['head', 'Head only'],
-];
+const METHOD_LABELS: [string, string][] = METHOD_SPECS.map((m) => [m.name, m.label]);
 const BACKEND_LABELS: [string, string][] = [
   ['webgpu', 'WebGPU'],
   ['webgl', 'WebGL'],

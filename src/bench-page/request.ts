@@ -4,6 +4,7 @@
  * rank, alpha, batch, seq, steps, warmup, readback-every, backend, profile,
  * seed), so a command line and a page link say the same thing.
  */
+import { BENCH_DEFAULT_METHODS, isMethodName } from '../engine/adapters/methods';
 import type { AdapterMethodName } from '../engine/adapters/types';
 import type { BackendName } from '../engine/backend';
 import type { BenchOptions } from '../engine/bench/benchmark';
@@ -13,12 +14,11 @@ export interface PageBenchRequest extends BenchOptions {
   backend: BackendName;
 }
 
-const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'dora', 'pissa', 'vera', 'ia3', 'full', 'bitfit', 'head'];
 const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 export const DEFAULT_PAGE_REQUEST: PageBenchRequest = {
   model: 'gpt2-tiny',
-  methods: ['wegeft', 'lora', 'full', 'bitfit'],
+  methods: [...BENCH_DEFAULT_METHODS],
   rank: 16,
   steps: 10,
   warmup: 2,
@@ -44,7 +44,7 @@ export function requestFromParams(params: URLSearchParams): { request: PageBench
   const model = params.get('model') ?? DEFAULT_PAGE_REQUEST.model;
   if (!isBenchPresetName(model)) problems.push(`model "${model}" is not a preset (the page builds presets only)`);
   const methods = (params.get('methods') ?? DEFAULT_PAGE_REQUEST.methods.join(',')).split(',').filter((m) => m !== '');
-  const unknown = methods.filter((m) => !METHODS.includes(m as AdapterMethodName));
+  const unknown = methods.filter((m) => !isMethodName(m));
   if (unknown.length > 0) problems.push(`unknown methods: ${unknown.join(', ')}`);
   if (methods.length === 0) problems.push('choose at least one method');
   const backend = params.get('backend') ?? DEFAULT_PAGE_REQUEST.backend;

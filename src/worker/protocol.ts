@@ -6,7 +6,7 @@
  * tensors, no class instances). A command that expects a reply carries a
  * `requestId`, and its reply event carries the same id.
  */
-import type { AdapterMethodName, TargetSpec } from '../engine/adapters/types';
+import type { AdapterSettings } from '../engine/adapters/types';
 import type { TrainerCheckpoint } from '../engine/train/trainer';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -41,14 +41,12 @@ export type DatasetSourceSpec =
   | { kind: 'files'; files: DroppedFile[] }
   | { kind: 'urls'; name: string; urls: string[]; validationUrls: string[] };
 
-/** What a run trains: the method's settings, as the engine's AdapterSettings. */
-export interface MethodSettings {
-  method: AdapterMethodName;
-  rank?: number;
-  alpha?: number;
-  targets?: TargetSpec;
-  perLayer?: boolean;
-}
+/**
+ * What a run trains: the engine's AdapterSettings as the user gave them
+ * (absent options take the method's defaults for the model's task; the
+ * labels come from the dataset).
+ */
+export type MethodSettings = Omit<AdapterSettings, 'labels'>;
 
 export type ScheduleName = 'constant' | 'linear' | 'cosine';
 

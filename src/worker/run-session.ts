@@ -4,8 +4,8 @@
  * step metrics into the chart points the page receives.
  */
 import * as tf from '@tensorflow/tfjs';
-import { getAdapterMethod } from '../engine/adapters/registry';
-import type { Adapter, AdapterSettings } from '../engine/adapters/types';
+import { resolveAdapterSettings } from '../engine/adapters/registry';
+import type { Adapter } from '../engine/adapters/types';
 import type { Evaluation } from '../engine/train/evaluate';
 import { trainSettingsWithDefaults, type TrainSettings } from '../engine/train/settings';
 import { Trainer, type LossPoint, type StepMetrics } from '../engine/train/trainer';
@@ -58,16 +58,13 @@ export function trainSettingsFor(settings: RunSettings): TrainSettings {
       evalBatchSize: Math.max(t.batchSize, EVAL_BATCH_SIZE),
       lossReadbackEvery: LOSS_READBACK_EVERY,
     },
-    settings.method.method,
   );
 }
 
 /** The method's full settings for this model (and dataset labels), with problems in words. */
 export function adapterSettingsFor(assets: ModelAssets, method: MethodSettings, labels: string[] | undefined) {
-  const adapterMethod = getAdapterMethod(method.method);
-  const given: Partial<AdapterSettings> = { ...method, ...(labels ? { labels } : {}) };
-  const settings = adapterMethod.withDefaults(assets.model, given);
-  return { adapterMethod, settings, problems: adapterMethod.validate(assets.model, settings) };
+  const { method: adapterMethod, settings, problems } = resolveAdapterSettings(assets.model, { ...method, labels });
+  return { adapterMethod, settings, problems };
 }
 
 export class RunSession {

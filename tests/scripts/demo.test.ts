@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { demoTrainArgs, DEMOS, judgeDemo, parseDemoArgs } from '../../scripts/lib/demo';
+import { methodSpec } from '../../src/engine/adapters/methods';
 import type { TrainReport } from '../../scripts/lib/train-report';
 import { lastJsonLine, runScript } from '../helpers/cli';
 
@@ -59,8 +60,21 @@ describe('demo settings and verdicts', () => {
     const options = parseDemoArgs(['lm', '--steps', '7', '--lr', '0.01']);
     const args = demoTrainArgs(DEMOS.lm, options, '/root');
     expect(args.join(' ')).toContain('--model /root/public/models/gpt2-tiny-moby-brown --data /root/public/datasets/sotu.txt');
-    expect(args.join(' ')).toContain('--val-data /root/public/datasets/sotu.val.txt --method wegeft --rank 16 --steps 7');
-    expect(args.join(' ')).toContain('--lr 0.01');
+    // Rank, alpha and learning rate: the method's defaults for the task, unless given.
+    expect(args.join(' ')).toContain('--val-data /root/public/datasets/sotu.val.txt --method wegeft --lr 0.01 --steps 7');
+    expect(args).not.toContain('--rank');
+    expect(demoTrainArgs(DEMOS.lm, parseDemoArgs(['lm']), '/root')).not.toContain('--lr');
+    expect(demoTrainArgs(DEMOS.vit, parseDemoArgs(['vit', '--rank', '4']), '/root').join(' ')).toContain('--rank 4 --targets all-linear');
+    // Targets go to every method that has them, and only to those.
+    expect(demoTrainArgs(DEMOS.vit, parseDemoArgs(['vit', '--method', 'ia3']), '/root')).toContain('all-linear');
+    expect(demoTrainArgs(DEMOS.vit, parseDemoArgs(['vit', '--method', 'full']), '/root')).not.toContain('--targets');
+    expect(() => demoTrainArgs(DEMOS.vit, parseDemoArgs(['vit', '--method', 'full', '--rank', '4']), '/root')).toThrow(/--rank is not an option of Full fine-tuning/);
+  });
+
+  it('trains WeGeFT with the settings the demos measured (docs/pretraining.md): rank 16, lr 1e-2 (lm) and 5e-3 (vit)', () => {
+    expect(methodSpec('wegeft').defaults['causal-lm']).toMatchObject({ learningRate: 1e-2, options: { rank: 16, alpha: 32 } });
+    expect(methodSpec('wegeft').defaults['image-classification']).toMatchObject({ learningRate: 5e-3, options: { rank: 16, alpha: 16 } });
+    expect(methodSpec('full').defaults['image-classification'].learningRate).toBe(5e-4);
   });
 
   const report = (base: object, final: object) => ({ base_eval: base, final_eval: final }) as unknown as TrainReport;

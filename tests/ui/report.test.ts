@@ -21,8 +21,8 @@ describe('run report', () => {
     const { runs, metrics } = setup();
     const lines = metricsCsv(runs, metrics).trimEnd().split('\r\n');
     expect(lines[0]).toBe('run,method,step,time_ms,loss,learning_rate,examples_per_s,tokens_per_s,memory_bytes,num_tensors,val_loss,val_metric');
-    expect(lines[1]).toBe('"LoRA, ""fast""",LoRA r8 α16,1,10,2.5,0.01,4,64,100,7,,');
-    expect(lines[2]).toBe('"LoRA, ""fast""",LoRA r8 α16,2,20,,0.005,4,64,100,7,2,7.5');
+    expect(lines[1]).toBe('"LoRA, ""fast""",LoRA r16 α32,1,10,2.5,0.01,4,64,100,7,,');
+    expect(lines[2]).toBe('"LoRA, ""fast""",LoRA r16 α32,2,20,,0.005,4,64,100,7,2,7.5');
     expect(lines).toHaveLength(3);
   });
 
@@ -30,7 +30,7 @@ describe('run report', () => {
     const { runs, metrics, id } = setup();
     const report = JSON.parse(reportJson({ model: null, datasetName: 'sotu', backend: 'webgpu', runs, metrics, createdAt: new Date('2025-01-02T03:04:05Z') }));
     expect(report).toMatchObject({ app: 'WeGeFT Playground', createdAt: '2025-01-02T03:04:05.000Z', backend: 'webgpu', dataset: 'sotu' });
-    expect(report.runs[0]).toMatchObject({ id, settings: { method: { method: 'lora', rank: 8 } }, summary: { firstLoss: 2.5, lastLoss: 2.5 } });
+    expect(report.runs[0]).toMatchObject({ id, settings: { method: { method: 'lora', rank: 16 } }, summary: { firstLoss: 2.5, lastLoss: 2.5 } });
     expect(report.runs[0].metrics).toHaveLength(2);
   });
 });

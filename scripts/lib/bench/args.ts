@@ -3,6 +3,7 @@
  * an unknown option, a missing value or a malformed number is a UsageError
  * saying which.
  */
+import { BENCH_DEFAULT_METHODS, isMethodName, METHOD_NAMES, methodsWithOption, RIVAL_METHOD } from '../../../src/engine/adapters/methods';
 import type { AdapterMethodName } from '../../../src/engine/adapters/types';
 import type { BenchOptions } from '../../../src/engine/bench/benchmark';
 import { BENCH_PRESETS } from '../../../src/engine/bench/presets';
@@ -15,13 +16,15 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
 
 Times the real training step of each method on one model, side by side in one
 process (interleaved), and reports trainable parameters, median step time,
-throughput, peak memory and the ratios against LoRA.
+throughput, peak memory and the ratios against ${RIVAL_METHOD.label}. Methods share the
+comparison's rank, alpha and targets where they have them; everything else
+(the learning rate included) is each method's default for the model's task.
 
   --model <preset|dir>   a preset with random-init weights, or a checkpoint folder (default gpt2-tiny)
                          presets: ${BENCH_PRESETS.map((p) => p.name).join(', ')}
-  --methods <list>       comma-separated: wegeft, lora, full, bitfit, head (default wegeft,lora,full,bitfit)
-  --rank <r>             WeGeFT and LoRA rank, on every attention and MLP linear layer (default 16)
-  --alpha <a>            WeGeFT and LoRA alpha (default: the rank, a scaling of 1)
+  --methods <list>       comma-separated: ${METHOD_NAMES.join(', ')} (default ${BENCH_DEFAULT_METHODS.join(',')})
+  --rank <r>             the rank of ${methodsWithOption('rank').map((m) => m.name).join(', ')}, all on every attention and MLP linear layer (default 16)
+  --alpha <a>            the alpha of ${methodsWithOption('alpha').map((m) => m.name).join(', ')} (default: the rank, a scaling of 1)
   --batch <b>            samples per step (default: the preset's; 8 tokens sequences or 16 images for a folder)
   --seq <t>              tokens per sequence, language models (default: the preset's; min(128, context) for a folder)
   --steps <n>            measured steps per method (default 10)
@@ -45,8 +48,7 @@ export interface BenchCliOptions extends BenchOptions {
   json: boolean;
 }
 
-const METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'dora', 'pissa', 'vera', 'ia3', 'full', 'bitfit', 'head'];
-export const DEFAULT_METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'full', 'bitfit'];
+export const DEFAULT_METHODS: readonly AdapterMethodName[] = BENCH_DEFAULT_METHODS;
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -106,8 +108,8 @@ function parseMethods(value: string | undefined): AdapterMethodName[] {
   const names = value.split(',').map((m) => m.trim()).filter((m) => m !== '');
   if (names.length === 0) throw new UsageError('--methods is empty');
   for (const name of names) {
-    if (!METHODS.includes(name as AdapterMethodName)) {
-      throw new UsageError(`--methods: unknown method "${name}" (known: ${METHODS.join(', ')})`);
+    if (!isMethodName(name)) {
+      throw new UsageError(`--methods: unknown method "${name}" (known: ${METHOD_NAMES.join(', ')})`);
     }
   }
   const repeated = names.filter((m, i) => names.indexOf(m) !== i);

@@ -9,8 +9,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { SafetensorsFile } from '../io/safetensors';
 import type { Model, ModelPatch } from '../models/model';
+import type { MethodSpec } from './common/method-spec';
+import type { AdapterMethodName, MethodOptionKey } from './methods';
 
-export type AdapterMethodName = 'wegeft' | 'lora' | 'full' | 'bitfit' | 'head' | 'dora' | 'pissa' | 'vera' | 'ia3';
+export type { AdapterMethodName } from './methods';
 
 /**
  * Which linear modules an adapter wraps: module-name suffixes (PEFT's
@@ -22,27 +24,32 @@ export type AdapterMethodName = 'wegeft' | 'lora' | 'full' | 'bitfit' | 'head' |
  */
 export type TargetSpec = { kind: 'suffixes'; suffixes: string[] } | { kind: 'regex'; pattern: string } | { kind: 'all-linear' };
 
-/** Plain, serialisable settings of one run's method (forms, saved runs and URLs use these). */
+/**
+ * Plain, serialisable settings of one run's method (forms, saved runs and
+ * URLs use these): the method, its options (each declared once, with its
+ * bounds, default and help, in the method's folder: <method>/method.ts) and
+ * a classifier's labels. One flat record: an option key means the same in
+ * every method that declares it.
+ */
 export interface AdapterSettings {
   method: AdapterMethodName;
-  /** WeGeFT, LoRA, DoRA, PiSSA; VeRA's r (the width of its shared random projections). */
+  // Each option's meaning, bounds, default and help: the declarations of the methods that have it
+  // (<method>/method.ts; `methodsWithOption(key)` lists them).
+  /** The rank of a low-rank update, or the width of shared projections. */
   rank?: number;
-  /** WeGeFT, LoRA, DoRA, PiSSA: scaling is alpha / rank. */
+  /** Scaling alpha / rank of a low-rank update. */
   alpha?: number;
-  /** WeGeFT, LoRA, DoRA, PiSSA, VeRA, (IA)³; the family's defaults when absent. */
+  /** The linear modules adapted; the method's defaults for the family when absent. */
   targets?: TargetSpec;
-  /** (IA)³: the targets whose input (not output) is rescaled (PEFT's feedforward_modules). */
+  /** The targets whose input (not output) is rescaled (PEFT's feedforward_modules). */
   feedforward?: TargetSpec;
-  /** VeRA: the initial value of every lambda_d (PEFT's d_initial). */
+  /** The initial value of a learned scaling vector (PEFT's d_initial). */
   dInitial?: number;
-  /** VeRA: the seed of the shared projections (PEFT's projection_prng_key). */
+  /** The seed of shared random projections (PEFT's projection_prng_key). */
   projectionSeed?: number;
-  /**
-   * PiSSA: subspace iterations of the fast randomized SVD (PEFT's
-   * init_lora_weights "pissa_niter_N"); absent or null for the exact SVD ("pissa").
-   */
+  /** Subspace iterations of a randomized SVD start; null for the exact SVD. */
   pissaNiter?: number | null;
-  /** WeGeFT: one (phi, psi) pair per layer instead of one per module type. */
+  /** One pair of generator matrices per layer instead of one per module type. */
   perLayer?: boolean;
   /**
    * Classifiers: the dataset's label names. When their count differs from the
@@ -50,6 +57,10 @@ export interface AdapterSettings {
    */
   labels?: string[];
 }
+
+/** Compile-time check: every option a method declares is a field of AdapterSettings. */
+type UndeclaredOption = Exclude<MethodOptionKey, keyof AdapterSettings>;
+export const EVERY_OPTION_IS_A_SETTING: [UndeclaredOption] extends [never] ? true : UndeclaredOption = true;
 
 /** The files of an adapter in PEFT's layout. */
 export interface AdapterFiles {
@@ -93,6 +104,8 @@ export interface AdapterMethod {
   readonly displayName: string;
   /** One sentence for the UI. */
   readonly description: string;
+  /** What the method declares about itself (<method>/method.ts). */
+  readonly spec: MethodSpec;
   /** Settings filled in with this method's defaults for this model. */
   withDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings;
   /** Problems with these settings for this model, in words; empty when valid. */

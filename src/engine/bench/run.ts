@@ -18,7 +18,8 @@
  * counted: the figure is the peak this method would reach alone.
  */
 import * as tf from '@tensorflow/tfjs';
-import { getAdapterMethod } from '../adapters/registry';
+import { methodSpec } from '../adapters/methods';
+import { getAdapterMethod, resolveAdapterSettings } from '../adapters/registry';
 import type { Adapter, AdapterMethodName, AdapterSettings } from '../adapters/types';
 import type { Model } from '../models/model';
 import type { TrainingData } from '../train/batches';
@@ -29,9 +30,13 @@ import { measureBufferBytes, tensorBytes } from './memory';
 
 export interface BenchSettings {
   methods: AdapterMethodName[];
-  /** WeGeFT and LoRA: one rank, and one set of targets (every attention and MLP linear layer). */
+  /**
+   * The comparison's protocol: one rank for every method that has one, and
+   * one set of targets (every attention and MLP linear layer) for every
+   * method that has targets. Everything else is the method's defaults.
+   */
   rank: number;
-  /** WeGeFT and LoRA: scaling alpha / rank; the rank itself (scale 1) when absent. */
+  /** Methods with an alpha: scaling alpha / rank; the rank itself (scale 1) when absent. */
   alpha?: number;
   batchSize: number;
   /** Measured steps per method, rounded up to whole read-back windows. */
@@ -123,20 +128,30 @@ export function validateBenchSettings(settings: BenchSettings): string[] {
   return problems;
 }
 
-/** The adapter settings of `method`: WeGeFT and LoRA on the same targets at the same rank. */
-export function benchAdapterSettings(model: Model, method: AdapterMethodName, settings: BenchSettings): AdapterSettings {
-  const definition = getAdapterMethod(method);
-  const given: Partial<AdapterSettings> =
-    method === 'wegeft' || method === 'lora'
-      ? { method, rank: settings.rank, alpha: settings.alpha ?? settings.rank, targets: { kind: 'all-linear' } }
-      : { method };
-  const adapterSettings = definition.withDefaults(model, given);
-  const problems = definition.validate(model, adapterSettings);
-  if (problems.length > 0) throw new Error(`${definition.displayName}: ${problems.join('; ')}`);
-  return adapterSettings;
+/**
+ * The benchmark's protocol for a method, as user input: the rank, alpha and
+ * targets shared by every method that declares them; nothing else (the
+ * method's defaults fill the rest).
+ */
+export function benchProtocolInput(method: AdapterMethodName, settings: Pick<BenchSettings, 'rank' | 'alpha'>): Partial<AdapterSettings> & { method: AdapterMethodName } {
+  const { options } = methodSpec(method);
+  return {
+    method,
+    ...('rank' in options ? { rank: settings.rank } : {}),
+    ...('alpha' in options ? { alpha: settings.alpha ?? settings.rank } : {}),
+    ...('targets' in options ? { targets: { kind: 'all-linear' as const } } : {}),
+  };
 }
 
-function trainSettings(settings: BenchSettings, totalSteps: number, method: AdapterMethodName): TrainSettings {
+/** The adapter settings of `method`: the protocol's, the method's defaults for the rest. */
+export function benchAdapterSettings(model: Model, method: AdapterMethodName, settings: BenchSettings): AdapterSettings {
+  const resolved = resolveAdapterSettings(model, benchProtocolInput(method, settings));
+  if (resolved.problems.length > 0) throw new Error(`${resolved.method.displayName}: ${resolved.problems.join('; ')}`);
+  return resolved.settings;
+}
+
+/** The method's defaults for the model's task (its learning rate), on the protocol's steps, batch and schedule. */
+function trainSettings(model: Model, settings: BenchSettings, totalSteps: number, method: AdapterMethodName): TrainSettings {
   return trainSettingsWithDefaults(
     {
       steps: totalSteps,
@@ -145,7 +160,7 @@ function trainSettings(settings: BenchSettings, totalSteps: number, method: Adap
       seed: settings.seed,
       lossReadbackEvery: settings.readbackEvery,
     },
-    method,
+    methodSpec(method).defaults[model.task].learningRate,
   );
 }
 
@@ -201,7 +216,7 @@ async function setUpRun(
     const adapter = getAdapterMethod(method).create(model, benchAdapterSettings(model, method, settings), settings.seed);
     let trainer: Trainer | null = null;
     try {
-      trainer = new Trainer({ model, adapter, train: data, settings: trainSettings(settings, totalSteps, method) });
+      trainer = new Trainer({ model, adapter, train: data, settings: trainSettings(model, settings, totalSteps, method) });
       const run: Run = {
         method, adapter, trainer, persistentBytes: 0, windowStepMs: [], windowCpuMs: [], numTensorsGrowth: 0, units: { unit: 'tokens', count: 0 },
       };

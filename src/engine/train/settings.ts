@@ -3,7 +3,6 @@
  * and URLs carry them), with defaults in the spirit of transformers'
  * TrainingArguments and validation in words a user can act on.
  */
-import type { AdapterMethodName } from '../adapters/types';
 import { isScheduleName, warmupStepsForRatio, type Schedule, type ScheduleName } from './schedule';
 
 export interface TrainSettings {
@@ -38,11 +37,6 @@ export interface TrainSettings {
   evalBatchSize?: number;
 }
 
-/** The learning rate each method starts from: low-rank and small-set methods tolerate larger steps. */
-export function defaultLearningRate(method: AdapterMethodName): number {
-  return method === 'full' ? 1e-4 : 1e-3;
-}
-
 export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = {
   epochs: 1,
   batchSize: 8,
@@ -61,9 +55,13 @@ export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = {
   lossReadbackEvery: 10,
 };
 
-/** `partial` over the defaults; a method's default learning rate when none is given. */
-export function trainSettingsWithDefaults(partial: Partial<TrainSettings>, method?: AdapterMethodName): TrainSettings {
-  const learningRate = partial.learningRate ?? (method ? defaultLearningRate(method) : DEFAULT_TRAIN_SETTINGS.learningRate);
+/**
+ * `partial` over the defaults. `defaultLearningRate` is the method's for the
+ * model's task (its declaration, src/engine/adapters/<method>/method.ts),
+ * used when `partial` gives none.
+ */
+export function trainSettingsWithDefaults(partial: Partial<TrainSettings>, defaultLearningRate?: number): TrainSettings {
+  const learningRate = partial.learningRate ?? defaultLearningRate ?? DEFAULT_TRAIN_SETTINGS.learningRate;
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<TrainSettings>;
   const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...defined, learningRate };
   // A warm-up ratio given without steps replaces the default of 0 steps.

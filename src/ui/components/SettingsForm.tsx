@@ -1,10 +1,10 @@
 import { useId } from 'react';
 import { usePlayground } from '../store';
-import { RUN_FIELDS, fieldApplies, formForMethod, validateRunForm, type FieldSpec, type RunForm } from '../schemas/run-form';
+import { fieldApplies, fieldsFor, formForMethod, validateRunForm, type FieldSpec, type RunForm } from '../schemas/run-form';
 
 /**
- * The form for a run's settings, generated from the RUN_FIELDS table: a new
- * setting needs no change here.
+ * The form for a run's settings, generated from the fields table (the chosen
+ * method's options from its declaration): a new setting needs no change here.
  */
 export function SettingsForm({ form, onChange, disabled }: { form: RunForm; onChange: (form: RunForm) => void; disabled?: boolean }) {
   const problems = validateRunForm(form);
@@ -12,14 +12,14 @@ export function SettingsForm({ form, onChange, disabled }: { form: RunForm; onCh
   const task = usePlayground((s) => s.model.summary?.task ?? null);
   return (
     <div className="settings-grid">
-      {RUN_FIELDS.filter((f) => fieldApplies(f, form, task)).map((field) => (
+      {fieldsFor(form).filter((f) => fieldApplies(f, form, task)).map((field) => (
         <Field
           key={field.key}
           field={field}
           form={form}
           problem={problems[field.key] ?? null}
           disabled={disabled}
-          onChange={(value) => onChange(field.key === 'method' ? formForMethod(value as RunForm['method'], form) : { ...form, [field.key]: value })}
+          onChange={(value) => onChange(field.key === 'method' ? formForMethod(value as RunForm['method'], form, task ?? undefined) : { ...form, [field.key]: value })}
         />
       ))}
     </div>
@@ -71,7 +71,8 @@ function Field({
           min={field.min}
           max={field.max}
           step={field.kind === 'integer' ? 1 : 'any'}
-          onChange={(e) => onChange(e.target.value === '' ? Number.NaN : Number(e.target.value))}
+          placeholder={field.kind === 'integer' ? field.emptyMeans : undefined}
+          onChange={(e) => onChange(e.target.value === '' ? (field.kind === 'integer' && field.emptyMeans ? null : Number.NaN) : Number(e.target.value))}
         />
       );
   }

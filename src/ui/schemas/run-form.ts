@@ -3,17 +3,25 @@
  * fields that drives the form, validation, saved runs and the shareable URL
  * (as TensorFlow Playground's settings table does: a new knob is one entry).
  */
+import type { MethodSpec, ModelTask, OptionSpec } from '../../engine/adapters/common/method-spec';
+import { targetPatternProblem } from '../../engine/adapters/common/target-pattern';
+import { allOptions, METHOD_SPECS, methodSpec, STUDIED_METHOD, type MethodOptionKey } from '../../engine/adapters/methods';
 import type { AdapterMethodName, TargetSpec } from '../../engine/adapters/types';
 import type { RunSettings, ScheduleName } from '../../worker/protocol';
-import { targetPatternProblem } from '../../engine/adapters/common/target-pattern';
 
-export interface RunForm {
-  method: AdapterMethodName;
-  rank: number;
-  alpha: number;
-  /** Empty: the family's defaults; `all-linear`; `/regex/`; or comma-separated module-name suffixes. */
-  targets: string;
-  perLayer: boolean;
+export type { ModelTask };
+
+/** A method option's value in the form: a number (NaN when empty), a flag, targets text, or null (empty, where allowed). */
+export type OptionFormValue = number | boolean | string | null;
+
+/**
+ * The form's method options: every option some method declares
+ * (src/engine/adapters/<method>/method.ts), by its key; only the chosen
+ * method's apply.
+ */
+export type MethodOptionForm = { [K in MethodOptionKey]: OptionFormValue };
+
+export interface TrainingForm {
   learningRate: number;
   budgetKind: 'steps' | 'epochs';
   steps: number;
@@ -27,6 +35,8 @@ export interface RunForm {
   evalEvery: number;
 }
 
+export type RunForm = { method: AdapterMethodName } & MethodOptionForm & TrainingForm;
+
 export type RunFormKey = keyof RunForm;
 
 interface FieldBase<K extends RunFormKey> {
@@ -35,61 +45,56 @@ interface FieldBase<K extends RunFormKey> {
   help: string;
   /** Short key in the shareable URL. */
   urlKey: string;
-  /** Whether the field means anything for this form (e.g. rank only for WeGeFT and LoRA). */
+  /** Whether the field means anything for this form (a method option: for the methods that declare it). */
   appliesTo?: (form: RunForm) => boolean;
   /** The model tasks the field means anything for (default: every task). */
   tasks?: ModelTask[];
 }
 
-export type ModelTask = 'causal-lm' | 'image-classification';
+type NumberKey = 'steps' | 'epochs' | 'batchSize' | 'warmupSteps' | 'seed' | 'seqLength' | 'evalEvery' | 'learningRate' | 'weightDecay' | MethodOptionKey;
 
 export type FieldSpec =
-  | (FieldBase<'rank' | 'steps' | 'epochs' | 'batchSize' | 'warmupSteps' | 'seed' | 'seqLength' | 'evalEvery'> & {
-      kind: 'integer';
-      min: number;
-      max: number;
-    })
-  | (FieldBase<'alpha' | 'learningRate' | 'weightDecay'> & { kind: 'number'; min: number; max: number; exclusiveMin?: boolean })
+  | (FieldBase<NumberKey> & { kind: 'integer'; min: number; max: number; /** Empty allowed (null), meaning this. */ emptyMeans?: string })
+  | (FieldBase<NumberKey> & { kind: 'number'; min: number; max: number; exclusiveMin?: boolean })
   | (FieldBase<'method' | 'budgetKind' | 'schedule'> & { kind: 'choice'; choices: { value: string; label: string }[] })
-  | (FieldBase<'perLayer'> & { kind: 'boolean' })
-  | (FieldBase<'targets'> & { kind: 'text'; placeholder: string });
+  | (FieldBase<MethodOptionKey> & { kind: 'boolean' })
+  | (FieldBase<MethodOptionKey> & { kind: 'text'; placeholder: string });
 
-export const METHOD_CHOICES: { value: AdapterMethodName; label: string; description: string }[] = [
-  { value: 'wegeft', label: 'WeGeFT', description: 'Generates each update from the frozen weight: ΔW = (α/r)·W·φᵀ·ψ, one (φ, ψ) pair per module type.' },
-  { value: 'lora', label: 'LoRA', description: 'Adds a learned low-rank update ΔW = (α/r)·B·A to each targeted layer.' },
-  { value: 'dora', label: 'DoRA', description: 'LoRA split into direction and magnitude: m·(W + ΔW)/‖W + ΔW‖ per output, m learned.' },
-  { value: 'pissa', label: 'PiSSA', description: 'LoRA started from the top singular vectors of W; the residual stays frozen.' },
-  { value: 'vera', label: 'VeRA', description: 'Frozen random matrices shared by all layers; each layer learns two scaling vectors.' },
-  { value: 'ia3', label: '(IA)³', description: 'Learns one rescaling vector on keys, values and the feed-forward input.' },
-  { value: 'full', label: 'Full fine-tuning', description: 'Trains every parameter of the model.' },
-  { value: 'bitfit', label: 'BitFit', description: 'Trains only the bias terms.' },
-  { value: 'head', label: 'Head only', description: 'Trains only the output head (a linear probe on a ViT).' },
-];
+/** The methods offered, from the registry of declarations. */
+export const METHOD_CHOICES: { value: AdapterMethodName; label: string; description: string }[] = METHOD_SPECS.map((m) => ({
+  value: m.name,
+  label: m.label,
+  description: m.description,
+}));
 
-const RANK_ALPHA_METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora', 'dora', 'pissa'];
-const lowRank = (form: RunForm) => RANK_ALPHA_METHODS.includes(form.method);
+const declares = (key: string) => (form: RunForm) => key in methodSpec(form.method).options;
 
-export const RUN_FIELDS: readonly FieldSpec[] = [
-  { key: 'method', label: 'Method', help: 'How the model is adapted.', urlKey: 'm', kind: 'choice', choices: METHOD_CHOICES },
-  { key: 'rank', label: 'Rank r', help: 'Rank of the low-rank update.', urlKey: 'r', kind: 'integer', min: 1, max: 512, appliesTo: lowRank },
-  { key: 'alpha', label: 'Alpha α', help: 'The update is scaled by α / r.', urlKey: 'a', kind: 'number', min: 0, max: 4096, exclusiveMin: true, appliesTo: lowRank },
-  {
-    key: 'targets',
-    label: 'Target modules',
-    help: 'Empty for the model’s defaults; "all-linear"; a /regular expression/ on module paths; or module-name suffixes separated by commas (e.g. q_proj, v_proj).',
-    urlKey: 't',
-    kind: 'text',
-    placeholder: 'model defaults',
-    appliesTo: lowRank,
-  },
-  {
-    key: 'perLayer',
-    label: 'One pair per layer',
-    help: 'WeGeFT shares one (φ, ψ) pair per module type across layers (as in the paper); tick to give every layer its own.',
-    urlKey: 'pl',
-    kind: 'boolean',
-    appliesTo: (form) => form.method === 'wegeft',
-  },
+/** A method option as a form field (its label, help and bounds those of `option`). */
+function optionField(key: MethodOptionKey, option: OptionSpec): FieldSpec {
+  const base = { key, label: option.label, help: option.help, urlKey: option.urlKey, appliesTo: declares(key) };
+  switch (option.kind) {
+    case 'integer':
+      return { ...base, kind: 'integer', min: option.min, max: option.max, ...(option.emptyMeans ? { emptyMeans: option.emptyMeans } : {}) };
+    case 'number':
+      return { ...base, kind: 'number', min: option.min, max: option.max, exclusiveMin: option.exclusiveMin };
+    case 'boolean':
+      return { ...base, kind: 'boolean' };
+    case 'targets':
+      return {
+        ...base,
+        kind: 'text',
+        help: `${option.help} Empty for ${option.emptyMeans}; "all-linear"; a /regular expression/ on module paths; or names separated by commas.`,
+        placeholder: option.emptyMeans,
+      };
+  }
+}
+
+const METHOD_FIELD: FieldSpec = { key: 'method', label: 'Method', help: 'How the model is adapted.', urlKey: 'm', kind: 'choice', choices: METHOD_CHOICES };
+
+/** Every method option as a field, as first declared (the form shows the chosen method's own: fieldsFor). */
+const OPTION_FIELDS: readonly FieldSpec[] = allOptions().map(([key, option]) => optionField(key, option));
+
+const TRAINING_FIELDS: readonly FieldSpec[] = [
   { key: 'learningRate', label: 'Learning rate', help: 'Peak learning rate of AdamW.', urlKey: 'lr', kind: 'number', min: 0, max: 10, exclusiveMin: true },
   {
     key: 'budgetKind',
@@ -124,26 +129,19 @@ export const RUN_FIELDS: readonly FieldSpec[] = [
   { key: 'evalEvery', label: 'Evaluate every', help: 'Steps between validation passes (0: only at the end).', urlKey: 'ev', kind: 'integer', min: 0, max: 100_000 },
 ];
 
-/** Defaults that differ by method (the rest are shared). */
-const METHOD_DEFAULTS: Record<AdapterMethodName, Partial<RunForm>> = {
-  wegeft: { rank: 8, alpha: 16, learningRate: 5e-3 },
-  lora: { rank: 8, alpha: 16, learningRate: 2e-3 },
-  dora: { rank: 8, alpha: 16, learningRate: 2e-3 },
-  pissa: { rank: 8, alpha: 16, learningRate: 2e-3 },
-  vera: { learningRate: 5e-3 },
-  ia3: { learningRate: 5e-3 },
-  full: { learningRate: 1e-4 },
-  bitfit: { learningRate: 1e-3 },
-  head: { learningRate: 1e-3 },
-};
+/** Every field of the form: the method, every method option, the training settings (share links use them all). */
+export const RUN_FIELDS: readonly FieldSpec[] = [METHOD_FIELD, ...OPTION_FIELDS, ...TRAINING_FIELDS];
 
-export const DEFAULT_RUN_FORM: RunForm = {
-  method: 'wegeft',
-  rank: 8,
-  alpha: 16,
-  targets: '',
-  perLayer: false,
-  learningRate: 5e-3,
+/** The fields of a form, the method options with the chosen method's own labels, help and bounds. */
+export function fieldsFor(form: RunForm): FieldSpec[] {
+  const own = methodSpec(form.method).options as Readonly<Record<string, OptionSpec>>;
+  const options = OPTION_FIELDS.map((field) => (field.key in own ? optionField(field.key as MethodOptionKey, own[field.key]) : field));
+  return [METHOD_FIELD, ...options, ...TRAINING_FIELDS];
+}
+
+/** The common hyperparameters a new form starts with (the method's learning rate replaces this one). */
+const TRAINING_DEFAULTS: TrainingForm = {
+  learningRate: 1e-3,
   budgetKind: 'steps',
   steps: 50,
   epochs: 1,
@@ -156,9 +154,43 @@ export const DEFAULT_RUN_FORM: RunForm = {
   evalEvery: 0,
 };
 
-/** A form for a method, keeping the common hyperparameters of `base`. */
-export function formForMethod(method: AdapterMethodName, base: RunForm = DEFAULT_RUN_FORM): RunForm {
-  return { ...base, ...METHOD_DEFAULTS[method], method };
+/** An option's form value from a default (targets: empty, the method's default for the model). */
+function formValue(option: OptionSpec, value: number | boolean | null | undefined): OptionFormValue {
+  if (option.kind === 'targets') return '';
+  if (option.kind === 'boolean') return value === true;
+  return value === undefined ? Number.NaN : value;
+}
+
+/** A value for every option key: the first declaring method's default for the task. */
+function optionDefaults(task: ModelTask): MethodOptionForm {
+  const values: Record<string, OptionFormValue> = {};
+  for (const [key, option] of allOptions()) {
+    const owner: MethodSpec = METHOD_SPECS.find((m) => key in m.options)!;
+    values[key] = formValue(option, owner.defaults[task].options[key]);
+  }
+  return values as MethodOptionForm;
+}
+
+/**
+ * A form for a method, keeping the common hyperparameters of `base`: the
+ * method's options and learning rate are its defaults for the task (the
+ * same the train CLI and the benchmark start from).
+ */
+export function formForMethod(method: AdapterMethodName, base?: RunForm, task: ModelTask = 'causal-lm'): RunForm {
+  const spec = methodSpec(method);
+  const defaults = spec.defaults[task];
+  const form: Record<string, unknown> = { ...optionDefaults(task), ...TRAINING_DEFAULTS, ...(base ?? {}), method, learningRate: defaults.learningRate };
+  for (const [key, option] of Object.entries(spec.options)) form[key] = formValue(option, defaults.options[key]);
+  return form as unknown as RunForm;
+}
+
+export const DEFAULT_RUN_FORM: RunForm = formForMethod(STUDIED_METHOD.name as AdapterMethodName);
+
+/** Whether the method's fields of a form are its defaults for a task (so a new task may replace them). */
+export function hasMethodDefaults(form: RunForm, task: ModelTask): boolean {
+  const defaults = formForMethod(form.method, form, task);
+  const keys = ['learningRate', ...Object.keys(methodSpec(form.method).options)] as RunFormKey[];
+  return keys.every((key) => Object.is(form[key], defaults[key]));
 }
 
 /** Whether a field means anything for a form, and for the loaded model's task when one is given. */
@@ -170,7 +202,7 @@ export function fieldApplies(field: FieldSpec, form: RunForm, task: ModelTask | 
 /** Problems by field, in words; empty when the form is valid. */
 export function validateRunForm(form: RunForm): Partial<Record<RunFormKey, string>> {
   const problems: Partial<Record<RunFormKey, string>> = {};
-  for (const field of RUN_FIELDS) {
+  for (const field of fieldsFor(form)) {
     if (!fieldApplies(field, form)) continue;
     const problem = fieldProblem(field, form[field.key]);
     if (problem) problems[field.key] = problem;
@@ -182,6 +214,7 @@ function fieldProblem(field: FieldSpec, value: unknown): string | null {
   switch (field.kind) {
     case 'integer':
     case 'number': {
+      if (value === null && field.kind === 'integer' && field.emptyMeans) return null;
       if (typeof value !== 'number' || !Number.isFinite(value)) return `${field.label} must be a number`;
       if (field.kind === 'integer' && !Number.isInteger(value)) return `${field.label} must be a whole number`;
       const tooLow = field.kind === 'number' && field.exclusiveMin ? value <= field.min : value < field.min;
@@ -225,15 +258,20 @@ export function parseTargets(text: string): TargetSpec | undefined {
   return { kind: 'suffixes', suffixes };
 }
 
-/** The plain settings the worker receives. */
+/** The plain settings the worker receives: the chosen method's options only (empty targets: its default). */
 export function toRunSettings(form: RunForm): RunSettings {
-  const lowRankMethod = lowRank(form);
+  const options: Record<string, unknown> = {};
+  for (const [key, option] of Object.entries(methodSpec(form.method).options)) {
+    const value = form[key as MethodOptionKey];
+    if (option.kind === 'targets') {
+      const targets = parseTargets(String(value ?? ''));
+      if (targets) options[key] = targets;
+    } else {
+      options[key] = value;
+    }
+  }
   return {
-    method: {
-      method: form.method,
-      ...(lowRankMethod ? { rank: form.rank, alpha: form.alpha, targets: parseTargets(form.targets) } : {}),
-      ...(form.method === 'wegeft' ? { perLayer: form.perLayer } : {}),
-    },
+    method: { method: form.method, ...options },
     training: {
       learningRate: form.learningRate,
       budget: form.budgetKind === 'steps' ? { kind: 'steps', steps: form.steps } : { kind: 'epochs', epochs: form.epochs },
@@ -248,10 +286,19 @@ export function toRunSettings(form: RunForm): RunSettings {
   };
 }
 
-/** A short description of a run's method, e.g. "WeGeFT r8 α16". */
+/** A short description of a run's method, e.g. "WeGeFT r8 α16", from the options' `short` names. */
 export function describeMethod(form: RunForm): string {
-  const label = METHOD_CHOICES.find((c) => c.value === form.method)?.label ?? form.method;
-  if (!lowRank(form)) return label;
-  const perLayer = form.method === 'wegeft' && form.perLayer ? ' per-layer' : '';
-  return `${label} r${form.rank} α${form.alpha}${perLayer}`;
+  const spec = METHOD_SPECS.find((m) => m.name === form.method);
+  if (!spec) return form.method;
+  const parts: string[] = [spec.label];
+  for (const [key, option] of Object.entries(spec.options) as [MethodOptionKey, OptionSpec][]) {
+    if (!option.short) continue;
+    const value = form[key];
+    if (option.kind === 'boolean') {
+      if (value === true) parts.push(option.short);
+    } else if (typeof value === 'number') {
+      parts.push(`${option.short}${value}`);
+    }
+  }
+  return parts.join(' ');
 }

@@ -4,7 +4,8 @@
  * its own `run` entry, itself a query string over the fields' short URL keys,
  * so the RUN_FIELDS table alone decides what is shared.
  */
-import { DEFAULT_RUN_FORM, RUN_FIELDS, formForMethod, validateRunForm, type FieldSpec, type RunForm } from './run-form';
+import { MODEL_TASKS } from '../../engine/adapters/common/method-spec';
+import { DEFAULT_RUN_FORM, RUN_FIELDS, fieldApplies, formForMethod, validateRunForm, type FieldSpec, type RunForm } from './run-form';
 
 /** A model the URL can name (dropped files cannot be shared). */
 export type SharedModel = { kind: 'bundled'; name: string } | { kind: 'hub'; repoId: string; revision?: string };
@@ -59,11 +60,15 @@ function decodeModel(text: string, problems: string[]): SharedModel | null {
 
 function encodeRun(form: RunForm): string {
   const params = new URLSearchParams();
+  // The defaults of a method differ by task, and a link is read before its model loads: a value is left
+  // out (to keep links short) only when it is the method's default for every task. Another method's
+  // options are left out too.
+  const defaults = MODEL_TASKS.map((task) => formForMethod(form.method, undefined, task));
   for (const field of RUN_FIELDS) {
     const value = form[field.key];
-    // Only what differs from the method's defaults, to keep links short.
-    if (value === formForMethod(form.method)[field.key] && field.key !== 'method') continue;
-    params.set(field.urlKey, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
+    if (field.key !== 'method' && !fieldApplies(field, form)) continue;
+    if (field.key !== 'method' && defaults.every((d) => Object.is(d[field.key], value))) continue;
+    params.set(field.urlKey, typeof value === 'boolean' ? (value ? '1' : '0') : value === null ? '' : String(value));
   }
   return params.toString();
 }
@@ -95,7 +100,8 @@ function parseFieldValue(field: FieldSpec, raw: string): unknown {
   switch (field.kind) {
     case 'integer':
     case 'number':
-      return raw.trim() === '' ? Number.NaN : Number(raw);
+      if (raw.trim() === '') return field.kind === 'integer' && field.emptyMeans ? null : Number.NaN;
+      return Number(raw);
     case 'boolean':
       return raw === '1' || raw === 'true';
     case 'choice':

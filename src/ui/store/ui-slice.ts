@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { BackendName, BackendPreference, DownloadFileSize } from '../../worker/protocol';
 import type { SharedModel } from '../schemas/share-url';
 import type { PlaygroundState } from './index';
-import { formForMethod, type RunForm } from '../schemas/run-form';
+import { DEFAULT_RUN_FORM, type RunForm } from '../schemas/run-form';
 import type { BackendState, Notice, Theme } from './types';
 
 export interface UiSlice {
@@ -42,7 +42,7 @@ export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (se
   hydrated: false,
   sharedModelPrompt: null,
   setSharedModelPrompt: (prompt) => set({ sharedModelPrompt: prompt }),
-  draftForm: formForMethod('wegeft'),
+  draftForm: DEFAULT_RUN_FORM,
   setDraftForm: (form) => set({ draftForm: form }),
   setTheme: (theme) => set({ theme }),
   setBackendPreference: (preference) => set((s) => ({ backend: { ...s.backend, preference } })),

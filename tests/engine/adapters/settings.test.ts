@@ -30,14 +30,18 @@ describe('defaults', () => {
     expect(wegeft.withDefaults(vit.model, {}).targets).toEqual({ kind: 'suffixes', suffixes: ['attention.output.dense'] });
   });
 
-  it('use the paper’s rank and alpha, capped at the layers’ width', async () => {
+  it('are the declared ones for the model’s task, the rank capped at the layers’ width (α scaled alike)', async () => {
     const wide = await randomModel('wide llama', { family: 'llama', layers: 1, hidden: 128, heads: 4, intermediate: 256 });
-    expect(wegeft.withDefaults(wide.model, {})).toMatchObject({ rank: 64, alpha: 128, perLayer: false });
+    expect(wegeft.withDefaults(wide.model, {})).toMatchObject({ rank: 16, alpha: 32, perLayer: false });
     expect(lora.withDefaults(wide.model, {})).toMatchObject({ rank: 16, alpha: 32 });
     wide.dispose();
-    expect(wegeft.withDefaults(llama.model, {})).toMatchObject({ rank: 32, alpha: 64 }); // d = 32
+    const narrow = await randomModel('narrow llama', { family: 'llama', layers: 1, hidden: 8, heads: 2, intermediate: 16 });
+    expect(wegeft.withDefaults(narrow.model, {})).toMatchObject({ rank: 8, alpha: 16 }); // d = 8
+    expect(wegeft.withDefaults(narrow.model, { rank: 4 })).toMatchObject({ rank: 4, alpha: 32 });
+    narrow.dispose();
     expect(wegeft.withDefaults(vit.model, {})).toMatchObject({ rank: 16, alpha: 16 });
     expect(lora.withDefaults(vit.model, {})).toMatchObject({ rank: 8, alpha: 8 });
+    expect(wegeft.withDefaults(vit.model, {})).toMatchObject(wegeft.spec.defaults['image-classification'].options);
   });
 
   it('keep what was given, and give a classifier its checkpoint’s labels', () => {
@@ -58,9 +62,9 @@ describe('defaults', () => {
 
 describe('bad settings', () => {
   const cases: [string, () => [TestModel, Record<string, unknown>], RegExp][] = [
-    ['a zero rank', () => [gpt2, { rank: 0 }], /rank must be a positive whole number, got 0/],
-    ['a fractional rank', () => [gpt2, { rank: 2.5 }], /rank must be a positive whole number, got 2.5/],
-    ['a negative alpha', () => [gpt2, { alpha: -1 }], /alpha must be a positive number, got -1/],
+    ['a zero rank', () => [gpt2, { rank: 0 }], /Rank r must be at least 1, got 0/],
+    ['a fractional rank', () => [gpt2, { rank: 2.5 }], /Rank r must be a whole number, got 2.5/],
+    ['a negative alpha', () => [gpt2, { alpha: -1 }], /Alpha α must be above 0, got -1/],
     ['a rank above the layer width', () => [gpt2, { rank: 33 }], /rank 33 is too large for transformer\.h\.0\.attn\.c_attn: .*= 32 adds parameters but no capacity/],
     ['targets that match nothing', () => [llama, { targets: { kind: 'suffixes', suffixes: ['c_attn'] } }], /match no linear layer of this Llama model/],
     ['labels on a language model', () => [gpt2, { labels: ['a', 'b'] }], /labels apply to classifiers only/],

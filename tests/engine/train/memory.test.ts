@@ -48,7 +48,6 @@ async function tensorCounts(model: Model, method: AdapterMethod, extra: Partial<
     validation: data,
     settings: trainSettingsWithDefaults(
       { steps: STEPS, batchSize: 2, gradientAccumulation: 2, maxGradNorm: 1, lossReadbackEvery: 3, evalEvery: 2, learningRate: 1e-3 },
-      method.name,
     ),
   });
   const counts: number[] = [];

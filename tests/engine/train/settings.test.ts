@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_TRAIN_SETTINGS,
-  defaultLearningRate,
   scheduleFor,
   totalStepsFor,
   trainSettingsWithDefaults,
@@ -11,10 +10,9 @@ import {
 
 describe('trainSettingsWithDefaults', () => {
   it('fills what is not given, with the method’s learning rate', () => {
-    expect(trainSettingsWithDefaults({}, 'wegeft')).toEqual({ ...DEFAULT_TRAIN_SETTINGS, learningRate: 1e-3 });
-    expect(trainSettingsWithDefaults({}, 'full').learningRate).toBe(1e-4);
-    expect(trainSettingsWithDefaults({ learningRate: 5e-3 }, 'full').learningRate).toBe(5e-3);
-    expect([defaultLearningRate('lora'), defaultLearningRate('head')]).toEqual([1e-3, 1e-3]);
+    expect(trainSettingsWithDefaults({})).toEqual({ ...DEFAULT_TRAIN_SETTINGS, learningRate: 1e-3 });
+    expect(trainSettingsWithDefaults({}, 5e-4).learningRate).toBe(5e-4);
+    expect(trainSettingsWithDefaults({ learningRate: 5e-3 }, 5e-4).learningRate).toBe(5e-3);
   });
 
   it('lets steps replace the default epoch count, and a warm-up ratio the default warm-up steps', () => {

@@ -1,6 +1,8 @@
 /** The train CLI's options: parsed strictly, with only what was given passed on. */
 import { describe, expect, it } from 'vitest';
 import { parseTargets, parseTrainArgs, UsageError } from '../../../scripts/lib/train-args';
+import type { OptionSpec } from '../../../src/engine/adapters/common/method-spec';
+import { METHOD_SPECS } from '../../../src/engine/adapters/methods';
 
 const required = ['--model', 'm', '--data', 'd.txt', '--method', 'wegeft'];
 
@@ -12,13 +14,38 @@ describe('parseTrainArgs', () => {
   it('passes on only the training settings given', () => {
     const o = options(['--steps', '20', '--batch', '4', '--lr', '2e-4', '--schedule', 'cosine', '--warmup', '3', '--max-grad-norm', '0']);
     expect(o.train).toEqual({ steps: 20, batchSize: 4, learningRate: 2e-4, schedule: 'cosine', warmupSteps: 3, maxGradNorm: null });
-    expect(o).toMatchObject({ model: 'm', data: ['d.txt'], valData: [], method: 'wegeft', valFraction: 0.1, backend: 'cpu', json: false, perLayer: false });
+    expect(o).toMatchObject({ model: 'm', data: ['d.txt'], valData: [], method: 'wegeft', valFraction: 0.1, backend: 'cpu', json: false, methodOptions: {} });
   });
 
   it('reads method settings and repeated data', () => {
     const o = options(['--rank', '8', '--alpha', '16', '--per-layer', '--targets', 'c_attn, c_proj', '--data', 'e.txt', '--json']);
-    expect(o).toMatchObject({ rank: 8, alpha: 16, perLayer: true, data: ['d.txt', 'e.txt'], json: true });
-    expect(o.targets).toEqual({ kind: 'suffixes', suffixes: ['c_attn', 'c_proj'] });
+    expect(o).toMatchObject({ data: ['d.txt', 'e.txt'], json: true });
+    expect(o.methodOptions).toEqual({ rank: 8, alpha: 16, perLayer: true, targets: { kind: 'suffixes', suffixes: ['c_attn', 'c_proj'] } });
+  });
+
+  it('takes every declared option of every method, checked against its declaration', () => {
+    for (const spec of METHOD_SPECS) {
+      for (const [key, option] of Object.entries(spec.options) as [string, OptionSpec][]) {
+        const method = ['--model', 'm', '--data', 'd', '--method', spec.name];
+        if (option.kind === 'boolean') {
+          expect(parseTrainArgs([...method, `--${option.flag}`]).methodOptions, `${spec.name} --${option.flag}`).toEqual({ [key]: true });
+        } else if (option.kind === 'targets') {
+          expect(parseTrainArgs([...method, `--${option.flag}`, 'all-linear']).methodOptions).toEqual({ [key]: { kind: 'all-linear' } });
+        } else {
+          expect(parseTrainArgs([...method, `--${option.flag}`, String(option.max)]).methodOptions).toEqual({ [key]: option.max });
+          expect(() => parseTrainArgs([...method, `--${option.flag}`, String(option.max + 1)]), `${spec.name} --${option.flag}`).toThrow(
+            new RegExp(`--${option.flag} must be .*≤ ${option.max}`),
+          );
+        }
+      }
+    }
+  });
+
+  it('refuses an option the chosen method does not have, naming the methods that have it', () => {
+    expect(() => parseTrainArgs(['--model', 'm', '--data', 'd', '--method', 'lora', '--per-layer'])).toThrow(
+      /--per-layer is not an option of LoRA \(methods that have it: wegeft\)/,
+    );
+    expect(() => parseTrainArgs(['--model', 'm', '--data', 'd', '--method', 'full', '--rank', '4'])).toThrow(/--rank is not an option of Full fine-tuning/);
   });
 
   it('refuses what it cannot use, saying which option', () => {

@@ -21,7 +21,7 @@ describe('chart series', () => {
     const { store, a, b } = twoRuns();
     const metrics = { [a]: [point(a, 1, 2), point(a, 2, null), point(a, 3, 1.5)], [b]: [point(b, 1, null)] };
     const series = runSeries(selectRunList(store.getState()), metrics, byStep, lossOf);
-    expect(series).toEqual([{ runId: a, name: 'WeGeFT r8 α16', color: store.getState().runs[a].color, points: [{ x: 1, y: 2 }, { x: 3, y: 1.5 }] }]);
+    expect(series).toEqual([{ runId: a, name: 'WeGeFT r16 α32', color: store.getState().runs[a].color, points: [{ x: 1, y: 2 }, { x: 3, y: 1.5 }] }]);
   });
 
   it('the validation metric is accuracy for classifiers and perplexity for language models', () => {

@@ -4,11 +4,16 @@ import {
   RUN_FIELDS,
   describeMethod,
   fieldApplies,
+  fieldsFor,
   formForMethod,
+  hasMethodDefaults,
+  type RunFormKey,
   parseTargets,
   toRunSettings,
   validateRunForm,
 } from '../../../src/ui/schemas/run-form';
+import { MODEL_TASKS } from '../../../src/engine/adapters/common/method-spec';
+import { METHOD_SPECS } from '../../../src/engine/adapters/methods';
 
 describe('run form schema', () => {
   it('the default form is valid', () => {
@@ -20,7 +25,7 @@ describe('run form schema', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it('rank, alpha and targets apply to WeGeFT and LoRA only; per-layer to WeGeFT only', () => {
+  it('a method’s options apply to the methods that declare them: rank to the low-rank ones, per-layer to WeGeFT only', () => {
     const rank = RUN_FIELDS.find((f) => f.key === 'rank')!;
     const perLayer = RUN_FIELDS.find((f) => f.key === 'perLayer')!;
     expect(fieldApplies(rank, formForMethod('wegeft'))).toBe(true);
@@ -69,12 +74,44 @@ describe('run form schema', () => {
     expect(lora.method).toBe('lora');
     expect(lora.steps).toBe(7);
     expect(lora.batchSize).toBe(3);
-    expect(formForMethod('full', form).learningRate).toBe(1e-4);
+    expect(formForMethod('full', form).learningRate).toBe(5e-4);
+  });
+
+  it('starts every method at its declared defaults for the task (the ones the train CLI and the benchmark use)', () => {
+    for (const spec of METHOD_SPECS) {
+      for (const task of MODEL_TASKS) {
+        const form = formForMethod(spec.name, undefined, task);
+        expect(form.learningRate, `${spec.name} ${task}`).toBe(spec.defaults[task].learningRate);
+        for (const [key, value] of Object.entries(spec.defaults[task].options)) expect(form[key as RunFormKey]).toBe(value);
+        expect(validateRunForm(form), `${spec.name} ${task}`).toEqual({});
+      }
+    }
+    expect(formForMethod('wegeft', undefined, 'image-classification')).toMatchObject({ rank: 16, alpha: 16, learningRate: 5e-3 });
+    expect(formForMethod('vera')).toMatchObject({ rank: 256, dInitial: 0.1, projectionSeed: 0 });
+    expect(formForMethod('pissa').pissaNiter).toBeNull();
+  });
+
+  it('a draft at its defaults can take another task’s; an edited one cannot', () => {
+    expect(hasMethodDefaults(formForMethod('lora'), 'causal-lm')).toBe(true);
+    expect(hasMethodDefaults(formForMethod('lora'), 'image-classification')).toBe(false);
+    expect(hasMethodDefaults({ ...formForMethod('lora'), rank: 3 }, 'causal-lm')).toBe(false);
+  });
+
+  it('shows the chosen method’s own bounds and help (VeRA’s rank goes higher than LoRA’s)', () => {
+    const rank = (method: 'vera' | 'lora') => fieldsFor(formForMethod(method)).find((f) => f.key === 'rank')!;
+    expect(rank('vera')).toMatchObject({ max: 65536 });
+    expect(rank('lora')).toMatchObject({ max: 4096 });
+    expect(rank('vera').help).toMatch(/shared frozen projections/);
+    expect(validateRunForm({ ...formForMethod('vera'), rank: 10_000 })).toEqual({});
+    expect(validateRunForm({ ...formForMethod('lora'), rank: 10_000 }).rank).toBe('Rank r must be at most 4096');
+    expect(validateRunForm({ ...formForMethod('pissa'), pissaNiter: 4.5 }).pissaNiter).toBe('SVD iterations must be a whole number');
   });
 
   it('converts to the worker settings, with method fields only where they apply', () => {
     const wegeft = toRunSettings({ ...formForMethod('wegeft'), targets: 'c_attn', perLayer: true, steps: 12 });
-    expect(wegeft.method).toEqual({ method: 'wegeft', rank: 8, alpha: 16, targets: { kind: 'suffixes', suffixes: ['c_attn'] }, perLayer: true });
+    expect(wegeft.method).toEqual({ method: 'wegeft', rank: 16, alpha: 32, targets: { kind: 'suffixes', suffixes: ['c_attn'] }, perLayer: true });
+    expect(toRunSettings(formForMethod('vera')).method).toEqual({ method: 'vera', rank: 256, dInitial: 0.1, projectionSeed: 0 });
+    expect(toRunSettings(formForMethod('ia3')).method).toEqual({ method: 'ia3' });
     expect(wegeft.training.budget).toEqual({ kind: 'steps', steps: 12 });
     const bitfit = toRunSettings({ ...formForMethod('bitfit'), budgetKind: 'epochs', epochs: 2 });
     expect(bitfit.method).toEqual({ method: 'bitfit' });
@@ -82,7 +119,9 @@ describe('run form schema', () => {
   });
 
   it('describes a run method briefly', () => {
-    expect(describeMethod(formForMethod('wegeft'))).toBe('WeGeFT r8 α16');
+    expect(describeMethod(formForMethod('wegeft'))).toBe('WeGeFT r16 α32');
+    expect(describeMethod({ ...formForMethod('wegeft'), perLayer: true })).toBe('WeGeFT r16 α32 per-layer');
+    expect(describeMethod(formForMethod('vera'))).toBe('VeRA r256');
     expect(describeMethod({ ...formForMethod('lora'), rank: 4, alpha: 8 })).toBe('LoRA r4 α8');
     expect(describeMethod(formForMethod('head'))).toBe('Head only');
   });

@@ -18,8 +18,13 @@ describe('shareable URL', () => {
   });
 
   it('keeps links short by leaving out values equal to the method defaults', () => {
-    const hash = encodeShareHash({ model: { kind: 'bundled', name: 'vit' }, runs: [formForMethod('lora')] });
-    expect(decodeURIComponent(hash)).toBe('#model=bundled:vit&run=m=lora');
+    // VeRA's defaults are the same for every task: nothing but the method; LoRA's differ by task, so they are written.
+    const hash = encodeShareHash({ model: { kind: 'bundled', name: 'vit' }, runs: [formForMethod('vera')] });
+    expect(decodeURIComponent(hash)).toBe('#model=bundled:vit&run=m=vera');
+    const vit = formForMethod('lora', undefined, 'image-classification');
+    const lora = encodeShareHash({ model: null, runs: [vit] });
+    expect(decodeURIComponent(lora)).toBe('#run=m=lora&r=8&a=8&lr=0.005');
+    expect(decodeShareHash(lora).runs).toEqual([vit]);
   });
 
   it('an empty state gives an empty hash, and an empty hash no model and no runs', () => {

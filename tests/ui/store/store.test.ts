@@ -29,7 +29,7 @@ describe('playground store', () => {
     const c = store.getState().addRun(formForMethod('lora'));
     const runs = selectRunList(store.getState());
     expect(runs.map((r) => r.id)).toEqual([a, b, c]);
-    expect(runs.map((r) => r.name)).toEqual(['WeGeFT r8 α16', 'WeGeFT r8 α16 (2)', 'LoRA r8 α16']);
+    expect(runs.map((r) => r.name)).toEqual(['WeGeFT r16 α32', 'WeGeFT r16 α32 (2)', 'LoRA r16 α32']);
     expect(runs.map((r) => r.color)).toEqual(RUN_COLORS.slice(0, 3));
     expect(runs.every((r) => r.status === 'idle' && r.model === null && r.dataset === null)).toBe(true);
   });

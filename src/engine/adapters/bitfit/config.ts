@@ -6,19 +6,14 @@
 import type { Model } from '../../models/model';
 import { classifierHead } from '../common/head';
 import { ownParameters, type SubsetPlan } from '../common/parameter-subset';
-import { defaultLabels, validateCommon } from '../common/settings';
-import type { AdapterSettings } from '../types';
-
-export function bitfitDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings {
-  return { method: 'bitfit', labels: defaultLabels(model, settings.labels) };
-}
 
 function biasNames(model: Model): string[] {
   return model.parameterNames().filter((n) => n.endsWith('.bias'));
 }
 
-export function validateBitfit(model: Model, settings: AdapterSettings): string[] {
-  const problems = validateCommon(model, settings, 'bitfit');
+/** A model without biases leaves BitFit nothing to train (a classifier still trains its head). */
+export function validateBitfit(model: Model): string[] {
+  const problems: string[] = [];
   if (biasNames(model).length === 0 && !classifierHead(model)) {
     problems.push(
       `this ${model.family.displayName} model has no bias terms, so BitFit would train nothing: ` +

@@ -1,12 +1,6 @@
 /** BitFit as an AdapterMethod: the registry's entry for this folder. */
 import { subsetMethod } from '../common/parameter-subset';
-import { bitfitDefaults, planBitfit, validateBitfit } from './config';
+import { planBitfit, validateBitfit } from './config';
+import { bitfitMethod } from './method';
 
-export const bitfit = subsetMethod({
-  name: 'bitfit',
-  displayName: 'BitFit',
-  description: 'Trains only the bias terms (and a classifier head), a tiny fraction of the weights.',
-  withDefaults: bitfitDefaults,
-  validate: validateBitfit,
-  plan: planBitfit,
-});
+export const bitfit = subsetMethod({ spec: bitfitMethod, validate: validateBitfit, plan: planBitfit });

@@ -41,7 +41,7 @@ export function loadLowRankTensors(
   model: Model,
   weights: SafetensorsFile,
   readOwn: (own: Map<string, tf.Variable>) => void,
-  /** Keys the method reads itself, outside `own` (VeRA's frozen projections). */
+  /** Keys the method reads itself, outside `own` (frozen tensors saved with the adapter, e.g. shared projections). */
   alsoExpected: readonly string[] = [],
 ): LowRankTensors {
   const own = new Map<string, tf.Variable>();

@@ -1,79 +1,55 @@
 /**
- * Settings shared by the low-rank methods (WeGeFT and LoRA): defaults from
- * the WeGeFT paper's settings, target resolution, and rank checks.
+ * Settings shared by the low-rank methods (WeGeFT, LoRA and LoRA's variants): the
+ * family's default targets, a default rank capped at what the targeted
+ * layers can use, and the checks that need the model. Their ranks, alphas
+ * and bounds are declared in each method's folder (method.ts).
  */
 import type { Model } from '../../models/model';
 import type { LinearModule } from '../../models/types';
-import type { AdapterMethodName, AdapterSettings, TargetSpec } from '../types';
-import { defaultLabels, validateCommon, validateRankAndAlpha } from './settings';
+import type { AdapterSettings, TargetSpec } from '../types';
 import { resolveTargets, validateTargets } from './targets';
-
-/** Rank and alpha the authors used: language (Llama) and vision (ViT) settings per method. */
-const PAPER_DEFAULTS: Record<'wegeft' | 'lora', Record<'language' | 'vision', { rank: number; alphaPerRank: number }>> = {
-  // WeGeFT: r 64, alpha 128 on LLMs; r 16 on ViT (scale 1).
-  wegeft: { language: { rank: 64, alphaPerRank: 2 }, vision: { rank: 16, alphaPerRank: 1 } },
-  // LoRA baselines there: r 16, alpha 32 on LLMs; r 8 on ViT (PEFT's default alpha 8).
-  lora: { language: { rank: 16, alphaPerRank: 2 }, vision: { rank: 8, alphaPerRank: 1 } },
-};
 
 export function defaultTargets(model: Model): TargetSpec {
   return { kind: 'suffixes', suffixes: [...model.family.defaultTargets] };
 }
 
-/** Methods whose ΔW is LoRA's B·A (LoRA, DoRA, PiSSA) take LoRA's paper settings and rank limit. */
-type LowRankKind = 'wegeft' | 'lora';
-const kindOf = (method: AdapterMethodName): LowRankKind => (method === 'wegeft' ? 'wegeft' : 'lora');
+/** The largest rank that still adds capacity on a module, and why, for a message. */
+export interface RankLimit {
+  limit: (module: LinearModule) => number;
+  why: (limit: number) => string;
+}
+
+/** B·A is d_out × d_in: LoRA and its variants. */
+export const LOW_RANK_PRODUCT_LIMIT: RankLimit = {
+  limit: (m) => Math.min(m.dIn, m.dOut),
+  why: (limit) => `a rank above min(d_in, d_out) = ${limit} adds parameters but no capacity`,
+};
 
 /**
- * The settings filled in: the family's default targets, the paper's rank
- * (capped at what the targeted layers can use) and alpha.
+ * The model-dependent defaults: the family's targets, and when the rank was
+ * not given, the declared rank capped at what the targeted layers can use
+ * (alpha then scaled alike, so α / r stays the declared one).
  */
-export function lowRankDefaults(
-  method: AdapterMethodName,
-  model: Model,
-  settings: Partial<AdapterSettings>,
-): AdapterSettings {
-  const targets = settings.targets ?? defaultTargets(model);
-  const paper = PAPER_DEFAULTS[kindOf(method)][model.task === 'causal-lm' ? 'language' : 'vision'];
+export function lowRankDefaults(model: Model, declared: AdapterSettings, given: Partial<AdapterSettings>, rankLimit: RankLimit): AdapterSettings {
+  const targets = declared.targets ?? defaultTargets(model);
+  const out: AdapterSettings = { ...declared, targets };
+  if (given.rank !== undefined || declared.rank === undefined || validateTargets(model, targets).length > 0) return out;
   const modules = resolveTargets(model, targets);
-  const cap = modules.length > 0 ? Math.min(...modules.map((m) => maxUsefulRank(method, m))) : paper.rank;
-  const rank = settings.rank ?? Math.min(paper.rank, cap);
-  const out: AdapterSettings = {
-    method,
-    rank,
-    alpha: settings.alpha ?? rank * paper.alphaPerRank,
-    targets,
-    labels: defaultLabels(model, settings.labels),
-  };
-  if (method === 'wegeft') out.perLayer = settings.perLayer ?? false;
+  const cap = Math.min(...modules.map(rankLimit.limit));
+  if (cap >= declared.rank) return out;
+  out.rank = cap;
+  if (given.alpha === undefined && declared.alpha !== undefined) out.alpha = (declared.alpha * cap) / declared.rank;
   return out;
 }
 
-/**
- * The largest rank that still adds capacity: WeGeFT's phiᵀ·psi is
- * d_in × d_in, LoRA's B·A is d_out × d_in.
- */
-function maxUsefulRank(method: AdapterMethodName, module: LinearModule): number {
-  return kindOf(method) === 'wegeft' ? module.dIn : Math.min(module.dIn, module.dOut);
-}
-
-/** Problems with low-rank settings on this model, in words. */
-export function validateLowRank(method: AdapterMethodName, model: Model, settings: AdapterSettings): string[] {
-  const problems = [...validateCommon(model, settings, method), ...validateRankAndAlpha(settings)];
-  if (!settings.targets) return [...problems, 'no target modules given'];
+/** Checks that need the model: the targets match its layers, and the rank fits them. */
+export function validateLowRank(model: Model, settings: AdapterSettings, rankLimit: RankLimit): string[] {
+  if (!settings.targets) return ['no target modules given'];
   const targetProblems = validateTargets(model, settings.targets);
-  if (targetProblems.length > 0) return [...problems, ...targetProblems];
-  if (problems.length > 0 || settings.rank === undefined) return problems;
-  const tooNarrow = resolveTargets(model, settings.targets).find((m) => settings.rank! > maxUsefulRank(method, m));
-  if (tooNarrow) {
-    const limit = maxUsefulRank(method, tooNarrow);
-    const why =
-      kindOf(method) === 'wegeft'
-        ? `phi and psi are rank × d_in, so a rank above d_in = ${limit} adds parameters but no capacity`
-        : `a rank above min(d_in, d_out) = ${limit} adds parameters but no capacity`;
-    problems.push(`rank ${settings.rank} is too large for ${tooNarrow.path}: ${why}`);
-  }
-  return problems;
+  if (targetProblems.length > 0 || settings.rank === undefined) return targetProblems;
+  const tooNarrow = resolveTargets(model, settings.targets).find((m) => settings.rank! > rankLimit.limit(m));
+  if (!tooNarrow) return [];
+  return [`rank ${settings.rank} is too large for ${tooNarrow.path}: ${rankLimit.why(rankLimit.limit(tooNarrow))}`];
 }
 
 /** alpha / rank, the scaling of ΔW. */

@@ -1,6 +1,6 @@
 /**
  * The baselines that train a subset of the model's own parameters: full
- * fine-tuning (all), BitFit (the biases) and head-only (the task head).
+ * fine-tuning every parameter, the biases, or the task head.
  * Each trainable parameter is a variable that replaces the frozen one through
  * the patch; the base model is never changed.
  *
@@ -8,7 +8,7 @@
  * two files:
  *
  *   adapter_config.json:
- *     { "peft_type": "FULL" | "BITFIT" | "HEAD",
+ *     { "peft_type": <the method's own, from its declaration>,
  *       "format": "wegeft-playground-parameters", "format_version": 1,
  *       "model_type": "gpt2", "base_model_name_or_path": ... | null,
  *       "parameters": [canonical names, in checkpoint order],
@@ -27,15 +27,15 @@ import { InputFileError } from '../../errors';
 import type { SafetensorsFile } from '../../io/safetensors';
 import type { Model } from '../../models/model';
 import { deriveSeed } from '../../random';
+import { methodSpec } from '../methods';
 import type { AdapterMethod, AdapterMethodName, AdapterSettings } from '../types';
 import { BaseAdapter } from './base-adapter';
 import { configFileFor, readAdapterTensor, rejectUnexpectedTensors } from './files';
 import { validatedMethod, type MethodBasics } from './settings';
 import { createHeadVariables, headParameterCount, loadHeadVariables, trainableVariable, type ClassifierHead } from './head';
 
-export type SubsetMethodName = Extract<AdapterMethodName, 'full' | 'bitfit' | 'head'>;
-
-export const SUBSET_PEFT_TYPES: Record<SubsetMethodName, string> = { full: 'FULL', bitfit: 'BITFIT', head: 'HEAD' };
+/** A method that trains a subset of the model's parameters (its declaration names its peft_type). */
+type SubsetMethodName = AdapterMethodName;
 const FORMAT = 'wegeft-playground-parameters';
 const FORMAT_VERSION = 1;
 
@@ -123,7 +123,7 @@ export class ParameterSubsetAdapter extends BaseAdapter {
   protected adapterConfig(): Record<string, unknown> {
     const raw = this.model.config.raw;
     return {
-      peft_type: SUBSET_PEFT_TYPES[this.method as SubsetMethodName],
+      peft_type: methodSpec(this.method).peftTypes[0],
       format: FORMAT,
       format_version: FORMAT_VERSION,
       model_type: this.model.config.modelType,
@@ -185,14 +185,13 @@ function checkListedParameters(
 /** The AdapterMethod of a subset baseline, from its folder's config functions. */
 export function subsetMethod(
   spec: MethodBasics & {
-    name: SubsetMethodName;
     plan: (model: Model, labels: string[] | undefined) => SubsetPlan;
   },
 ): AdapterMethod {
-  const { name, plan, ...basics } = spec;
+  const { plan, ...basics } = spec;
+  const name = basics.spec.name as AdapterMethodName;
   return validatedMethod({
     ...basics,
-    name,
     count: (model, settings) => planParameterCount(plan(model, settings.labels)),
     create: (model, settings, seed) => ParameterSubsetAdapter.create(model, name, settings, plan(model, settings.labels), seed),
     load: (model, config, weights) => ParameterSubsetAdapter.load(model, name, config, weights, (labels) => plan(model, labels)),

@@ -7,6 +7,7 @@ import type { SafetensorsFile } from '../../io/safetensors';
 import type { Model } from '../../models/model';
 import type { Adapter, AdapterMethod, AdapterMethodName, AdapterSettings } from '../types';
 import { validateLabels } from './head';
+import { declaredOptionProblems, undeclaredOptions, type MethodSpec } from './method-spec';
 
 export class AdapterSettingsError extends Error {
   override readonly name = 'AdapterSettingsError';
@@ -23,42 +24,87 @@ export function requireValidSettings(problems: string[], method: AdapterMethodNa
   if (problems.length > 0) throw new AdapterSettingsError(method, problems);
 }
 
-/** What a method says about itself: its names, its defaults and its settings checks. */
+/**
+ * A method's engine side of its declaration: the declaration itself, the
+ * defaults that depend on the model (targets, a rank capped to the layers'
+ * width), and the checks that need the model (beyond the declared bounds,
+ * which every method gets from its declaration).
+ */
 export interface MethodBasics {
-  name: AdapterMethodName;
-  displayName: string;
-  description: string;
-  withDefaults: (model: Model, settings: Partial<AdapterSettings>) => AdapterSettings;
-  validate: (model: Model, settings: AdapterSettings) => string[];
+  spec: MethodSpec;
+  /**
+   * Model-dependent defaults, given the settings with the declared defaults
+   * for the model's task already filled in, and what the caller gave.
+   */
+  withDefaults?: (model: Model, declared: AdapterSettings, given: Partial<AdapterSettings>) => AdapterSettings;
+  /** Checks that need the model; run only once the declared options are valid. */
+  validate?: (model: Model, settings: AdapterSettings) => string[];
+}
+
+/** The settings with every option the caller left out taken from the method's defaults for the model's task. */
+export function declaredDefaults(spec: MethodSpec, model: Model, given: Partial<AdapterSettings>): AdapterSettings {
+  const defaults = spec.defaults[model.task].options;
+  const out: Record<string, unknown> = { method: spec.name };
+  for (const key of Object.keys(spec.options)) {
+    const value = (given as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+    else if (key in defaults) out[key] = defaults[key];
+  }
+  for (const [key, value] of Object.entries(given)) if (value !== undefined && !(key in out) && key !== 'labels') out[key] = value;
+  out.labels = defaultLabels(model, given.labels);
+  return out as unknown as AdapterSettings;
 }
 
 /**
- * A method's AdapterMethod whose countTrainable and create first check the
- * settings with `validate`, throwing AdapterSettingsError on any problem.
+ * Problems with settings for this model, in words: the method name, the
+ * labels, options the method does not have, every declared option against
+ * its declaration, then (when those pass) the method's own checks.
+ */
+export function validateDeclared(spec: MethodSpec, model: Model, settings: AdapterSettings, extra?: MethodBasics['validate']): string[] {
+  const problems = validateCommon(model, settings, spec.name as AdapterMethodName);
+  for (const key of undeclaredOptions(spec, settings as unknown as Record<string, unknown>)) {
+    problems.push(`"${key}" is not an option of ${spec.label}`);
+  }
+  problems.push(...declaredOptionProblems(spec, settings as unknown as Record<string, unknown>));
+  if (problems.length > 0 || !extra) return problems;
+  return extra(model, settings);
+}
+
+/**
+ * A method's AdapterMethod: withDefaults fills the declared defaults then
+ * the model-dependent ones; validate checks the declaration then the
+ * method's own rules; countTrainable and create first validate, throwing
+ * AdapterSettingsError on any problem.
  */
 export function validatedMethod(
-  spec: MethodBasics & {
+  basics: MethodBasics & {
     count: (model: Model, settings: AdapterSettings) => number;
     create: (model: Model, settings: AdapterSettings, seed: number) => Adapter;
     load: (model: Model, config: Record<string, unknown>, weights: SafetensorsFile) => Adapter;
   },
 ): AdapterMethod {
-  const { name, validate } = spec;
+  const { spec } = basics;
+  const name = spec.name as AdapterMethodName;
+  const validate = (model: Model, settings: AdapterSettings) => validateDeclared(spec, model, settings, basics.validate);
   return {
     name,
-    displayName: spec.displayName,
+    displayName: spec.label,
     description: spec.description,
-    withDefaults: spec.withDefaults,
+    spec,
+    withDefaults(model, given) {
+      const declared = declaredDefaults(spec, model, given);
+      return basics.withDefaults ? basics.withDefaults(model, declared, given) : declared;
+    },
     validate,
     countTrainable(model, settings) {
       requireValidSettings(validate(model, settings), name);
-      return spec.count(model, settings);
+      return basics.count(model, settings);
     },
     create(model, settings, seed) {
       requireValidSettings(validate(model, settings), name);
-      return spec.create(model, settings, seed);
+      return basics.create(model, settings, seed);
     },
-    load: (model, config, weights) => spec.load(model, config, weights),
+    load: (model, config, weights) => basics.load(model, config, weights),
   };
 }
 
@@ -67,19 +113,6 @@ export function validateCommon(model: Model, settings: AdapterSettings, method: 
   const problems: string[] = [];
   if (settings.method !== method) problems.push(`these settings are for "${settings.method}", not "${method}"`);
   problems.push(...validateLabels(model, settings.labels));
-  return problems;
-}
-
-/** Rank and alpha of the low-rank methods (WeGeFT, LoRA). */
-export function validateRankAndAlpha(settings: AdapterSettings): string[] {
-  const problems: string[] = [];
-  const { rank, alpha } = settings;
-  if (rank === undefined || !Number.isInteger(rank) || rank < 1) {
-    problems.push(`rank must be a positive whole number, got ${rank}`);
-  }
-  if (alpha === undefined || !Number.isFinite(alpha) || alpha <= 0) {
-    problems.push(`alpha must be a positive number, got ${alpha}`);
-  }
   return problems;
 }
 

@@ -6,18 +6,10 @@
 import { InputFileError } from '../../errors';
 import type { Model } from '../../models/model';
 import { classifierHead, headParameterCount } from '../common/head';
-import { lowRankDefaults, validateLowRank } from '../common/low-rank';
 import { resolveTargets } from '../common/targets';
 import { loraConfigJson, loraSettingsFromConfig } from '../lora/config';
 import type { AdapterSettings } from '../types';
-
-export function doraDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings {
-  return lowRankDefaults('dora', model, settings);
-}
-
-export function validateDora(model: Model, settings: AdapterSettings): string[] {
-  return validateLowRank('dora', model, settings);
-}
+import { isDoraConfig } from './method';
 
 /** Sum over target modules of r·(d_in + d_out) + d_out (the magnitude), plus a classifier head. */
 export function countDora(model: Model, settings: AdapterSettings): number {
@@ -27,11 +19,6 @@ export function countDora(model: Model, settings: AdapterSettings): number {
 
 export function doraConfigJson(model: Model, settings: AdapterSettings): Record<string, unknown> {
   return { ...loraConfigJson(model, settings), use_dora: true };
-}
-
-/** Whether a LORA adapter_config.json is DoRA's. */
-export function isDoraConfig(config: Record<string, unknown>): boolean {
-  return config.use_dora === true;
 }
 
 /** Settings recorded in a PEFT DoRA adapter_config.json; every other LoRA variant is refused as LoRA refuses it. */

@@ -6,17 +6,6 @@
 import type { Model } from '../../models/model';
 import { classifierHead } from '../common/head';
 import { ownParameters, type SubsetPlan } from '../common/parameter-subset';
-import { defaultLabels, validateCommon } from '../common/settings';
-import type { AdapterSettings } from '../types';
-
-export function fullDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings {
-  return { method: 'full', labels: defaultLabels(model, settings.labels) };
-}
-
-export function validateFull(model: Model, settings: AdapterSettings): string[] {
-  return validateCommon(model, settings, 'full');
-}
-
 export function planFull(model: Model, labels: string[] | undefined): SubsetPlan {
   const head = classifierHead(model, labels);
   const headNames = new Set(head?.params.map((p) => p.name));

@@ -7,18 +7,8 @@
 import type { Model } from '../../models/model';
 import { classifierHead } from '../common/head';
 import type { PlannedParameter, SubsetPlan } from '../common/parameter-subset';
-import { defaultLabels, validateCommon } from '../common/settings';
-import type { AdapterSettings } from '../types';
 
 export const LM_HEAD = 'lm_head.weight';
-
-export function headDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings {
-  return { method: 'head', labels: defaultLabels(model, settings.labels) };
-}
-
-export function validateHead(model: Model, settings: AdapterSettings): string[] {
-  return validateCommon(model, settings, 'head');
-}
 
 export function planHead(model: Model, labels: string[] | undefined): SubsetPlan {
   const head = classifierHead(model, labels);

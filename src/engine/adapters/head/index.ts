@@ -1,12 +1,6 @@
 /** Head-only (linear probe) as an AdapterMethod: the registry's entry for this folder. */
 import { subsetMethod } from '../common/parameter-subset';
-import { headDefaults, planHead, validateHead } from './config';
+import { planHead } from './config';
+import { headMethod } from './method';
 
-export const head = subsetMethod({
-  name: 'head',
-  displayName: 'Head only',
-  description: 'Trains only the output layer on top of the frozen model (a linear probe).',
-  withDefaults: headDefaults,
-  validate: validateHead,
-  plan: planHead,
-});
+export const head = subsetMethod({ spec: headMethod, plan: planHead });

@@ -11,7 +11,6 @@ import type { Model } from '../../models/model';
 import type { LinearModule } from '../../models/types';
 import { classifierHead, headParameterCount } from '../common/head';
 import { defaultTargets } from '../common/low-rank';
-import { defaultLabels, validateCommon } from '../common/settings';
 import { compileTargetPattern } from '../common/target-pattern';
 import { resolveTargets, targetsFromConfig, targetsFromPeft, targetsToPeft, validateTargets } from '../common/targets';
 import type { AdapterSettings, TargetSpec } from '../types';
@@ -33,12 +32,12 @@ function familyDefaults(model: Model): { targets: TargetSpec; feedforward: Targe
   return { targets: { kind: 'suffixes', suffixes: [...mapped[0]] }, feedforward: { kind: 'suffixes', suffixes: [...mapped[1]] } };
 }
 
-export function ia3Defaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings {
+export function ia3Defaults(model: Model, declared: AdapterSettings, given: Partial<AdapterSettings>): AdapterSettings {
   const defaults = familyDefaults(model);
   // Custom targets without a feedforward list rescale outputs only, as a plain IA3Config(target_modules=...) with the mapping's feedforward would not match.
-  const targets = settings.targets ?? defaults.targets;
-  const feedforward = settings.feedforward ?? (settings.targets ? { kind: 'suffixes', suffixes: [] } : defaults.feedforward);
-  return { method: 'ia3', targets, feedforward, labels: defaultLabels(model, settings.labels) };
+  const targets = given.targets ?? defaults.targets;
+  const feedforward = given.feedforward ?? (given.targets ? { kind: 'suffixes', suffixes: [] } : defaults.feedforward);
+  return { ...declared, targets, feedforward };
 }
 
 /**
@@ -60,7 +59,7 @@ export function isFeedforward(module: LinearModule, feedforward: TargetSpec): bo
 }
 
 export function validateIa3(model: Model, settings: AdapterSettings): string[] {
-  const problems = validateCommon(model, settings, 'ia3');
+  const problems: string[] = [];
   if (!settings.targets) return [...problems, 'no target modules given'];
   problems.push(...validateTargets(model, settings.targets));
   const ff = settings.feedforward;

@@ -8,7 +8,7 @@ import { InputFileError } from '../../errors';
 import type { Model } from '../../models/model';
 import { positiveIntegerField, positiveNumberField } from '../common/files';
 import { classifierHead, headParameterCount } from '../common/head';
-import { lowRankDefaults, validateLowRank } from '../common/low-rank';
+import { LOW_RANK_PRODUCT_LIMIT, lowRankDefaults, validateLowRank } from '../common/low-rank';
 import { resolveTargets, targetsFromConfig, targetsToPeft } from '../common/targets';
 import type { AdapterSettings } from '../types';
 
@@ -16,12 +16,13 @@ export const PEFT_TYPE = 'LORA';
 /** The PEFT release whose adapter_config.json layout we write (the fixtures'). */
 const PEFT_VERSION = '0.21.0';
 
-export function loraDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings {
-  return lowRankDefaults('lora', model, settings);
+/** The family's targets, the declared rank capped at min(d_in, d_out): LoRA and the methods built on its B·A alike. */
+export function loraDefaults(model: Model, declared: AdapterSettings, given: Partial<AdapterSettings>): AdapterSettings {
+  return lowRankDefaults(model, declared, given, LOW_RANK_PRODUCT_LIMIT);
 }
 
 export function validateLora(model: Model, settings: AdapterSettings): string[] {
-  return validateLowRank('lora', model, settings);
+  return validateLowRank(model, settings, LOW_RANK_PRODUCT_LIMIT);
 }
 
 /** Sum over target modules of r·(d_in + d_out), plus a classifier head. */
@@ -58,7 +59,7 @@ export function loraConfigJson(model: Model, settings: AdapterSettings): Record<
  * and the tensors' layout does not depend on fan_in_fan_out.)
  */
 const UNSUPPORTED: [field: string, isUsed: (value: unknown) => boolean, what: string][] = [
-  ['use_dora', (v) => v === true, 'DoRA'],
+  ['use_dora', (v) => v === true, 'weight-decomposed LoRA (use_dora)'],
   ['use_rslora', (v) => v === true, 'rank-stabilised LoRA (use_rslora)'],
   ['use_qalora', (v) => v === true, 'QA-LoRA'],
   ['lora_bias', (v) => v === true, 'LoRA bias terms (lora_bias)'],

@@ -2,13 +2,10 @@
 import { validatedMethod } from '../common/settings';
 import { LoraAdapter } from './adapter';
 import { countLora, loraDefaults, validateLora } from './config';
+import { loraMethod } from './method';
 
 export const lora = validatedMethod({
-  name: 'lora',
-  displayName: 'LoRA',
-  description:
-    'Learns a low-rank update B·A for each targeted layer, independent of the pretrained weight; its size grows ' +
-    'with the number of layers.',
+  spec: loraMethod,
   withDefaults: loraDefaults,
   validate: validateLora,
   count: countLora,

@@ -7,24 +7,11 @@
  */
 import { InputFileError, quoted } from '../../errors';
 import type { Model } from '../../models/model';
-import { lowRankDefaults, validateLowRank } from '../common/low-rank';
 import { countLora, loraConfigJson, loraSettingsFromConfig } from '../lora/config';
 import type { AdapterSettings } from '../types';
+import { isPissaConfig } from './method';
 
 const PISSA_INIT = /^pissa(?:_niter_(\d+))?$/;
-
-export function pissaDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings {
-  return { ...lowRankDefaults('pissa', model, settings), pissaNiter: settings.pissaNiter ?? null };
-}
-
-export function validatePissa(model: Model, settings: AdapterSettings): string[] {
-  const problems = validateLowRank('pissa', model, settings);
-  const niter = settings.pissaNiter;
-  if (niter !== undefined && niter !== null && !(Number.isInteger(niter) && niter >= 0 && niter <= 100)) {
-    problems.push(`the randomized SVD's subspace iterations must be a whole number in [0, 100], got ${niter}`);
-  }
-  return problems;
-}
 
 /** As LoRA: r·(d_in + d_out) per target module (the residual weight is frozen), plus a classifier head. */
 export const countPissa = countLora;
@@ -36,11 +23,6 @@ export function pissaInitName(settings: AdapterSettings): string {
 
 export function pissaConfigJson(model: Model, settings: AdapterSettings): Record<string, unknown> {
   return { ...loraConfigJson(model, settings), init_lora_weights: pissaInitName(settings) };
-}
-
-/** Whether a LORA adapter_config.json is PiSSA's. */
-export function isPissaConfig(config: Record<string, unknown>): boolean {
-  return typeof config.init_lora_weights === 'string' && config.init_lora_weights.startsWith('pissa');
 }
 
 export function pissaSettingsFromConfig(config: Record<string, unknown>, configFile: string): AdapterSettings {

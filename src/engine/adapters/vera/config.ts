@@ -9,39 +9,22 @@ import type { Model } from '../../models/model';
 import { booleanField, positiveIntegerField } from '../common/files';
 import { classifierHead, headParameterCount } from '../common/head';
 import { defaultTargets } from '../common/low-rank';
-import { defaultLabels, validateCommon } from '../common/settings';
 import { resolveTargets, targetsFromConfig, targetsToPeft, validateTargets } from '../common/targets';
 import type { AdapterSettings } from '../types';
 
 export const PEFT_TYPE = 'VERA';
 const PEFT_VERSION = '0.21.0';
-/** PeftConfig's defaults (the VeRA paper uses r 256 and up; PEFT's d_initial is 0.1). */
-const DEFAULT_RANK = 256;
-const DEFAULT_D_INITIAL = 0.1;
+/** PEFT's d_initial when a file leaves it out. */
+const PEFT_D_INITIAL = 0.1;
 
-export function veraDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings {
-  return {
-    method: 'vera',
-    rank: settings.rank ?? DEFAULT_RANK,
-    targets: settings.targets ?? defaultTargets(model),
-    dInitial: settings.dInitial ?? DEFAULT_D_INITIAL,
-    projectionSeed: settings.projectionSeed ?? 0,
-    labels: defaultLabels(model, settings.labels),
-  };
+/** The family's targets (rank, d_initial and the seed come from the declaration, method.ts). */
+export function veraDefaults(model: Model, declared: AdapterSettings): AdapterSettings {
+  return { ...declared, targets: declared.targets ?? defaultTargets(model) };
 }
 
 export function validateVera(model: Model, settings: AdapterSettings): string[] {
-  const problems = validateCommon(model, settings, 'vera');
-  const { rank, dInitial, projectionSeed } = settings;
-  if (rank === undefined || !Number.isInteger(rank) || rank < 1 || rank > 65536) {
-    problems.push(`r must be a whole number in [1, 65536], got ${rank}`);
-  }
-  if (dInitial === undefined || !Number.isFinite(dInitial)) problems.push(`d_initial must be a number, got ${dInitial}`);
-  if (projectionSeed === undefined || !Number.isInteger(projectionSeed) || projectionSeed < 0 || projectionSeed > 0xffffffff) {
-    problems.push(`the projection seed must be a whole number in [0, 2³² − 1], got ${projectionSeed}`);
-  }
-  if (!settings.targets) return [...problems, 'no target modules given'];
-  return [...problems, ...validateTargets(model, settings.targets)];
+  if (!settings.targets) return ['no target modules given'];
+  return validateTargets(model, settings.targets);
 }
 
 /** Per target module r (lambda_d) + d_out (lambda_b); the shared projections are frozen. Plus a classifier head. */
@@ -90,7 +73,7 @@ export function veraSettingsFromConfig(config: Record<string, unknown>, configFi
     method: 'vera',
     rank: positiveIntegerField(config, 'r', configFile),
     targets: targetsFromConfig(config, configFile),
-    dInitial: typeof d === 'number' ? d : DEFAULT_D_INITIAL,
+    dInitial: typeof d === 'number' ? d : PEFT_D_INITIAL,
     projectionSeed: typeof seed === 'number' ? seed : 0,
   };
 }

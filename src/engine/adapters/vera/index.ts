@@ -2,13 +2,10 @@
 import { validatedMethod } from '../common/settings';
 import { VeraAdapter } from './adapter';
 import { countVera, validateVera, veraDefaults } from './config';
+import { veraMethod } from './method';
 
 export const vera = validatedMethod({
-  name: 'vera',
-  displayName: 'VeRA',
-  description:
-    'One pair of frozen random matrices shared by every targeted layer; each layer learns only two scaling ' +
-    'vectors, so its size barely grows with the rank.',
+  spec: veraMethod,
   withDefaults: veraDefaults,
   validate: validateVera,
   count: countVera,

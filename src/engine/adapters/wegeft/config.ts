@@ -18,7 +18,7 @@ import { booleanField, positiveIntegerField, positiveNumberField } from '../comm
 import { groupModules, groupPaths } from '../common/groups';
 import { classifierHead, headParameterCount } from '../common/head';
 import { adapterTensorKey } from '../common/keys';
-import { lowRankDefaults, validateLowRank } from '../common/low-rank';
+import { lowRankDefaults, validateLowRank, type RankLimit } from '../common/low-rank';
 import { resolveTargets, targetsFromConfig, targetsToPeft } from '../common/targets';
 import type { AdapterSettings } from '../types';
 
@@ -34,12 +34,18 @@ export interface WegeftGroup {
   psiKey: string;
 }
 
-export function wegeftDefaults(model: Model, settings: Partial<AdapterSettings>): AdapterSettings {
-  return lowRankDefaults('wegeft', model, settings);
+/** phi and psi are r × d_in: a rank above d_in adds parameters but no capacity. */
+const WEGEFT_RANK_LIMIT: RankLimit = {
+  limit: (m) => m.dIn,
+  why: (limit) => `phi and psi are rank × d_in, so a rank above d_in = ${limit} adds parameters but no capacity`,
+};
+
+export function wegeftDefaults(model: Model, declared: AdapterSettings, given: Partial<AdapterSettings>): AdapterSettings {
+  return lowRankDefaults(model, declared, given, WEGEFT_RANK_LIMIT);
 }
 
 export function validateWegeft(model: Model, settings: AdapterSettings): string[] {
-  const problems = validateLowRank('wegeft', model, settings);
+  const problems = validateLowRank(model, settings, WEGEFT_RANK_LIMIT);
   if (problems.length > 0 || !settings.targets) return problems;
   for (const group of groupModules(resolveTargets(model, settings.targets), settings.perLayer ?? false).values()) {
     const widths = new Set(group.map((m) => m.dIn));

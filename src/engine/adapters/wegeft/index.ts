@@ -2,13 +2,10 @@
 import { validatedMethod } from '../common/settings';
 import { WegeftAdapter } from './adapter';
 import { countWegeft, validateWegeft, wegeftDefaults } from './config';
+import { wegeftMethod } from './method';
 
 export const wegeft = validatedMethod({
-  name: 'wegeft',
-  displayName: 'WeGeFT',
-  description:
-    'Generates each weight update from the pretrained weight itself (ΔW = s·W·φᵀ·ψ), with one small pair of ' +
-    'matrices per module type shared across layers, so its size does not grow with depth.',
+  spec: wegeftMethod,
   withDefaults: wegeftDefaults,
   validate: validateWegeft,
   count: countWegeft,

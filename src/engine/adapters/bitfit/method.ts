@@ -1,0 +1,18 @@
+/** BitFit's declaration (no tfjs: the page imports it). */
+import { defineMethod } from '../common/method-spec';
+
+export const bitfitMethod = defineMethod({
+  name: 'bitfit',
+  label: 'BitFit',
+  description: 'Trains only the bias terms (and a classifier head), a tiny fraction of the weights.',
+  peftTypes: ['BITFIT'],
+  options: {},
+  // The BitFit paper searches 1e-4 to 1e-3 on BERT.
+  defaults: {
+    'causal-lm': { learningRate: 1e-3, options: {} },
+    'image-classification': { learningRate: 1e-3, options: {} },
+  },
+  benchByDefault: true,
+  trains: 'the bias terms (linear layers and norms)',
+  source: 'Ben Zaken, Ravfogel, Goldberg, ACL 2022 (arXiv 2106.10199); not in PEFT (peft_type BITFIT here)',
+});

@@ -1,0 +1,21 @@
+/**
+ * Option declarations several methods share (the same key, flag and share
+ * key everywhere; the help says what the option does for each method).
+ * No tfjs: the page's main thread imports this.
+ */
+import type { OptionSpec } from './method-spec';
+
+export function rankOption(help: string, max = 4096): OptionSpec {
+  return { kind: 'integer', label: 'Rank r', help, flag: 'rank', urlKey: 'r', short: 'r', min: 1, max };
+}
+
+export function alphaOption(help = 'The update is scaled by α / r.'): OptionSpec {
+  return { kind: 'number', label: 'Alpha α', help, flag: 'alpha', urlKey: 'a', short: 'α', min: 0, max: 1e6, exclusiveMin: true };
+}
+
+export function targetsOption(
+  help = 'Which linear layers: module-name suffixes (q_proj, v_proj), every linear layer, or a regular expression on module paths.',
+  emptyMeans = "the model family's defaults",
+): OptionSpec {
+  return { kind: 'targets', label: 'Target modules', help, flag: 'targets', urlKey: 't', emptyMeans };
+}

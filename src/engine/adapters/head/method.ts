@@ -1,0 +1,17 @@
+/** Head-only's declaration (no tfjs: the page imports it). */
+import { defineMethod } from '../common/method-spec';
+
+export const headMethod = defineMethod({
+  name: 'head',
+  label: 'Head only',
+  description: 'Trains only the output layer on top of the frozen model (a linear probe).',
+  peftTypes: ['HEAD'],
+  options: {},
+  defaults: {
+    'causal-lm': { learningRate: 1e-3, options: {} },
+    'image-classification': { learningRate: 1e-3, options: {} },
+  },
+  benchByDefault: false,
+  trains: 'the output head (classifier, or lm_head untied from the embedding)',
+  source: 'a linear probe; peft_type HEAD here',
+});
