@@ -174,19 +174,24 @@ export interface ClassPrediction {
 }
 
 /**
- * The k most probable labels of each image, most probable first.
+ * The k most probable labels of each image, most probable first (fewer when
+ * the head has fewer than k classes). `labels` names the head's classes when
+ * an adapter replaced the checkpoint's head (another count, other names).
  * pixelValues: preprocessed float32 (B, C, H, W); the tensor is not disposed.
  */
-export async function classifyTopK(model: Model, pixelValues: tf.Tensor4D, k: number): Promise<ClassPrediction[][]> {
+export async function classifyTopK(model: Model, pixelValues: tf.Tensor4D, k: number, labels?: readonly string[]): Promise<ClassPrediction[][]> {
   if (model.config.task !== 'image-classification') {
     throw new ModelError(`classification needs an image classifier; this ${model.family.displayName} model generates text`);
   }
   const config: ImageClassifierConfig = model.config;
   if (!Number.isSafeInteger(k) || k < 1) throw new RangeError(`k must be a whole number ≥ 1, got ${k}`);
-  const kept = Math.min(k, config.numLabels);
+  const names = labels ?? config.labels;
+  let kept = 0;
   const { values, indices } = tf.tidy(() => {
-    const logits = model.forward({ pixelValues }) as tf.Tensor2D; // (B, labels)
-    return tf.topk(tf.softmax(logits), kept); // (B, k) each
+    // (B, classes): the patched head's classes, which an adapter may have changed.
+    const logits = model.forward({ pixelValues }) as tf.Tensor2D;
+    kept = Math.min(k, logits.shape[1]);
+    return tf.topk(tf.softmax(logits), kept); // (B, kept) each
   });
   try {
     const [probabilities, labelIndices] = await Promise.all([values.data(), indices.data()]);
@@ -194,7 +199,7 @@ export async function classifyTopK(model: Model, pixelValues: tf.Tensor4D, k: nu
     return Array.from({ length: batch }, (_, b) =>
       Array.from({ length: kept }, (_, j) => {
         const index = labelIndices[b * kept + j];
-        return { label: config.labels[index], index, probability: probabilities[b * kept + j] };
+        return { label: names[index] ?? `class ${index}`, index, probability: probabilities[b * kept + j] };
       }),
     );
   } finally {

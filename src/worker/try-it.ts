@@ -63,10 +63,10 @@ export async function classifyForEach(assets: ModelAssets, image: RgbaImageData,
     const outputs: ClassificationOutput[] = [];
     for (const candidate of candidates) {
       try {
-        const [top] = await withAdapter(model, candidate.adapter, () => classifyTopK(model, pixelValues, k));
-        // An adapter with a new head names its own classes.
+        // An adapter with a new head names its own classes (and may have fewer than k).
         const names = candidate.adapter?.settings.labels;
-        outputs.push({ runId: candidate.runId, top: top.map((t) => ({ ...t, label: names?.[t.index] ?? t.label })), error: null });
+        const [top] = await withAdapter(model, candidate.adapter, () => classifyTopK(model, pixelValues, k, names));
+        outputs.push({ runId: candidate.runId, top, error: null });
       } catch (error) {
         outputs.push({ runId: candidate.runId, top: [], error: errorMessage(error) });
       }

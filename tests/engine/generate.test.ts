@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getAdapterMethod } from '../../src/engine/adapters/registry';
 import { ModelError } from '../../src/engine/errors';
 import { argmax, classifyTopK, generate, generateText, sampleToken } from '../../src/engine/generate';
 import { DirectorySource } from '../../src/engine/io/node-source';
@@ -225,6 +226,27 @@ describe('classifyTopK', () => {
       expect(top.reduce((a, p) => a + p.probability, 0)).toBeCloseTo(1, 5);
     });
     input.dispose();
+  });
+
+  it('with an adapter whose new head has fewer classes than k, gives those classes by the adapter\'s names (Try it said "k passed to topk() must be <= 3")', async () => {
+    const head = getAdapterMethod('head');
+    const adapter = head.create(vit, head.withDefaults(vit, { labels: ['sun', 'cloud', 'rain'] }), 0);
+    const input = tf.tensor4d(pixels.values as Float32Array, pixels.shape as [number, number, number, number]);
+    vit.attach(adapter.patch());
+    try {
+      const before = tf.memory().numTensors;
+      const predictions = await classifyTopK(vit, input, 5, ['sun', 'cloud', 'rain']);
+      expect(tf.memory().numTensors).toBe(before);
+      for (const top of predictions) {
+        expect(top).toHaveLength(3);
+        expect(top.map((p) => p.label).sort()).toEqual(['cloud', 'rain', 'sun']);
+        expect(top.reduce((a, p) => a + p.probability, 0)).toBeCloseTo(1, 5);
+      }
+    } finally {
+      vit.attach(null);
+      input.dispose();
+      adapter.dispose();
+    }
   });
 
   it('rejects a language model and a bad k', async () => {
