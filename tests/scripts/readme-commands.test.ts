@@ -165,6 +165,15 @@ const RUNS: Run[] = [
     check: (r) => parityMatchesReadme(r, 'webgpu', ['gpt2', 'vit']),
   },
   {
+    // The README's method table: the test recomputes every count and compares it with the table.
+    line: 'npx vitest run tests/engine/adapters/method-table.test.ts',
+    timeoutMs: 300_000,
+    check: (r) => {
+      ok(r);
+      expect(r.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Tests\s+1 passed/);
+    },
+  },
+  {
     line: 'npm run parity -- --help',
     timeoutMs: 60_000,
     check: (r) => {
