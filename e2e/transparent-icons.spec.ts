@@ -51,6 +51,21 @@ function writeIcons(root: string): string[] {
   return labels;
 }
 
+/** Per canvas: pixels, near-white pixels and dark pixels. */
+const canvasStats = (canvases: Element[]) =>
+    canvases.map((canvas) => {
+      const c = canvas as HTMLCanvasElement;
+      const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+      let white = 0;
+      let dark = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const value = (data[i] + data[i + 1] + data[i + 2]) / 3;
+        if (value > 240) white++;
+        else if (value < 60) dark++;
+      }
+      return { pixels: data.length / 4, white, dark };
+    });
+
 test('transparent RGBA icons: thumbnails keep their shapes, and WeGeFT beats the majority class', async ({ page }, testInfo) => {
   // 24 steps of batch 8 on SwiftShader took 3.4 min on the 2-core build machine: more than the suite's default 5 min leaves room for.
   test.setTimeout(540_000);
@@ -74,20 +89,7 @@ test('transparent RGBA icons: thumbnails keep their shapes, and WeGeFT beats the
   // Each thumbnail shows a dark shape on white: not one colour, not black.
   const thumbs = page.getByRole('list', { name: 'Preview of the images' }).locator('canvas');
   await expect(thumbs).toHaveCount(3);
-  const stats = await thumbs.evaluateAll((canvases) =>
-    canvases.map((canvas) => {
-      const c = canvas as HTMLCanvasElement;
-      const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
-      let white = 0;
-      let dark = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        const value = (data[i] + data[i + 1] + data[i + 2]) / 3;
-        if (value > 240) white++;
-        else if (value < 60) dark++;
-      }
-      return { pixels: data.length / 4, white, dark };
-    }),
-  );
+  const stats = await thumbs.evaluateAll(canvasStats);
   for (const thumb of stats) {
     expect(thumb.white / thumb.pixels).toBeGreaterThan(0.3);
     expect(thumb.dark / thumb.pixels).toBeGreaterThan(0.03);
@@ -108,4 +110,16 @@ test('transparent RGBA icons: thumbnails keep their shapes, and WeGeFT beats the
   await page.locator('#runs').scrollIntoViewIfNeeded();
   await snap(page, testInfo, 'icons-run');
   expect(accuracy, `held-out accuracy ${evaluation} vs majority class ${majority}`).toBeGreaterThan(majority);
+
+  // Try it's thumbnail of a dropped icon shows the shape on white too (it showed the page's background).
+  const tryIcon = join(testInfo.outputPath('try'), 'cross.png');
+  mkdirSync(testInfo.outputPath('try'), { recursive: true });
+  writeFileSync(tryIcon, icon('cross', createRng(99)));
+  await page.getByTestId('try-drop-files').setInputFiles(tryIcon);
+  await expect(page.getByTestId('classification')).toHaveCount(2);
+  const [tried] = await page.getByTestId('tried-image').locator('canvas').evaluateAll(canvasStats);
+  expect(tried.white / tried.pixels).toBeGreaterThan(0.3);
+  expect(tried.dark / tried.pixels).toBeGreaterThan(0.03);
+  await page.locator('#try').scrollIntoViewIfNeeded();
+  await snap(page, testInfo, 'icons-try');
 });
