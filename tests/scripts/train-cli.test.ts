@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { encode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METHOD_NAMES } from '../../src/engine/adapters/methods';
 import { loadAdapterFrom } from '../../src/engine/adapters/registry';
 import { parseDataset, prepareImageSamples, prepareTokenSequences } from '../../src/engine/data/index';
 import { readDataFiles } from '../../src/engine/data/node-files';
@@ -48,14 +49,21 @@ const runTrain = (args: string[], env: Record<string, string> = {}) => runScript
 let work: string;
 
 /** The gpt2 fixture with a character-level tokenizer.json (96 tokens: ' ' to DEL, the fixture's vocabulary). */
-function gpt2WithTokenizer(): string {
-  const dir = path.join(work, 'gpt2');
+function gpt2WithTokenizer(name = 'gpt2'): string {
+  const dir = path.join(work, name);
   mkdirSync(dir);
   for (const file of ['config.json', 'model.safetensors']) copyFileSync(path.join(fixtureDir('gpt2'), file), path.join(dir, file));
   const vocab = Object.fromEntries(Array.from({ length: 96 }, (_, i) => [String.fromCharCode(32 + i), i]));
   const tokenizer = { version: '1.0', model: { type: 'BPE', vocab, merges: [], ignore_merges: false }, decoder: { type: 'Fuse' }, added_tokens: [] };
   writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
   return dir;
+}
+
+let tokenized: string | null = null;
+/** One gpt2 fixture copy with its tokenizer, made once and copied by the tests that train on it. */
+function tokenizedGpt2(): string {
+  tokenized ??= gpt2WithTokenizer('gpt2-tokenized');
+  return tokenized;
 }
 
 /** Lines of a small repetitive language: easy to learn a little of in a few steps. */
@@ -127,6 +135,40 @@ describe('npm run train on the gpt2 fixture with text', () => {
     const unadapted = await evaluate(loaded, null, data, { batchSize: 4, tokenLength: paddedLength(sequences) });
     expect(reloaded.loss).toBeCloseTo(final.loss, 5);
     expect(unadapted.loss).toBeCloseTo(base.loss, 5);
+    adapter.dispose();
+    loaded.dispose();
+  });
+});
+
+describe('npm run train with every registered method, at its defaults', () => {
+  // Enrols each method of the registry: a new method is trained here without editing this file.
+  it.each(METHOD_NAMES.map((m) => [m]))('%s trains on text with falling held-out loss, and its files reload to the same loss', async (method) => {
+    const model = path.join(work, `gpt2-${method}`);
+    mkdirSync(model);
+    for (const file of ['config.json', 'model.safetensors', 'tokenizer.json']) copyFileSync(path.join(tokenizedGpt2(), file), path.join(model, file));
+    writeText(path.join(work, `every-${method}.txt`), 80, 0);
+    writeText(path.join(work, `every-${method}.val.txt`), 12, 5);
+    const out = path.join(work, `every-${method}-out`);
+    const result = await runTrain([
+      '--model', model, '--data', path.join(work, `every-${method}.txt`), '--val-data', path.join(work, `every-${method}.val.txt`),
+      '--method', method, '--steps', '8', '--batch', '4', '--seq-length', '24', '--readback-every', '4', '--json', '--out', out,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = lastJsonLine(result.stdout);
+    expect(report).toMatchObject({ method, steps: 8, num_tensors_growth: 0 });
+    const base = report.base_eval as { loss: number };
+    const final = report.final_eval as { loss: number };
+    expect(final.loss, `${method}: held-out loss ${base.loss} → ${final.loss}`).toBeLessThan(base.loss);
+
+    const source = new DirectorySource(model);
+    const loaded = await loadModel(source);
+    const tokenizer = await loadTokenizer(source);
+    const valSet = parseDataset(await readDataFiles(path.join(work, `every-${method}.val.txt`))) as TextDataset;
+    const sequences = prepareTokenSequences(valSet, tokenizer, { seqLength: 24 });
+    const adapter = await loadAdapterFrom(loaded, new DirectorySource(out));
+    expect(adapter.method).toBe(method);
+    const reloaded = await evaluate(loaded, adapter.patch(), { kind: 'tokens', sequences }, { batchSize: 4, tokenLength: paddedLength(sequences) });
+    expect(reloaded.loss).toBeCloseTo(final.loss, 4);
     adapter.dispose();
     loaded.dispose();
   });
