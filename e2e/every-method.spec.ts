@@ -1,0 +1,71 @@
+/**
+ * Every registered method trains in the app, side by side, on the bundled
+ * language model: each run shows the engine's exact trainable count before
+ * it starts, all finish and are charted together, and each one's exported
+ * files load back into the engine as the same method. Enrolled from the
+ * registry, so a new method is trained here without editing this file.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { expect, test } from '@playwright/test';
+import { unzipSync } from 'fflate';
+import { METHOD_SPECS } from '../src/engine/adapters/methods';
+import { loadAdapter, resolveAdapterSettings } from '../src/engine/adapters/registry';
+import { DirectorySource } from '../src/engine/io/node-source';
+import { loadModel } from '../src/engine/models/load';
+import { PUBLIC, bundledModel, openFreshApp, snap } from './helpers';
+
+const LM = bundledModel('causal-lm');
+
+test('every method trains side by side on the bundled language model, and its files load back', async ({ page }, testInfo) => {
+  test.setTimeout(600_000);
+  await tf.setBackend('cpu');
+  const model = await loadModel(new DirectorySource(LM.dir));
+
+  await openFreshApp(page);
+  // WASM: this test is about the methods; nine runs at once on SwiftShader's software WebGPU
+  // lost the device on this 2-core machine (handled: each run failed saying so, with Retry on WASM).
+  await page.getByLabel('Backend preference').selectOption('wasm');
+  await expect(page.getByTestId('backend-badge')).toContainText('WASM', { timeout: 60_000 });
+  await page.getByRole('button', { name: `Load ${LM.title}` }).click();
+  await expect(page.getByTestId('model-summary')).toContainText(LM.name);
+  await page.getByLabel('Evaluate on at most').fill('16');
+  await page.getByTestId('data-drop-files').setInputFiles(join(PUBLIC, 'datasets', 'sotu.txt'));
+  await expect(page.getByTestId('dataset-summary')).toBeVisible();
+
+  const methods = page.locator('#methods');
+  const runs = page.getByTestId('run');
+  for (const [i, spec] of METHOD_SPECS.entries()) {
+    await methods.getByLabel('Method', { exact: true }).selectOption(spec.name);
+    await methods.getByLabel('Steps', { exact: true }).fill('3');
+    await methods.getByLabel('Batch size', { exact: true }).fill('2');
+    await methods.getByLabel('Sequence length', { exact: true }).fill('32');
+    await methods.getByRole('button', { name: 'Add run', exact: true }).click();
+    await expect(runs).toHaveCount(i + 1);
+    // The count shown before the run starts is the engine's, at the method's defaults.
+    const { method, settings, problems } = resolveAdapterSettings(model, { method: spec.name });
+    expect(problems).toEqual([]);
+    await expect(runs.nth(i).getByTestId('run-trainable')).toHaveAttribute('data-count', String(method.countTrainable(model, settings)));
+  }
+  await snap(page, testInfo, 'every-method-added');
+
+  await page.getByRole('button', { name: 'Start all' }).click();
+  for (let i = 0; i < METHOD_SPECS.length; i++) await expect(runs.nth(i)).toHaveAttribute('data-status', 'finished', { timeout: 300_000 });
+  await expect(page.getByTestId('chart-loss-step').locator('path.recharts-curve.recharts-line-curve')).toHaveCount(METHOD_SPECS.length);
+  await page.locator('#compare').scrollIntoViewIfNeeded();
+  await snap(page, testInfo, 'every-method-compare');
+
+  for (const [i, spec] of METHOD_SPECS.entries()) {
+    const name = (await runs.nth(i).locator('strong').first().innerText()).trim();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: `Download the adapter of ${name}` }).click();
+    const file = testInfo.outputPath(`${spec.name}-${(await download).suggestedFilename()}`);
+    await (await download).saveAs(file);
+    const files = unzipSync(readFileSync(file));
+    const adapter = loadAdapter(model, { config: JSON.parse(new TextDecoder().decode(files['adapter_config.json'])), weights: files['adapter_model.safetensors'] });
+    expect(adapter.method).toBe(spec.name);
+    adapter.dispose();
+  }
+  model.dispose();
+});
