@@ -179,11 +179,24 @@ export function persistStore(store: PlaygroundStore, db: PlaygroundDatabase, int
   const unsubscribe = store.subscribe((state) => {
     const snapshot = snapshotOf(state);
     if (sameSnapshot(snapshot, last)) return;
+    const modelChanged = snapshot.model !== last.model;
     last = snapshot;
-    timer ??= setTimeout(flush, intervalMs);
+    // A model switch is saved at once: a reload right after it must come back on that model, not the one before.
+    if (modelChanged) {
+      if (timer) clearTimeout(timer);
+      flush();
+    } else timer ??= setTimeout(flush, intervalMs);
   });
+  // Leaving the page (a reload, a closed tab) saves what is pending; the browser may still cut a slow write short.
+  const onHide = () => {
+    if (!timer) return;
+    clearTimeout(timer);
+    flush();
+  };
+  globalThis.addEventListener?.('pagehide', onHide);
   return async () => {
     unsubscribe();
+    globalThis.removeEventListener?.('pagehide', onHide);
     if (timer) {
       clearTimeout(timer);
       flush();

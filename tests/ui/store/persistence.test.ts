@@ -81,6 +81,24 @@ describe('persistence across a reload', () => {
     db.close();
   });
 
+  it('a model switch is saved at once, without waiting for the interval (a reload right after it comes back on that model)', async () => {
+    const db = await openPlaygroundDb();
+    const { store } = storeWithRuns();
+    const stop = persistStore(store, db, 60_000);
+    let saved;
+    try {
+      store.getState().modelLoading({ kind: 'bundled', name: 'gpt2' });
+      store.getState().modelLoaded(modelSummary('gpt2', 'causal-lm'), modelRecord('gpt2', 'causal-lm'));
+      await new Promise((r) => setTimeout(r, 50));
+      saved = await loadSnapshot(db);
+    } finally {
+      // Closed before the assertion: an open database would block afterEach's deleteDatabase.
+      await stop();
+      db.close();
+    }
+    expect(saved?.model).toEqual({ kind: 'bundled', name: 'gpt2' });
+  });
+
   it('stores dropped files for a reload, and forgets them on request', async () => {
     const db = await openPlaygroundDb();
     await saveFiles(db, 'dataset', { label: 'data', files: [{ path: 'a.txt', bytes: new Uint8Array([104, 105]), type: 'text/plain' }] });
