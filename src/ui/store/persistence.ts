@@ -176,31 +176,28 @@ export function persistStore(store: PlaygroundStore, db: PlaygroundDatabase, int
         failed = true;
       });
   };
+  const saveNow = () => {
+    if (timer) clearTimeout(timer);
+    flush();
+  };
   const unsubscribe = store.subscribe((state) => {
     const snapshot = snapshotOf(state);
     if (sameSnapshot(snapshot, last)) return;
     const modelChanged = snapshot.model !== last.model;
     last = snapshot;
     // A model switch is saved at once: a reload right after it must come back on that model, not the one before.
-    if (modelChanged) {
-      if (timer) clearTimeout(timer);
-      flush();
-    } else timer ??= setTimeout(flush, intervalMs);
+    if (modelChanged) saveNow();
+    else timer ??= setTimeout(flush, intervalMs);
   });
   // Leaving the page (a reload, a closed tab) saves what is pending; the browser may still cut a slow write short.
   const onHide = () => {
-    if (!timer) return;
-    clearTimeout(timer);
-    flush();
+    if (timer) saveNow();
   };
   globalThis.addEventListener?.('pagehide', onHide);
   return async () => {
     unsubscribe();
     globalThis.removeEventListener?.('pagehide', onHide);
-    if (timer) {
-      clearTimeout(timer);
-      flush();
-    }
+    if (timer) saveNow();
     await writing;
   };
 }
