@@ -9,6 +9,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { SafetensorsFile } from '../io/safetensors';
 import type { Model, ModelPatch } from '../models/model';
+import type { LinearModule } from '../models/types';
 import type { MethodSpec } from './common/method-spec';
 import type { AdapterMethodName, MethodOptionKey } from './methods';
 
@@ -70,6 +71,26 @@ export interface AdapterFiles {
   weights: Uint8Array;
 }
 
+/**
+ * What a method changed in one linear module: ΔW in the logical
+ * (d_out, d_in) layout of torch.nn.Linear, whatever the weight's storage
+ * layout. A method whose update is a thin product gives its factors, so the
+ * analysis views never build the (d_out, d_in) matrix; the others give it
+ * dense. Exactly one of `lowRank` and `dense` is set; the tensors are new
+ * and the caller disposes them.
+ */
+export interface DeltaWeight {
+  module: LinearModule;
+  /**
+   * ΔW = left · right with left (d_out, k) and right (k, d_in), the scaling
+   * folded into left. left's columns are the directions over the module's
+   * outputs that the method writes its update along (WeGeFT: W·φᵀ; LoRA: B).
+   */
+  lowRank: { left: tf.Tensor2D; right: tf.Tensor2D } | null;
+  /** ΔW (d_out, d_in) when it is not a thin product (DoRA, (IA)³, PiSSA's residual split, full fine-tuning). */
+  dense: tf.Tensor2D | null;
+}
+
 export interface Adapter {
   readonly method: AdapterMethodName;
   readonly settings: AdapterSettings;
@@ -92,6 +113,12 @@ export interface Adapter {
   /** Back to the low-rank path. */
   unmerge(): void;
   readonly merged: boolean;
+  /**
+   * ΔW of every block linear module this adapter changes, in forward order
+   * (head modules excluded: a new classifier has no base weight to compare).
+   * Empty when the method changes no linear weight (BitFit, head only).
+   */
+  deltaWeights(): DeltaWeight[];
   /** The base model's weights with this adapter merged in, by canonical name (for export). */
   mergedWeights(): Map<string, tf.Tensor>;
   /** adapter_config.json + adapter_model.safetensors. */

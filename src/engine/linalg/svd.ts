@@ -190,7 +190,17 @@ function lanczosSvd(a: DenseMatrix, k: number, tolerance: number, seed: number):
     scale(w, 1 / Math.sqrt(dot(w, w)));
     return w;
   };
-  let v: Float64Array = freshUnit([], n);
+  // A right start vector inside A's row space (Aᵀ·g): the Krylov space then
+  // stays there, so min(m, n) steps span it whole and the result is exact
+  // even for a wide A, whose row space is smaller than Rⁿ. A plain random
+  // start would spend steps on its null-space component.
+  const freshRowSpaceUnit = (basis: Float64Array[]) => {
+    const w = multiplyTransposed(data, m, n, Float64Array.from({ length: m }, gaussian));
+    reorthogonalise(w, basis);
+    const norm = Math.sqrt(dot(w, w));
+    return norm > 0 ? (scale(w, 1 / norm), w) : freshUnit(basis, n);
+  };
+  let v: Float64Array = freshRowSpaceUnit([]);
   let nextCheck = Math.min(maxSteps, Math.max(k + 8, 2 * k));
   for (let j = 0; j < maxSteps; j++) {
     vBasis.push(v);
@@ -221,7 +231,7 @@ function lanczosSvd(a: DenseMatrix, k: number, tolerance: number, seed: number):
     }
     if (beta <= breakdown) {
       beta = 0; // an invariant subspace: the next v starts afresh, uncoupled (β = 0)
-      v = freshUnit(vBasis, n);
+      v = freshRowSpaceUnit(vBasis);
     } else {
       scale(w, 1 / beta);
       v = w;
@@ -449,4 +459,42 @@ function toFloat64(data: Float64Array | Float32Array): Float64Array {
 function gaussianSource(seed: number): () => number {
   const random = createRng(seed);
   return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/**
+ * The SVD of left · right without forming the (m, n) product: left (m, k),
+ * right (k, n). left = U_l·S_l·V_lᵀ, then M = S_l·V_lᵀ·right (k, n) =
+ * U_m·S·V_mᵀ, so left · right = (U_l·U_m) · S · V_mᵀ. Exact (two small
+ * Jacobi SVDs), O((m + n)·k²): a low-rank update's whole spectrum for the
+ * cost of its factors. min(m, n, k) triplets.
+ */
+export function productSvd(left: DenseMatrix, right: DenseMatrix): Svd {
+  if (left.cols !== right.rows) throw new Error(`cannot multiply ${left.rows} × ${left.cols} by ${right.rows} × ${right.cols}`);
+  const m = left.rows;
+  const n = right.cols;
+  const l = thinSvd(left); // u (m, kl), v (k, kl)
+  const kl = l.k;
+  const k = left.cols;
+  const rightData = toFloat64(right.data);
+  const middle = new Float64Array(kl * n); // M (kl, n) = S_l · V_lᵀ · right
+  for (let t = 0; t < kl; t++) {
+    const row = middle.subarray(t * n, (t + 1) * n);
+    for (let i = 0; i < k; i++) {
+      const c = l.s[t] * l.v[i * kl + t];
+      if (c === 0) continue;
+      const src = rightData.subarray(i * n, (i + 1) * n);
+      for (let j = 0; j < n; j++) row[j] += c * src[j];
+    }
+  }
+  const mid = thinSvd({ rows: kl, cols: n, data: middle }); // u (kl, km), v (n, km)
+  const km = mid.k;
+  const u = new Float64Array(m * km); // U_l (m, kl) · U_m (kl, km)
+  for (let i = 0; i < m; i++) {
+    for (let t = 0; t < kl; t++) {
+      const c = l.u[i * kl + t];
+      if (c === 0) continue;
+      for (let q = 0; q < km; q++) u[i * km + q] += c * mid.u[t * km + q];
+    }
+  }
+  return { rows: m, cols: n, k: km, u, s: mid.s, v: mid.v };
 }

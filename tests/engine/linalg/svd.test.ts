@@ -101,6 +101,16 @@ describe('truncatedSvd (Lanczos)', () => {
     expect(svd.s[4]).toBeLessThanOrEqual(1e-12);
   });
 
+  it('is exact on a wide matrix whose k is close to its rows (the start vector lies in the row space)', () => {
+    // A 9 × 14 Gaussian matrix, k = 8 of its 9 singular values: with a start
+    // vector outside the row space, 9 steps did not span it and σ₄ was missed.
+    const g = gaussian(11);
+    const wide = { rows: 9, cols: 14, data: Float64Array.from({ length: 9 * 14 }, g) };
+    const exact = thinSvd(wide);
+    const lanczos = truncatedSvd(wide, 8);
+    for (let t = 0; t < 8; t++) expect(lanczos.s[t]).toBeCloseTo(exact.s[t], 9);
+  });
+
   it('is deterministic for a seed', () => {
     const { matrix } = knownSvd(45, 30, [3, 2, 1, 0.5], 2);
     expect([...truncatedSvd(matrix, 2, { seed: 4 }).u]).toEqual([...truncatedSvd(matrix, 2, { seed: 4 }).u]);

@@ -43,6 +43,9 @@ export class ParamAdapter implements Adapter {
     throw new Error('not part of the test double');
   }
 
+  deltaWeights(): never[] {
+    return [];
+  }
   mergedWeights(): Map<string, tf.Tensor> {
     throw new Error('not part of the test double');
   }

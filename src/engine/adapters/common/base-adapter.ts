@@ -11,7 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LinearHook, Model, ModelPatch } from '../../models/model';
-import type { Adapter, AdapterFiles, AdapterMethodName, AdapterSettings } from '../types';
+import type { LinearModule } from '../../models/types';
+import type { Adapter, AdapterFiles, AdapterMethodName, AdapterSettings, DeltaWeight } from '../types';
 import { writeAdapterWeights } from './files';
 
 export interface AdapterParts {
@@ -70,6 +71,42 @@ export abstract class BaseAdapter implements Adapter {
 
   /** adapter_config.json for save(). */
   protected abstract adapterConfig(): Record<string, unknown>;
+
+  /**
+   * ΔW = left · right (left (d_out, k), right (k, d_in), scaling in left) of
+   * one module, for methods whose update is a thin product; null (the
+   * default) makes deltaWeights() take the dense difference of the merged
+   * and the base weight.
+   */
+  protected lowRankDelta(_module: LinearModule): { left: tf.Tensor2D; right: tf.Tensor2D } | null {
+    return null;
+  }
+
+  deltaWeights(): DeltaWeight[] {
+    const merged = this.mergedLinear ?? this.mergedLinearWeights();
+    try {
+      const deltas: DeltaWeight[] = [];
+      for (const module of this.model.linearModules()) {
+        if (module.layer === null) continue;
+        const changed = merged.get(module.weight) ?? this.paramOverrides.get(module.weight);
+        if (!changed) continue;
+        const lowRank = this.lowRankDelta(module);
+        if (lowRank) {
+          deltas.push({ module, lowRank, dense: null });
+          continue;
+        }
+        const dense = tf.tidy(() => {
+          const difference = tf.sub(changed, this.model.baseParam(module.weight)) as tf.Tensor2D;
+          // conv1d stores (d_in, d_out): the logical ΔW is its transpose.
+          return module.layout === 'conv1d' ? tf.transpose(difference) : difference;
+        });
+        deltas.push({ module, lowRank: null, dense });
+      }
+      return deltas;
+    } finally {
+      if (merged !== this.mergedLinear) for (const t of merged.values()) t.dispose();
+    }
+  }
 
   trainableParameterCount(): number {
     let count = 0;

@@ -132,6 +132,14 @@ export class LoraAdapter extends BaseAdapter {
     return merged;
   }
 
+  /** ΔW = (s · B) · A: B (d_out, r), A (r, d_in) in both storage layouts. */
+  protected override lowRankDelta(m: LinearModule): { left: tf.Tensor2D; right: tf.Tensor2D } | null {
+    const a = this.trainable.get(keyA(m)) as tf.Tensor2D | undefined;
+    const b = this.trainable.get(keyB(m)) as tf.Tensor2D | undefined;
+    if (!a || !b) return null;
+    return { left: tf.mul(b, scaling(this.settings)), right: tf.clone(a) };
+  }
+
   protected adapterConfig(): Record<string, unknown> {
     return loraConfigJson(this.model, this.settings);
   }

@@ -178,6 +178,19 @@ export class VeraAdapter extends BaseAdapter {
     return merged;
   }
 
+  /** ΔW = (λ_b ⊙ B_sl) · (λ_d ⊙ A_sl): (d_out, r) · (r, d_in) in both storage layouts. */
+  protected override lowRankDelta(m: LinearModule): { left: tf.Tensor2D; right: tf.Tensor2D } | null {
+    const lambdaD = this.trainable.get(keyD(m));
+    const lambdaB = this.trainable.get(keyB(m));
+    if (!lambdaD || !lambdaB) return null;
+    const a = this.projections.sliceA(m.dIn);
+    const b = this.projections.sliceB(m.dOut);
+    return tf.tidy(() => ({
+      left: tf.mul(b, lambdaB.reshape([m.dOut, 1])) as tf.Tensor2D,
+      right: tf.mul(a, lambdaD.reshape([a.shape[0], 1])) as tf.Tensor2D,
+    }));
+  }
+
   protected adapterConfig(): Record<string, unknown> {
     return veraConfigJson(this.model, this.settings);
   }

@@ -95,6 +95,19 @@ export class WegeftAdapter extends BaseAdapter {
     return merged;
   }
 
+  /** ΔW = (s · W·φᵀ) · ψ: (d_out, r) · (r, d_in); W·φᵀ's columns are the paper's "clusters". */
+  protected override lowRankDelta(m: LinearModule): { left: tf.Tensor2D; right: tf.Tensor2D } | null {
+    const g = this.groups.find((group) => group.members.some((member) => member.path === m.path));
+    if (!g) return null;
+    const phi = this.trainable.get(g.phiKey)! as tf.Tensor2D;
+    const psi = this.trainable.get(g.psiKey)! as tf.Tensor2D;
+    const weight = this.model.baseParam(m.weight) as tf.Tensor2D;
+    return tf.tidy(() => ({
+      left: tf.mul(weightTimesPhiT(weight, phi, m.layout), scaling(this.settings)) as tf.Tensor2D,
+      right: tf.clone(psi),
+    }));
+  }
+
   protected adapterConfig(): Record<string, unknown> {
     return wegeftConfigJson(this.model, this.settings, this.groups);
   }
