@@ -121,6 +121,28 @@ describe.each(CASES)('$name', ({ name: caseName, open }) => {
         expect(maxAbsDiff(logitsWith(t, adapter.patch()), trained)).toBe(0);
       });
 
+      it('gives ΔW of every block module it changed: the merged minus the base weight, as (d_out, d_in), without leaking', () => {
+        const before = tf.memory().numTensors;
+        const merged = adapter.mergedWeights();
+        const deltas = adapter.deltaWeights();
+        const changed = t.model.linearModules().filter(
+          (m) => m.layer !== null && maxAbsDiff(merged.get(m.weight)!.dataSync(), t.model.baseParam(m.weight).dataSync()) > 0,
+        );
+        expect(deltas.map((d) => d.module.path)).toEqual(changed.map((m) => m.path));
+        for (const d of deltas) {
+          expect((d.lowRank === null) !== (d.dense === null), d.module.path).toBe(true);
+          const actual = d.lowRank ? tf.matMul(d.lowRank.left, d.lowRank.right) : d.dense!;
+          expect(actual.shape).toEqual([d.module.dOut, d.module.dIn]);
+          const stored = tf.sub(merged.get(d.module.weight)!, t.model.baseParam(d.module.weight));
+          const expected = d.module.layout === 'conv1d' ? tf.transpose(stored) : stored;
+          const scale = Math.max(1e-3, maxAbs(expected.dataSync()));
+          expect(maxAbsDiff(actual.dataSync(), expected.dataSync()) / scale, d.module.path).toBeLessThan(1e-4);
+          for (const x of new Set([actual, stored, expected, d.lowRank?.left, d.lowRank?.right, d.dense])) x?.dispose();
+        }
+        for (const x of merged.values()) x.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      });
+
       it('gives identical outputs after saving and loading', async () => {
         const loaded = await roundTrip(t, adapter);
         expect(loaded.method).toBe(methodName);
