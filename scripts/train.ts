@@ -11,6 +11,11 @@
  * scripts/lib/train-data.ts: counts, blank_images, identical_images); --out writes the adapter's
  * adapter_config.json and adapter_model.safetensors.
  *
+ * With --sweep-ranks (and --method listing one or more methods with a rank),
+ * every (method, rank) trains in turn on the same model, data, settings and
+ * seed; --csv writes one row per run (columns: src/engine/train/sweep.ts), and
+ * --json prints one line per run with its rank.
+ *
  * Exit status: 0 when the run completes; 1 when training fails (the loss
  * became NaN or infinite); 2 on bad usage or unusable input, with a one-line
  * message naming the file.
@@ -19,12 +24,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { methodSpec } from '../src/engine/adapters/methods';
 import { getAdapterMethod, resolveAdapterSettings } from '../src/engine/adapters/registry';
-import type { Adapter, AdapterSettings, TargetSpec } from '../src/engine/adapters/types';
+import type { Adapter, AdapterMethodName, AdapterSettings, TargetSpec } from '../src/engine/adapters/types';
 import { errorMessage, InputFileError, NonFiniteLossError } from '../src/engine/errors';
 import { loadModel } from '../src/engine/models/load';
 import type { Model } from '../src/engine/models/model';
 import type { Evaluation } from '../src/engine/train/evaluate';
 import { trainSettingsWithDefaults, validateTrainSettings, type TrainSettings } from '../src/engine/train/settings';
+import { sweepCsv, sweepRuns, type SweepRow } from '../src/engine/train/sweep';
 import { Trainer, type StepMetrics } from '../src/engine/train/trainer';
 import { reexecForWebGpuIfNeeded, setupNodeBackend } from './lib/node-backend';
 import { ProgressBar } from './lib/progress';
@@ -45,18 +51,26 @@ async function main(argv: string[]): Promise<number> {
   const model = await loadModel(source, { seed: options.train.seed ?? 42 });
   try {
     const data = await prepareData(model, source, { ...options, seed: options.train.seed ?? 42 });
-    const settings = runSettings(options, model);
-    const adapterSettings = methodSettings(options, model, data);
-    const method = getAdapterMethod(options.method);
-    const adapter = method.create(model, adapterSettings, settings.seed);
-    try {
-      const report = await train(model, adapter, data, settings, options);
-      if (options.out) await saveAdapter(adapter, options.out);
-      // The dataset summary (counts, blank and identical images) goes with the results.
-      const withDataset = { ...report, dataset: data.dataset };
-      printReport(withDataset, options.json);
-    } finally {
-      adapter.dispose();
+    // Every run is checked before the first one trains, so a bad rank does not end a sweep half-way.
+    const jobs = runsOf(options, model).map((run) => ({ ...run, settings: runSettings(options, model, run.method), adapterSettings: methodSettings(model, data, run) }));
+    log(`model: ${options.model} (${model.family.displayName}, ${model.parameterCount().toLocaleString('en-US')} parameters)`);
+    if (options.sweep) log(`sweep: ${jobs.length} runs (${jobs.map((j) => `${j.method} r${j.rank}`).join(', ')})`);
+    const rows: SweepRow[] = [];
+    for (const [i, job] of jobs.entries()) {
+      if (options.sweep) log(`\nrun ${i + 1} of ${jobs.length}: ${job.method}, rank ${job.rank}`);
+      const adapter = getAdapterMethod(job.method).create(model, job.adapterSettings, job.settings.seed);
+      try {
+        const report = await train(model, adapter, data, job.settings, options);
+        if (options.out) await saveAdapter(adapter, options.sweep ? path.join(options.out, `${job.method}-r${job.rank}`) : options.out);
+        rows.push(sweepRow(report, adapter.settings, job.settings.seed));
+        // The dataset summary (counts, blank and identical images) goes with the results.
+        const { method, ...rest } = { ...report, dataset: data.dataset };
+        printReport(options.sweep ? { method, rank: job.rank, ...rest } : { method, ...rest }, options.json);
+      } finally {
+        adapter.dispose();
+      }
+      // Written after every run, so a sweep stopped half-way keeps the rows it made.
+      if (options.csv) await writeCsv(options.csv, rows);
     }
   } finally {
     model.dispose();
@@ -64,19 +78,65 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-function runSettings(options: TrainCliOptions, model: Model): TrainSettings {
+interface CliRun {
+  method: AdapterMethodName;
+  /** The rank swept to (null outside a sweep). */
+  rank: number | null;
+  options: Partial<AdapterSettings>;
+}
+
+/** The one run of the command line, or a sweep's runs: every method at every rank, α at the method's scale. */
+function runsOf(options: TrainCliOptions, model: Model): CliRun[] {
+  if (!options.sweep) return [{ method: options.method, rank: null, options: options.methodOptions }];
+  const { ranks, methods } = options.sweep;
+  const fixedAlpha = methods.map((m) => (m.options as { alpha?: number }).alpha).find((a) => a !== undefined);
+  return sweepRuns(methods.map((m) => m.method), ranks, model.task, fixedAlpha).map((run) => ({
+    method: run.method,
+    rank: run.rank,
+    options: { ...methods.find((m) => m.method === run.method)!.options, rank: run.rank, ...(run.alpha !== undefined ? { alpha: run.alpha } : {}) },
+  }));
+}
+
+function runSettings(options: TrainCliOptions, model: Model, method: AdapterMethodName): TrainSettings {
   // The method's learning rate for this model's task when --lr is not given (src/engine/adapters/<method>/method.ts).
-  const settings = trainSettingsWithDefaults(options.train, methodSpec(options.method).defaults[model.task].learningRate);
+  const settings = trainSettingsWithDefaults(options.train, methodSpec(method).defaults[model.task].learningRate);
   const problems = validateTrainSettings(settings);
   if (problems.length > 0) throw new UsageError(problems.join('; '));
-  log(`model: ${options.model} (${model.family.displayName}, ${model.parameterCount().toLocaleString('en-US')} parameters)`);
   return settings;
 }
 
-function methodSettings(options: TrainCliOptions, model: Model, data: PreparedData): AdapterSettings {
-  const { method, settings, problems } = resolveAdapterSettings(model, { ...options.methodOptions, method: options.method, labels: data.labels });
-  if (problems.length > 0) throw new UsageError(`${method.displayName}: ${problems.join('; ')}`);
+function methodSettings(model: Model, data: PreparedData, run: CliRun): AdapterSettings {
+  const { method, settings, problems } = resolveAdapterSettings(model, { ...run.options, method: run.method, labels: data.labels });
+  const at = run.rank === null ? '' : ` at rank ${run.rank}`;
+  if (problems.length > 0) throw new UsageError(`${method.displayName}${at}: ${problems.join('; ')}`);
   return settings;
+}
+
+/** A run's CSV row (src/engine/train/sweep.ts names the columns). */
+function sweepRow(report: TrainReport, settings: AdapterSettings, seed: number): SweepRow {
+  const values = settings as unknown as { rank?: number; alpha?: number };
+  const metricOf = (e: TrainReport['final_eval']) => (e === null ? null : 'accuracy' in e ? e.accuracy : e.perplexity);
+  return {
+    method: report.method,
+    rank: values.rank ?? null,
+    alpha: values.alpha ?? null,
+    trainable_parameters: report.trainable_parameters,
+    metric_name: report.final_eval === null ? null : 'accuracy' in report.final_eval ? 'accuracy' : 'perplexity',
+    metric: metricOf(report.final_eval),
+    base_metric: metricOf(report.base_eval),
+    validation_loss: report.final_eval?.loss ?? null,
+    steps: report.steps,
+    step_ms: report.step_ms_median,
+    throughput: report.throughput,
+    peak_bytes: report.peak_bytes,
+    seed,
+  };
+}
+
+async function writeCsv(file: string, rows: SweepRow[]): Promise<void> {
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await writeFile(file, sweepCsv(rows));
+  log(`wrote ${rows.length} row${rows.length === 1 ? '' : 's'} to ${file}`);
 }
 
 async function train(
@@ -173,7 +233,7 @@ async function saveAdapter(adapter: Adapter, dir: string): Promise<void> {
   log(`wrote ${path.join(dir, 'adapter_config.json')} and adapter_model.safetensors`);
 }
 
-function printReport(report: TrainReport, json: boolean): void {
+function printReport(report: object, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;

@@ -6,6 +6,8 @@
 import type { AdapterMethodName, AdapterSettings, TargetSpec } from '../../src/engine/adapters/types';
 import { isScheduleName } from '../../src/engine/train/schedule';
 import type { TrainSettings } from '../../src/engine/train/settings';
+import { parseRankList, sweepMethodsProblem } from '../../src/engine/train/sweep';
+import { errorMessage } from '../../src/engine/errors';
 import { asUsage, numberOption as number, parseCommandLine, UsageError } from './cli';
 import { methodFlagSpecs, methodHelp, parseMethodFlags, parseMethodName, parseTargetsFlag } from './method-flags';
 import { parseBackend, type NodeBackend } from './node-backend';
@@ -13,6 +15,7 @@ import { parseBackend, type NodeBackend } from './node-backend';
 export { UsageError };
 
 export const USAGE = `usage: npm run train -- --model <dir|hub-id> --data <file|dir> --method <name> [options]
+       npm run train -- --model <dir|hub-id> --data <file|dir> --method <name,name…> --sweep-ranks <r,r…> --csv <file> [options]
 
 model and data
   --model <dir|id>       a checkpoint folder, or a Hugging Face repo id (a path that exists wins;
@@ -39,10 +42,18 @@ training
   --eval-every <n>       evaluate every n steps (default: before and after training only)
   --readback-every <n>   read the loss from the device every n steps (default 10)
 
+sweep (every method at every rank, with the same data, steps, settings and seed)
+  --sweep-ranks <list>   comma-separated ranks, e.g. 1,2,4,8; --method may then list several methods with a
+                         rank (e.g. wegeft,lora), and each method's α keeps its default α / r unless --alpha is given
+  --csv <file>           write one CSV row per run: method, rank, alpha, trainable_parameters, metric_name,
+                         metric (final validation accuracy or perplexity), base_metric, validation_loss, steps,
+                         step_ms (median per step), throughput, peak_bytes, seed
+
 output
   --out <dir>            write adapter_config.json and adapter_model.safetensors there
+                         (in a sweep: one folder per run inside it, <method>-r<rank>)
   --backend <b>          cpu, wasm or webgpu (default cpu)
-  --json                 print one JSON line of results on stdout at the end
+  --json                 print one JSON line of results on stdout at the end (in a sweep: one per run, with its rank)
 `;
 
 export interface TrainCliOptions {
@@ -57,6 +68,10 @@ export interface TrainCliOptions {
   methodOptions: Partial<AdapterSettings>;
   /** Only what was given; the engine's defaults fill the rest. */
   train: Partial<TrainSettings>;
+  /** With --sweep-ranks: every method listed (the first is `method`) with its options, and the ranks; else null. */
+  sweep: { ranks: number[]; methods: { method: AdapterMethodName; options: Partial<AdapterSettings> }[] } | null;
+  /** --csv: where to write one row per run. */
+  csv?: string;
   out?: string;
   backend: NodeBackend;
   json: boolean;
@@ -83,6 +98,8 @@ const OPTIONS = {
   seed: { type: 'string' },
   'eval-every': { type: 'string' },
   'readback-every': { type: 'string' },
+  'sweep-ranks': { type: 'string' },
+  csv: { type: 'string' },
   out: { type: 'string' },
   backend: { type: 'string', default: 'cpu' },
   json: { type: 'boolean', default: false },
@@ -93,7 +110,10 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions {
   const { values } = parseCommandLine(argv, { ...OPTIONS, ...methodFlagSpecs() });
   if (!values.model) throw new UsageError('--model is required');
   if (!values.data || values.data.length === 0) throw new UsageError('--data is required');
-  const method = parseMethodName(values.method);
+  const names = values.method?.includes(',') ? values.method.split(',').map((m) => m.trim()) : [values.method];
+  const methods = names.map((name) => parseMethodName(name));
+  const sweep = parseSweep(values['sweep-ranks'], methods, values);
+  const method = methods[0];
   if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
   const backend: NodeBackend = asUsage(() => parseBackend(values.backend));
   const valFraction = number('--val-fraction', values['val-fraction'], { min: 0, below: 1 }) ?? 0.1;
@@ -105,12 +125,32 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions {
     valFraction,
     seqLength: number('--seq-length', values['seq-length'], { integer: true, min: 2 }),
     method,
-    methodOptions: parseMethodFlags(method, values),
+    methodOptions: sweep ? sweep.methods[0].options : parseMethodFlags(method, values),
     train: trainSettings(values),
+    sweep,
+    csv: values.csv,
     out: values.out,
     backend,
     json: values.json,
   };
+}
+
+/** --sweep-ranks's list with the methods of --method, each of which must have a rank; null without a sweep. */
+function parseSweep(list: string | undefined, methods: AdapterMethodName[], values: Record<string, unknown>): TrainCliOptions['sweep'] {
+  if (list === undefined) {
+    if (methods.length > 1) throw new UsageError(`--method lists ${methods.length} methods: give --sweep-ranks to train each at several ranks`);
+    return null;
+  }
+  let ranks: number[];
+  try {
+    ranks = parseRankList(list);
+  } catch (error) {
+    throw new UsageError(`--sweep-ranks: ${errorMessage(error)}`);
+  }
+  if (values.rank !== undefined) throw new UsageError('give --rank or --sweep-ranks, not both');
+  const problem = sweepMethodsProblem(methods);
+  if (problem) throw new UsageError(`--sweep-ranks: ${problem}`);
+  return { ranks, methods: methods.map((method) => ({ method, options: parseMethodFlags(method, values) })) };
 }
 
 function trainSettings(values: Record<string, string | boolean | string[] | undefined>): Partial<TrainSettings> {

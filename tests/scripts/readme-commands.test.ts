@@ -150,6 +150,7 @@ function parityMatchesReadme(result: CliResult, backend: string, cases: string[]
 }
 
 const trainOut = path.join(work, 'adapter');
+const sweepCsv = path.join(work, 'sweep.csv');
 const bundle = path.join(work, 'bench.cjs');
 
 const RUNS: Run[] = [
@@ -192,6 +193,28 @@ const RUNS: Run[] = [
       expect((report.final_eval as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0);
       expect(JSON.parse(readFileSync(path.join(trainOut, 'adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'WEGEFT' });
       expect(existsSync(path.join(trainOut, 'adapter_model.safetensors'))).toBe(true);
+    },
+  },
+  {
+    // The rank sweep, as typed, with its CSV in the test's folder.
+    line: `npm run train -- --model public/models/vit-tiny-fashion-mnist --data public/datasets/digits --method wegeft,lora --sweep-ranks 1,2,4,8 --steps 20 --backend wasm --csv ${sweepCsv}`,
+    timeoutMs: 300_000,
+    check: (r) => {
+      ok(r);
+      const [header, ...rows] = readFileSync(sweepCsv, 'utf8').trim().split('\n').map((line) => line.split(','));
+      expect(header.slice(0, 7)).toEqual(['method', 'rank', 'alpha', 'trainable_parameters', 'metric_name', 'metric', 'base_metric']);
+      expect(header).toEqual(expect.arrayContaining(['step_ms', 'peak_bytes']));
+      const at = (row: string[], column: string) => row[header.indexOf(column)];
+      expect(rows.map((row) => `${at(row, 'method')} ${at(row, 'rank')}`)).toEqual(['wegeft 1', 'wegeft 2', 'wegeft 4', 'wegeft 8', 'lora 1', 'lora 2', 'lora 4', 'lora 8']);
+      // A new 10-class head (128 × 10 + 10) plus WeGeFT's φ, ψ (2 × r × 128) or LoRA's A, B on 4 layers (4 × r × 256).
+      const ranks = [1, 2, 4, 8];
+      expect(rows.map((row) => Number(at(row, 'trainable_parameters')))).toEqual([...ranks.map((r) => 1290 + 256 * r), ...ranks.map((r) => 1290 + 1024 * r)]);
+      for (const row of rows) {
+        expect(at(row, 'metric_name')).toBe('accuracy');
+        expect(Number(at(row, 'metric'))).toBeGreaterThan(Number(at(row, 'base_metric')));
+        expect(Number(at(row, 'step_ms'))).toBeGreaterThan(0);
+        expect(Number(at(row, 'peak_bytes'))).toBeGreaterThan(0);
+      }
     },
   },
   {

@@ -6,7 +6,7 @@
  * the validation results the run reported. Bad input ends with exit code 2
  * and a one-line message naming the file.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { encode } from 'fast-png';
@@ -15,6 +15,7 @@ import { METHOD_NAMES } from '../../src/engine/adapters/methods';
 import { loadAdapterFrom } from '../../src/engine/adapters/registry';
 import { parseDataset, prepareImageSamples, prepareTokenSequences } from '../../src/engine/data/index';
 import { readDataFiles } from '../../src/engine/data/node-files';
+import { SWEEP_CSV_COLUMNS } from '../../src/engine/train/sweep';
 import type { ImageDataset, TextDataset } from '../../src/engine/data/types';
 import { DirectorySource } from '../../src/engine/io/node-source';
 import { loadModel } from '../../src/engine/models/load';
@@ -137,6 +138,64 @@ describe('npm run train on the gpt2 fixture with text', () => {
     expect(unadapted.loss).toBeCloseTo(base.loss, 5);
     adapter.dispose();
     loaded.dispose();
+  });
+});
+
+describe('npm run train --sweep-ranks on the gpt2 fixture', () => {
+  it('trains every (method, rank) on the same data, budget and seed, and writes one CSV row per run', async () => {
+    const model = path.join(work, 'gpt2-sweep');
+    mkdirSync(model);
+    for (const file of ['config.json', 'model.safetensors', 'tokenizer.json']) copyFileSync(path.join(tokenizedGpt2(), file), path.join(model, file));
+    writeText(path.join(work, 'sweep.txt'), 80, 0);
+    writeText(path.join(work, 'sweep.val.txt'), 12, 5);
+    const csv = path.join(work, 'sweep', 'runs.csv');
+    const out = path.join(work, 'sweep-out');
+    const common = ['--model', model, '--data', path.join(work, 'sweep.txt'), '--val-data', path.join(work, 'sweep.val.txt'), '--steps', '6', '--batch', '4', '--seq-length', '24', '--readback-every', '3', '--json'];
+    const result = await runTrain([...common, '--method', 'wegeft,lora', '--sweep-ranks', '1,2', '--csv', csv, '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('sweep: 4 runs (wegeft r1, wegeft r2, lora r1, lora r2)');
+
+    const [header, ...lines] = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(header.split(',')).toEqual([...SWEEP_CSV_COLUMNS]);
+    const rows = lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [SWEEP_CSV_COLUMNS[i], v])));
+    expect(rows.map((r) => `${r.method} r${r.rank} α${r.alpha}`)).toEqual(['wegeft r1 α2', 'wegeft r2 α4', 'lora r1 α2', 'lora r2 α4']);
+    // WeGeFT: one (φ, ψ) pair per module type, r × d_in each (d_in 32, 32, 32, 128): 2r × 224;
+    // LoRA: r × (d_in + d_out) on c_attn, attn.c_proj, c_fc, mlp.c_proj of 2 layers: 2r × 512.
+    expect(rows.map((r) => Number(r.trainable_parameters))).toEqual([448, 896, 1024, 2048]);
+    for (const row of rows) {
+      expect(row).toMatchObject({ metric_name: 'perplexity', steps: '6', seed: '42' });
+      // The same held-out data for every run: one base value, and every run below it.
+      expect(row.base_metric).toBe(rows[0].base_metric);
+      expect(Number(row.metric)).toBeLessThan(Number(row.base_metric));
+      expect(Number(row.metric)).toBeCloseTo(Math.exp(Number(row.validation_loss)), 6);
+      for (const key of ['step_ms', 'throughput', 'peak_bytes'] as const) expect(Number(row[key])).toBeGreaterThan(0);
+    }
+    const reports = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(reports.map((r) => [r.method, r.rank, r.num_tensors_growth])).toEqual([['wegeft', 1, 0], ['wegeft', 2, 0], ['lora', 1, 0], ['lora', 2, 0]]);
+    for (const dir of ['wegeft-r1', 'wegeft-r2', 'lora-r1', 'lora-r2']) {
+      expect(JSON.parse(readFileSync(path.join(out, dir, 'adapter_config.json'), 'utf8'))).toMatchObject({ r: Number(dir.slice(-1)) });
+    }
+
+    // The sweep's LoRA r2 run is the run one gets alone with the same settings: runs do not touch each other.
+    const alone = await runTrain([...common, '--method', 'lora', '--rank', '2', '--alpha', '4']);
+    expect(alone.code, alone.stderr).toBe(0);
+    const single = lastJsonLine(alone.stdout);
+    expect((single.final_eval as { loss: number }).loss).toBeCloseTo(Number(rows[3].validation_loss), 6);
+    expect(single.trainable_parameters).toBe(2048);
+  });
+
+  it('refuses a bad rank list, and a rank a method does not allow, before anything trains (exit 2)', async () => {
+    writeText(path.join(work, 'refused.txt'), 20, 0);
+    const args = ['--model', tokenizedGpt2(), '--data', path.join(work, 'refused.txt'), '--method', 'wegeft,lora', '--steps', '2'];
+    const bad = await runTrain([...args, '--sweep-ranks', '1,x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe('train: --sweep-ranks: the ranks must be whole numbers ≥ 1, got "x" in "1,x"');
+    expect(bad.stderr).toContain('usage: npm run train');
+    const csv = path.join(work, 'refused.csv');
+    const tooWide = await runTrain([...args, '--sweep-ranks', '1,5000', '--csv', csv]);
+    expect(tooWide.code).toBe(2);
+    expect(tooWide.stderr).toMatch(/train: WeGeFT at rank 5000: .*rank/i);
+    expect(existsSync(csv)).toBe(false);
   });
 });
 

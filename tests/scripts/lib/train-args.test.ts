@@ -68,6 +68,36 @@ describe('parseTrainArgs', () => {
   });
 });
 
+describe('parseTrainArgs with --sweep-ranks', () => {
+  const base = ['--model', 'm', '--data', 'd'];
+
+  it('reads the ranks, the methods listed and each one\'s options', () => {
+    const o = parseTrainArgs([...base, '--method', 'wegeft,lora', '--sweep-ranks', '1,2,4,8', '--targets', 'c_attn', '--csv', 'out.csv']);
+    expect(o.method).toBe('wegeft');
+    expect(o.csv).toBe('out.csv');
+    const targets = { targets: { kind: 'suffixes', suffixes: ['c_attn'] } };
+    expect(o.sweep).toEqual({ ranks: [1, 2, 4, 8], methods: [{ method: 'wegeft', options: targets }, { method: 'lora', options: targets }] });
+    expect(parseTrainArgs([...base, '--method', 'lora']).sweep).toBeNull();
+  });
+
+  it('refuses a bad list, methods without a rank, a list without --sweep-ranks, and --rank beside it', () => {
+    const fails = (args: string[], message: RegExp) => {
+      expect(() => parseTrainArgs([...base, ...args])).toThrow(UsageError);
+      expect(() => parseTrainArgs([...base, ...args])).toThrow(message);
+    };
+    fails(['--method', 'lora', '--sweep-ranks', '1,two'], /^--sweep-ranks: the ranks must be whole numbers ≥ 1, got "two" in "1,two"$/);
+    fails(['--method', 'lora', '--sweep-ranks', ''], /^--sweep-ranks: the ranks must be a comma-separated list/);
+    fails(['--method', 'lora', '--sweep-ranks', '2,2'], /rank 2 is listed twice/);
+    fails(['--method', 'lora,bitfit', '--sweep-ranks', '2'], /^--sweep-ranks: BitFit has no rank to sweep over/);
+    fails(['--method', 'lora,lora', '--sweep-ranks', '2'], /lora is listed twice/);
+    fails(['--method', 'lora,qlora', '--sweep-ranks', '2'], /--method must be one of .*got "qlora"/);
+    fails(['--method', 'wegeft,lora'], /--method lists 2 methods: give --sweep-ranks/);
+    fails(['--method', 'lora', '--sweep-ranks', '2', '--rank', '4'], /give --rank or --sweep-ranks, not both/);
+    // An option one of the methods does not have.
+    fails(['--method', 'wegeft,lora', '--sweep-ranks', '2', '--per-layer'], /--per-layer is not an option of LoRA/);
+  });
+});
+
 describe('parseTargets', () => {
   it('takes suffixes, all-linear or a regex', () => {
     expect(parseTargets('all-linear')).toEqual({ kind: 'all-linear' });
