@@ -218,6 +218,19 @@ const RUNS: Run[] = [
     },
   },
   {
+    // The README's example: the fixture's WeGeFT adapter (made with PyTorch) on a digit, maps to /tmp/maps.png.
+    line: 'npm run analyze -- --model tests/fixtures/reference/vit --adapter tests/fixtures/reference/vit/wegeft --image public/datasets/digits/val/3/0250.png --maps /tmp/maps.png --json',
+    timeoutMs: 120_000,
+    check: (r) => {
+      ok(r);
+      const modules = jsonLines(r.stdout) as Array<{ module: string; delta_singular_values: number[]; amplification_factor: number }>;
+      expect(modules).toHaveLength(6);
+      for (const m of modules) expect(m.delta_singular_values).toHaveLength(4);
+      expect(r.stderr).toContain('wrote /tmp/maps.png');
+      expect(existsSync('/tmp/maps.png')).toBe(true);
+    },
+  },
+  {
     line: 'npm run demo -- vit --method wegeft --steps 2 --json',
     timeoutMs: 240_000,
     check: (r) => {
