@@ -9,7 +9,9 @@
  *    "final_train_loss","steps","step_ms_median","throughput","peak_bytes","num_tensors_growth","dataset"}
  * (see scripts/lib/train-report.ts for each field; "dataset" is DatasetReport in
  * scripts/lib/train-data.ts: counts, blank_images, identical_images); --out writes the adapter's
- * adapter_config.json and adapter_model.safetensors.
+ * adapter_config.json and adapter_model.safetensors, a classifier's config.json (its labels) and a
+ * README.md with the Python that loads them; --adapter-format authors writes WeGeFT for its authors'
+ * fork of PEFT.
  *
  * With --sweep-ranks (and --method listing one or more methods with a rank),
  * every (method, rank) trains in turn on the same model, data, settings and
@@ -20,8 +22,12 @@
  * became NaN or infinite); 2 on bad usage or unusable input, with a one-line
  * message naming the file.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readBaseCheckpoint, type BaseCheckpoint } from '../src/engine/adapters/handoff/base-checkpoint';
+import type { BaseModelRef } from '../src/engine/adapters/handoff/base-model';
+import { runExportFiles } from '../src/engine/adapters/handoff/run-export';
 import { methodSpec } from '../src/engine/adapters/methods';
 import { getAdapterMethod, resolveAdapterSettings } from '../src/engine/adapters/registry';
 import type { Adapter, AdapterMethodName, AdapterSettings, TargetSpec } from '../src/engine/adapters/types';
@@ -50,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
   const source = openModelSource(options.model, options.revision);
   const model = await loadModel(source, { seed: options.train.seed ?? 42 });
   try {
+    const base = options.out ? await readBaseCheckpoint(source, cliBaseModelRef(options)) : null;
     const data = await prepareData(model, source, { ...options, seed: options.train.seed ?? 42 });
     // Every run is checked before the first one trains, so a bad rank does not end a sweep half-way.
     const jobs = runsOf(options, model).map((run) => ({ ...run, settings: runSettings(options, model, run.method), adapterSettings: methodSettings(model, data, run) }));
@@ -61,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
       const adapter = getAdapterMethod(job.method).create(model, job.adapterSettings, job.settings.seed);
       try {
         const report = await train(model, adapter, data, job.settings, options);
-        if (options.out) await saveAdapter(adapter, options.sweep ? path.join(options.out, `${job.method}-r${job.rank}`) : options.out);
+        if (options.out && base) await saveAdapter(model, adapter, base, options, options.sweep ? path.join(options.out, `${job.method}-r${job.rank}`) : options.out);
         rows.push(sweepRow(report, adapter.settings, job.settings.seed));
         // The dataset summary (counts, blank and identical images) goes with the results.
         const { method, ...rest } = { ...report, dataset: data.dataset };
@@ -152,8 +159,12 @@ async function train(
     const baseEval = trainer.hasValidation ? await trainer.evaluate() : null;
     if (baseEval) log(`before: ${describeEval(baseEval)}`);
     const metrics = await runSteps(trainer);
+    if (trainer.stoppedEarlyAt !== null) log(`stopped early at step ${trainer.stoppedEarlyAt}: no lower validation loss in ${settings.patience} evaluations`);
+    const best = trainer.restoreBest();
+    if (best) log(`kept the best checkpoint: step ${best.step} (validation loss ${best.evaluation.loss.toFixed(4)})`);
     const finalEval = trainer.hasValidation ? await trainer.evaluate() : null;
     if (finalEval) log(`after:  ${describeEval(finalEval)}`);
+    const stopping = settings.patience || settings.keepBest ? { stopped_early_at: trainer.stoppedEarlyAt, best_step: trainer.bestEvaluation?.step ?? null } : {};
     return buildReport({
       method: adapter.method,
       trainableParameters: adapter.trainableParameterCount(),
@@ -162,6 +173,7 @@ async function train(
       metrics,
       peakBytes: trainer.peakBytes,
       unit: data.train.kind === 'tokens' ? 'tokens' : 'images',
+      stopping,
     });
   } finally {
     trainer.dispose();
@@ -225,12 +237,23 @@ function describeEval(e: Evaluation): string {
   return `validation loss ${e.loss.toFixed(4)}, accuracy ${(e.accuracy * 100).toFixed(1)}% (${e.examples} images)`;
 }
 
-async function saveAdapter(adapter: Adapter, dir: string): Promise<void> {
-  const files = await adapter.save();
+/** The base as Python names it: the folder as given, or the Hub id and revision. */
+function cliBaseModelRef(options: TrainCliOptions): BaseModelRef {
+  if (existsSync(options.model)) return { nameOrPath: options.model, revision: null, fromHub: false };
+  return { nameOrPath: options.model, revision: options.revision && options.revision !== 'main' ? options.revision : null, fromHub: true };
+}
+
+/**
+ * adapter_config.json + adapter_model.safetensors (every method: full
+ * fine-tuning's as parameter files, which the app and this CLI load back),
+ * a classifier's config.json with its label mapping, and README.md.
+ */
+async function saveAdapter(model: Model, adapter: Adapter, base: BaseCheckpoint, options: TrainCliOptions, dir: string): Promise<void> {
+  const format = options.adapterFormat;
+  const files = await runExportFiles(model, adapter, base, { runName: adapter.method, format, fullCheckpoint: false });
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'adapter_config.json'), `${JSON.stringify(files.config, null, 2)}\n`);
-  await writeFile(path.join(dir, 'adapter_model.safetensors'), files.weights);
-  log(`wrote ${path.join(dir, 'adapter_config.json')} and adapter_model.safetensors`);
+  for (const [name, bytes] of files) await writeFile(path.join(dir, name), bytes);
+  log(`wrote ${[...files.keys()].join(', ')} to ${dir}${format === 'authors' ? " (WeGeFT in the authors' format)" : ''}`);
 }
 
 function printReport(report: object, json: boolean): void {

@@ -3,9 +3,10 @@
  * an unknown option, a missing value or a malformed number is a UsageError
  * saying which.
  */
+import { hasAuthorsFormat } from '../../src/engine/adapters/handoff/export-kinds';
 import type { AdapterMethodName, AdapterSettings, TargetSpec } from '../../src/engine/adapters/types';
 import { isScheduleName } from '../../src/engine/train/schedule';
-import type { TrainSettings } from '../../src/engine/train/settings';
+import { STOPPING_OPTIONS, type TrainSettings } from '../../src/engine/train/settings';
 import { parseRankList, sweepMethodsProblem } from '../../src/engine/train/sweep';
 import { errorMessage } from '../../src/engine/errors';
 import { asUsage, numberOption as number, parseCommandLine, UsageError } from './cli';
@@ -40,6 +41,7 @@ training
   --max-grad-norm <n>    global-norm clipping, 0 for none (default 1)
   --seed <s>             seeds batch order, split and adapter initialisation (default 42)
   --eval-every <n>       evaluate every n steps (default: before and after training only)
+${stoppingHelp()}
   --readback-every <n>   read the loss from the device every n steps (default 10)
 
 sweep (every method at every rank, with the same data, steps, settings and seed)
@@ -52,6 +54,8 @@ sweep (every method at every rank, with the same data, steps, settings and seed)
 output
   --out <dir>            write adapter_config.json and adapter_model.safetensors there
                          (in a sweep: one folder per run inside it, <method>-r<rank>)
+  --adapter-format <f>   ours (default) or authors: WeGeFT in its authors' fork of PEFT (peft_type "WeGeFT",
+                         savadikarc/gift), which wraps nn.Linear only (not GPT-2's Conv1D)
   --backend <b>          cpu, wasm or webgpu (default cpu)
   --json                 print one JSON line of results on stdout at the end (in a sweep: one per run, with its rank)
 `;
@@ -73,6 +77,8 @@ export interface TrainCliOptions {
   /** --csv: where to write one row per run. */
   csv?: string;
   out?: string;
+  /** --adapter-format: the format --out writes WeGeFT in. */
+  adapterFormat: 'ours' | 'authors';
   backend: NodeBackend;
   json: boolean;
 }
@@ -98,9 +104,12 @@ const OPTIONS = {
   seed: { type: 'string' },
   'eval-every': { type: 'string' },
   'readback-every': { type: 'string' },
+  [STOPPING_OPTIONS.patience.flag]: { type: 'string' },
+  [STOPPING_OPTIONS.keepBest.flag]: { type: 'boolean', default: false },
   'sweep-ranks': { type: 'string' },
   csv: { type: 'string' },
   out: { type: 'string' },
+  'adapter-format': { type: 'string', default: 'ours' },
   backend: { type: 'string', default: 'cpu' },
   json: { type: 'boolean', default: false },
 } as const;
@@ -117,6 +126,7 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions {
   if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
   const backend: NodeBackend = asUsage(() => parseBackend(values.backend));
   const valFraction = number('--val-fraction', values['val-fraction'], { min: 0, below: 1 }) ?? 0.1;
+  const adapterFormat = parseAdapterFormat(values['adapter-format'], methods, values.out);
   return {
     model: values.model,
     revision: values.revision,
@@ -130,6 +140,7 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions {
     sweep,
     csv: values.csv,
     out: values.out,
+    adapterFormat,
     backend,
     json: values.json,
   };
@@ -154,6 +165,7 @@ function parseSweep(list: string | undefined, methods: AdapterMethodName[], valu
 }
 
 function trainSettings(values: Record<string, string | boolean | string[] | undefined>): Partial<TrainSettings> {
+  const { patience, keepBest } = STOPPING_OPTIONS;
   const get = (name: string) => values[name] as string | undefined;
   const schedule = get('schedule');
   if (schedule !== undefined && !isScheduleName(schedule)) {
@@ -174,11 +186,32 @@ function trainSettings(values: Record<string, string | boolean | string[] | unde
     seed: number('--seed', get('seed'), { integer: true, min: 0 }),
     evalEvery: number('--eval-every', get('eval-every'), { integer: true, min: 0 }),
     lossReadbackEvery: number('--readback-every', get('readback-every'), { integer: true, min: 1 }),
+    patience: number(`--${patience.flag}`, get(patience.flag), { integer: true, min: patience.min, max: patience.max }),
+    keepBest: values[keepBest.flag] === true ? true : undefined,
   };
   return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<TrainSettings>;
+}
+
+/** The --help lines of the early-stopping options, from their declaration (src/engine/train/settings.ts). */
+function stoppingHelp(): string {
+  const { patience, keepBest } = STOPPING_OPTIONS;
+  return [
+    `  --${patience.flag} <n>`.padEnd(25) + `${patience.help.replace('"Evaluate every"', '--eval-every').replace(/\.$/, '')} [${patience.min}, ${patience.max}]`,
+    `  --${keepBest.flag}`.padEnd(25) + keepBest.help.replace(/\.$/, ''),
+  ].join('\n');
 }
 
 /** `all-linear`, `re:<pattern>`, or a comma-separated list of module-name suffixes. */
 export function parseTargets(value: string): TargetSpec {
   return parseTargetsFlag(value);
+}
+
+/** --adapter-format: "authors" is WeGeFT's alone, and means something only with --out. */
+function parseAdapterFormat(value: string | undefined, methods: AdapterMethodName[], out: string | undefined): 'ours' | 'authors' {
+  if (value === undefined || value === 'ours') return 'ours';
+  if (value !== 'authors') throw new UsageError(`--adapter-format must be ours or authors, got "${value}"`);
+  const other = methods.find((m) => !hasAuthorsFormat(m));
+  if (other) throw new UsageError(`--adapter-format authors is for WeGeFT only (its authors' fork of PEFT); --method ${other} has no such format`);
+  if (out === undefined) throw new UsageError('--adapter-format authors needs --out <dir> (it is the format of the files written there)');
+  return 'authors';
 }

@@ -27,6 +27,10 @@ export interface TrainReport {
   peak_bytes: number;
   /** tf.memory().numTensors after the last step minus after the second: 0 when nothing leaks. */
   num_tensors_growth: number;
+  /** With --patience or --keep-best: the step early stopping ended the run at (null: it ran every step). */
+  stopped_early_at?: number | null;
+  /** With --patience or --keep-best: the step of the lowest validation loss (0: the base model); kept with --keep-best. */
+  best_step?: number | null;
 }
 
 export function evalSummary(evaluation: Evaluation | null): EvalSummary | null {
@@ -44,6 +48,8 @@ export interface ReportInputs {
   peakBytes: number;
   /** 'tokens' for language models, 'images' for classifiers. */
   unit: 'tokens' | 'images';
+  /** Early stopping's outcome, reported only when the run asked for it. */
+  stopping?: { stopped_early_at?: number | null; best_step?: number | null };
 }
 
 export function buildReport(inputs: ReportInputs): TrainReport {
@@ -65,6 +71,7 @@ export function buildReport(inputs: ReportInputs): TrainReport {
     throughput: throughput(metrics, inputs.unit),
     peak_bytes: inputs.peakBytes,
     num_tensors_growth: last.memory.numTensors - second.memory.numTensors,
+    ...inputs.stopping,
   };
 }
 

@@ -199,6 +199,61 @@ describe('npm run train --sweep-ranks on the gpt2 fixture', () => {
   });
 });
 
+describe('npm run train --patience --keep-best', () => {
+  it('stops when the held-out loss has not fallen for `patience` evaluations, and writes the best weights', async () => {
+    // Training text teaches "b after a", the held-out text has "c after a": its loss falls, then rises.
+    writeFileSync(path.join(work, 'ab.txt'), Array(40).fill('abababababababababab').join('\n'));
+    writeFileSync(path.join(work, 'ac.txt'), Array(6).fill('acacacacacacacacacac').join('\n'));
+    const out = path.join(work, 'best-out');
+    const model = tokenizedGpt2();
+    const result = await runTrain([
+      '--model', model, '--data', path.join(work, 'ab.txt'), '--val-data', path.join(work, 'ac.txt'), '--method', 'lora', '--rank', '4',
+      '--steps', '30', '--batch', '4', '--seq-length', '24', '--lr', '0.01', '--eval-every', '1', '--readback-every', '4',
+      '--patience', '3', '--keep-best', '--json', '--out', out,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = lastJsonLine(result.stdout);
+    const stoppedAt = report.stopped_early_at as number;
+    const bestStep = report.best_step as number;
+    // Every evaluation's loss as the progress lines give it (step 0: "before").
+    const losses = new Map([...result.stderr.matchAll(/step (\d+): validation loss ([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]));
+    losses.set(0, Number(/before: validation loss ([\d.]+)/.exec(result.stderr)![1]));
+    expect(stoppedAt).toBeLessThan(30);
+    expect(report.steps).toBe(stoppedAt);
+    expect(losses.size).toBe(stoppedAt + 1);
+    // The best is the lowest loss; the last `patience` evaluations are all above it.
+    const lowest = Math.min(...losses.values());
+    expect(losses.get(bestStep)).toBe(lowest);
+    expect(stoppedAt - bestStep).toBe(3);
+    expect(bestStep).toBeGreaterThan(0);
+    expect(result.stderr).toContain(`stopped early at step ${stoppedAt}: no lower validation loss in 3 evaluations`);
+    expect(result.stderr).toContain(`kept the best checkpoint: step ${bestStep}`);
+    const final = report.final_eval as { loss: number };
+    expect(final.loss).toBeCloseTo(lowest, 4);
+    expect(final.loss).toBeLessThan(losses.get(stoppedAt)!);
+    expect(report.num_tensors_growth).toBe(0);
+
+    // The files hold the best weights: reloaded, they give the best loss, not the last one.
+    const source = new DirectorySource(model);
+    const loaded = await loadModel(source);
+    const tokenizer = await loadTokenizer(source);
+    const valSet = parseDataset(await readDataFiles(path.join(work, 'ac.txt'))) as TextDataset;
+    const sequences = prepareTokenSequences(valSet, tokenizer, { seqLength: 24 });
+    const adapter = await loadAdapterFrom(loaded, new DirectorySource(out));
+    const reloaded = await evaluate(loaded, adapter.patch(), { kind: 'tokens', sequences }, { batchSize: 4, tokenLength: paddedLength(sequences) });
+    expect(reloaded.loss).toBeCloseTo(final.loss, 5);
+    adapter.dispose();
+    loaded.dispose();
+  });
+
+  it('refuses a patience without evaluations during training (exit 2)', async () => {
+    writeText(path.join(work, 'patience.txt'), 20, 0);
+    const result = await runTrain(['--model', tokenizedGpt2(), '--data', path.join(work, 'patience.txt'), '--method', 'lora', '--steps', '2', '--patience', '2']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/train: early stopping needs evaluations during training/);
+  });
+});
+
 describe('npm run train with every registered method, at its defaults', () => {
   // Enrols each method of the registry: a new method is trained here without editing this file.
   it.each(METHOD_NAMES.map((m) => [m]))('%s trains on text with falling held-out loss, and its files reload to the same loss', async (method) => {
@@ -271,8 +326,40 @@ describe('npm run train on the vit fixture with images in class folders', () => 
     const reloaded = await evaluate(loaded, adapter.patch(), data, { batchSize: 4, tokenLength: 0 });
     expect(reloaded.loss).toBeCloseTo(final.loss, 5);
     expect(reloaded.task === 'image-classification' && reloaded.accuracy).toBe(final.accuracy);
+    // The label mapping where transformers reads it, and the code that loads the files.
+    expect(JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')).id2label).toEqual({ 0: 'blue', 1: 'red' });
+    expect(readFileSync(path.join(out, 'README.md'), 'utf8')).toMatch(/AutoModelForImageClassification/);
+    expect(JSON.parse(readFileSync(path.join(out, 'adapter_config.json'), 'utf8')).base_model_name_or_path).toBe(fixtureDir('vit'));
     adapter.dispose();
     loaded.dispose();
+  });
+
+  it("--adapter-format authors writes WeGeFT for its authors' fork, and the files reload to the same loss", async () => {
+    const out = path.join(work, 'wegeft-authors-out');
+    const result = await runTrain([
+      '--model', fixtureDir('vit'), '--data', path.join(work, 'colors'), '--val-data', path.join(work, 'colors-val'),
+      '--method', 'wegeft', '--rank', '4', '--steps', '4', '--batch', '4', '--readback-every', '4', '--json', '--out', out, '--adapter-format', 'authors',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(path.join(out, 'adapter_config.json'), 'utf8'));
+    expect(config).toMatchObject({ peft_type: 'WeGeFT', transform_dim: 'input', tied_modules: [['^vit\\.encoder\\.layer\\.\\d+\\.attention\\.output\\.dense$']] });
+    const loaded = await loadModel(new DirectorySource(fixtureDir('vit')));
+    const adapter = await loadAdapterFrom(loaded, new DirectorySource(out));
+    expect(adapter.method).toBe('wegeft');
+    adapter.dispose();
+    loaded.dispose();
+  });
+
+  it('--adapter-format authors is refused for other methods and without --out (exit 2)', async () => {
+    const common = ['--model', fixtureDir('vit'), '--data', path.join(work, 'colors'), '--steps', '1'];
+    const lora = await runTrain([...common, '--method', 'lora', '--out', path.join(work, 'x'), '--adapter-format', 'authors']);
+    expect(lora.code).toBe(2);
+    expect(lora.stderr).toMatch(/--adapter-format authors is for WeGeFT only .*--method lora/);
+    const noOut = await runTrain([...common, '--method', 'wegeft', '--adapter-format', 'authors']);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/needs --out/);
+    const bad = await runTrain([...common, '--method', 'wegeft', '--adapter-format', 'theirs']);
+    expect(bad.stderr).toMatch(/--adapter-format must be ours or authors, got "theirs"/);
   });
 });
 

@@ -35,7 +35,37 @@ export interface TrainSettings {
   lossReadbackEvery: number;
   /** Samples per evaluation batch; the training batch size when absent. */
   evalBatchSize?: number;
+  /** Early stopping: stop after this many evaluations in a row without a lower validation loss; 0 or absent never stops early. */
+  patience?: number;
+  /** At the end, put back the trainable weights of the evaluation with the lowest validation loss (step 0 included). */
+  keepBest?: boolean;
 }
+
+/**
+ * The run options of early stopping and the best checkpoint, declared once:
+ * the app's run form and the train CLI's flags and --help derive from this
+ * (label, help, bounds, flag, share-link key, default).
+ */
+export const STOPPING_OPTIONS = {
+  patience: {
+    kind: 'integer',
+    label: 'Early-stopping patience',
+    help: 'Stop after this many evaluations in a row without a lower validation loss (0: never stop early; needs "Evaluate every").',
+    flag: 'patience',
+    urlKey: 'pt',
+    min: 0,
+    max: 1000,
+    default: 0,
+  },
+  keepBest: {
+    kind: 'boolean',
+    label: 'Keep the best checkpoint',
+    help: 'At the end, keep the weights of the evaluation with the lowest validation loss (step 0 included), not the last ones.',
+    flag: 'keep-best',
+    urlKey: 'kb',
+    default: false,
+  },
+} as const;
 
 export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = {
   epochs: 1,
@@ -53,6 +83,8 @@ export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = {
   seed: 42,
   evalEvery: 0,
   lossReadbackEvery: 10,
+  patience: STOPPING_OPTIONS.patience.default,
+  keepBest: STOPPING_OPTIONS.keepBest.default,
 };
 
 /**
@@ -103,6 +135,14 @@ export function validateTrainSettings(settings: TrainSettings): string[] {
   wholeAtLeast('evalEvery', settings.evalEvery, 0);
   wholeAtLeast('lossReadbackEvery', settings.lossReadbackEvery, 1);
   wholeAtLeast('the evaluation batch size', settings.evalBatchSize, 1);
+  const patience = STOPPING_OPTIONS.patience;
+  const given = settings.patience ?? 0;
+  if (!(Number.isInteger(given) && given >= patience.min && given <= patience.max)) {
+    problems.push(`the early-stopping patience must be a whole number in [${patience.min}, ${patience.max}], got ${given}`);
+  } else if (given > 0 && settings.evalEvery === 0) {
+    problems.push('early stopping needs evaluations during training: set evaluate-every (evalEvery) above 0');
+  }
+  if (settings.keepBest !== undefined && typeof settings.keepBest !== 'boolean') problems.push(`keepBest must be true or false, got ${String(settings.keepBest)}`);
   return problems;
 }
 

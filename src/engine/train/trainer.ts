@@ -22,6 +22,7 @@ import type { Adapter } from '../adapters/types';
 import { NonFiniteLossError } from '../errors';
 import type { Model } from '../models/model';
 import { AdamW, tensorDataOf, type AdamWState, type TensorData } from './adamw';
+import { BestCheckpoint, type BestCheckpointState, type BestEvaluation } from './best-checkpoint';
 import {
   batchOf,
   batchTensors,
@@ -41,6 +42,7 @@ import { LossWindow, memorySnapshot, type LossPoint, type MemorySnapshot } from 
 import { checkTrainingData } from './validate-data';
 
 export type { LossPoint, MemorySnapshot } from './step-metrics';
+export type { BestEvaluation } from './best-checkpoint';
 
 export interface TrainerOptions {
   model: Model;
@@ -71,6 +73,8 @@ export interface TrainerCheckpoint {
   firstLoss: number | null;
   /** Warnings given so far (not repeated after a resume). */
   warnings: string[];
+  /** The best evaluation and early stopping's count (absent in checkpoints made before they existed). */
+  best?: BestCheckpointState;
 }
 
 /** A loss this many times the first one, still finite, is warned about: the learning rate is likely too high. */
@@ -115,6 +119,7 @@ export class Trainer {
   private readonly optimizer: AdamW;
   private readonly tokenLength: number;
   private readonly window: LossWindow;
+  private readonly bestCheckpoint: BestCheckpoint;
   private stepsDone = 0;
   private failure: Error | null = null;
   private peakTensorBytes = 0;
@@ -148,6 +153,7 @@ export class Trainer {
     });
     // Read-backs come every lossReadbackEvery steps and after the last, so the window never holds more.
     this.window = new LossWindow(Math.min(settings.lossReadbackEvery, this.totalSteps));
+    this.bestCheckpoint = new BestCheckpoint(adapter.trainable, { patience: settings.patience ?? 0, keepBest: settings.keepBest ?? false, totalSteps: this.totalSteps });
     if (options.resume) {
       try {
         this.restore(options.resume);
@@ -189,6 +195,7 @@ export class Trainer {
       optimizer: await this.optimizer.exportState(),
       firstLoss: this.firstLoss,
       warnings: [...this.givenWarnings],
+      best: await this.bestCheckpoint.exportState(),
     };
     return { checkpoint, lossesRead };
   }
@@ -225,6 +232,7 @@ export class Trainer {
     this.stream.skipTo(saved.samplesSeen);
     this.firstLoss = saved.firstLoss;
     this.givenWarnings.push(...saved.warnings);
+    if (saved.best) this.bestCheckpoint.importState(saved.best);
   }
 
   private warn(message: string): void {
@@ -237,8 +245,38 @@ export class Trainer {
     return this.stepsDone;
   }
 
+  /** All steps are done, or early stopping ended the run. */
   get done(): boolean {
-    return this.stepsDone >= this.totalSteps;
+    return this.stepsDone >= this.totalSteps || this.bestCheckpoint.stoppedAt !== null;
+  }
+
+  /** The step early stopping ended the run at (patience evaluations without a lower validation loss), or null. */
+  get stoppedEarlyAt(): number | null {
+    return this.bestCheckpoint.stoppedAt;
+  }
+
+  /** The evaluation with the lowest validation loss so far (step 0 included), or null before any. */
+  get bestEvaluation(): BestEvaluation | null {
+    return this.bestCheckpoint.best;
+  }
+
+  /**
+   * With keepBest: puts the weights of the best evaluation back into the
+   * adapter and returns that evaluation (call it when the run is over);
+   * null when the run does not keep its best weights.
+   */
+  restoreBest(): BestEvaluation | null {
+    this.checkCanCheckpoint();
+    return this.bestCheckpoint.restore();
+  }
+
+  /**
+   * The losses of steps not read back yet (after early stopping, the steps
+   * since the last read-back), read now; empty when none wait.
+   */
+  async readPendingLosses(): Promise<LossPoint[]> {
+    this.checkCanCheckpoint();
+    return this.window.pending > 0 ? (await this.readLosses()).points : [];
   }
 
   /** Fractional epochs so far. */
@@ -288,8 +326,10 @@ export class Trainer {
     norm.dispose();
     const stepMs = performance.now() - started;
     const readBack = this.stepsDone % this.settings.lossReadbackEvery === 0 || this.done;
-    const read = readBack ? await this.readLosses() : null;
+    let read = readBack ? await this.readLosses() : null;
     const evaluation = this.evaluationDue() ? await this.evaluate() : undefined;
+    // Early stopping ended the run at this evaluation: the losses since the last read-back come now.
+    if (!readBack && this.done) read = await this.readLosses();
     const memory = memorySnapshot();
     this.peakTensorBytes = Math.max(this.peakTensorBytes, memory.numBytes);
     return {
@@ -315,13 +355,19 @@ export class Trainer {
     return warnings;
   }
 
-  /** Loss (and accuracy) on the validation set with the adapter as it is now. */
+  /**
+   * Loss (and accuracy) on the validation set with the adapter as it is now.
+   * Every evaluation counts for early stopping and the best checkpoint
+   * (one before the first step is the base model's, at step 0).
+   */
   async evaluate(onBatch?: (done: number, total: number) => void | Promise<void>): Promise<Evaluation> {
     if (!this.validation) throw new Error('this run has no validation set to evaluate on');
     const data = this.validation;
     const tokenLength = data.kind === 'tokens' ? paddedLength(data.sequences) : 0;
     const batchSize = this.settings.evalBatchSize ?? this.settings.batchSize;
-    return evaluate(this.model, this.adapter.patch(), data, { batchSize, tokenLength, onBatch });
+    const evaluation = await evaluate(this.model, this.adapter.patch(), data, { batchSize, tokenLength, onBatch });
+    this.bestCheckpoint.observe(this.stepsDone, evaluation);
+    return evaluation;
   }
 
   get hasValidation(): boolean {
@@ -333,12 +379,14 @@ export class Trainer {
     if (this.disposed) return;
     this.optimizer.dispose();
     this.window.dispose();
+    this.bestCheckpoint.dispose();
     this.disposed = true;
   }
 
   private checkCanStep(): void {
     if (this.failure) throw this.failure;
     if (this.disposed) throw new Error('this run was disposed');
+    if (this.stoppedEarlyAt !== null) throw new Error(`the run stopped early at step ${this.stoppedEarlyAt}`);
     if (this.done) throw new Error(`the run is finished: all ${this.totalSteps} steps are done`);
     if (this.adapter.merged) throw new Error('the adapter is merged into the weights: unmerge it before training');
   }

@@ -68,6 +68,16 @@ describe('parseTrainArgs', () => {
   });
 });
 
+describe('parseTrainArgs: early stopping', () => {
+  it('reads --patience and --keep-best, within the declared bounds', () => {
+    expect(options(['--eval-every', '5', '--patience', '3', '--keep-best']).train).toEqual({ evalEvery: 5, patience: 3, keepBest: true });
+    expect(options([]).train).toEqual({});
+    expect(() => options(['--patience=-1'])).toThrow(/--patience must be a whole number ≥ 0 ≤ 1000, got "-1"/);
+    expect(() => options(['--patience', '1001'])).toThrow(/--patience must be a whole number ≥ 0 ≤ 1000/);
+    expect(() => options(['--patience', '1.5'])).toThrow(UsageError);
+  });
+});
+
 describe('parseTrainArgs with --sweep-ranks', () => {
   const base = ['--model', 'm', '--data', 'd'];
 
