@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
+import { exportKind } from '../src/engine/adapters/handoff/export-kinds';
 import { METHOD_SPECS } from '../src/engine/adapters/methods';
 import { loadAdapter, resolveAdapterSettings } from '../src/engine/adapters/registry';
 import { DirectorySource } from '../src/engine/io/node-source';
+import { MemorySource } from '../src/engine/io/source';
 import { loadModel } from '../src/engine/models/load';
 import { PUBLIC, bundledModel, openFreshApp, snap } from './helpers';
 
@@ -63,6 +65,14 @@ test('every method trains side by side on the bundled language model, and its fi
     const file = testInfo.outputPath(`${spec.name}-${(await download).suggestedFilename()}`);
     await (await download).saveAs(file);
     const files = unzipSync(readFileSync(file));
+    expect(files['README.md'], spec.name).toBeDefined();
+    if (exportKind(spec.name) === 'full-checkpoint') {
+      // Every weight trained: the export is a whole checkpoint, which loads as a model.
+      const checkpoint = await loadModel(new MemorySource(spec.name, new Map(Object.entries(files))));
+      expect(checkpoint.parameterCount()).toBe(model.parameterCount());
+      checkpoint.dispose();
+      continue;
+    }
     const adapter = loadAdapter(model, { config: JSON.parse(new TextDecoder().decode(files['adapter_config.json'])), weights: files['adapter_model.safetensors'] });
     expect(adapter.method).toBe(spec.name);
     adapter.dispose();

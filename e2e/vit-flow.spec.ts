@@ -61,7 +61,9 @@ test('bundled ViT: drop the digits, train WeGeFT and LoRA side by side, compare,
   const zipPath = testInfo.outputPath(download.suggestedFilename());
   await download.saveAs(zipPath);
   const files = unzipSync(readFileSync(zipPath));
-  expect(Object.keys(files).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+  // With the label mapping where transformers reads it, and the loading code.
+  expect(Object.keys(files).sort()).toEqual(['README.md', 'adapter_config.json', 'adapter_model.safetensors', 'config.json']);
+  expect(JSON.parse(new TextDecoder().decode(files['config.json'])).id2label['7']).toBe('7');
 
   // The merged model is a plain checkpoint, and the report comes as JSON, CSV and PNG.
   const merged = await downloadOf(page, page.getByRole('button', { name: /Download the merged model of LoRA/ }), testInfo);

@@ -261,7 +261,8 @@ export type WorkerCommand =
   | { type: 'setScheduleMode'; mode: ScheduleMode }
   | { type: 'generate'; requestId: number; prompt: string; runIds: string[]; settings: GenerationSettings }
   | { type: 'classify'; requestId: number; image: RgbaImageData; runIds: string[]; k: number }
-  | { type: 'exportAdapter'; requestId: number; runId: string }
+  /** A run's export; `format: 'authors'` writes WeGeFT for its authors' fork of PEFT. */
+  | { type: 'exportAdapter'; requestId: number; runId: string; format?: 'ours' | 'authors' }
   | { type: 'exportMerged'; requestId: number; runId: string }
   /** Gives a run back the adapter it finished with (saved by the page before a reload). */
   | { type: 'restoreAdapter'; runId: string; files: AdapterFileData };

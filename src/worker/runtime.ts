@@ -12,7 +12,7 @@ import { loadImagePreprocessor } from '../engine/preprocess/image';
 import { loadTokenizer } from '../engine/tokenizer';
 import { parseDatasetFiles, readDatasetFiles, summariseDataset, type LoadedDataset } from './dataset-host';
 import type { EmitEvent } from './emitter';
-import { adapterZip, fileStem, mergedModelZip } from './exports';
+import { baseModelRef, exportFileSuffix, fileStem, mergedModelZip, runExportZip } from './exports';
 import { defaultModelCache, noModelCache } from '../engine/io/model-cache';
 import { measureDownload } from './download-size';
 import { fileSourceFor, loadModelFromSpec, summariseModel, type LoadedModel } from './model-host';
@@ -310,8 +310,12 @@ export class PlaygroundRuntime {
     if (!session?.adapter) throw new Error(`the run "${session?.spec.name ?? command.runId}" has no trained adapter in this session: train it first`);
     const stem = fileStem(session.spec.name);
     const merged = command.type === 'exportMerged';
-    const bytes = merged ? await mergedModelZip(current.model, session.adapter, current.source) : await adapterZip(session.adapter);
-    const fileName = `${stem}-${merged ? 'merged-model' : 'adapter'}.zip`;
+    const ref = baseModelRef(current.spec, current.source);
+    const authors = command.type === 'exportAdapter' && command.format === 'authors';
+    const bytes = merged
+      ? await mergedModelZip(current.model, session.adapter, current.source, ref)
+      : await runExportZip(current.model, session.adapter, current.source, ref, { runName: session.spec.name, format: authors ? 'authors' : 'ours' });
+    const fileName = `${stem}-${merged ? 'merged-model' : exportFileSuffix(session.adapter.method, authors)}.zip`;
     this.emit({ type: 'exportReady', requestId: command.requestId, fileName, mimeType: 'application/zip', bytes }, [bytes.buffer as ArrayBuffer]);
   }
 

@@ -151,6 +151,7 @@ function parityMatchesReadme(result: CliResult, backend: string, cases: string[]
 
 const trainOut = path.join(work, 'adapter');
 const sweepCsv = path.join(work, 'sweep.csv');
+const authorsOut = path.join(work, 'wegeft-authors');
 const bundle = path.join(work, 'bench.cjs');
 
 const RUNS: Run[] = [
@@ -193,6 +194,19 @@ const RUNS: Run[] = [
       expect((report.final_eval as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0);
       expect(JSON.parse(readFileSync(path.join(trainOut, 'adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'WEGEFT' });
       expect(existsSync(path.join(trainOut, 'adapter_model.safetensors'))).toBe(true);
+    },
+  },
+  {
+    // WeGeFT for its authors' fork of PEFT, into the test's folder.
+    line: `npm run train -- --model public/models/vit-tiny-fashion-mnist --data public/datasets/digits --method wegeft --steps 2 --backend wasm --adapter-format authors --out ${authorsOut}`,
+    timeoutMs: 240_000,
+    check: (r) => {
+      ok(r);
+      expect(JSON.parse(readFileSync(path.join(authorsOut, 'adapter_config.json'), 'utf8'))).toMatchObject({
+        peft_type: 'WeGeFT', transform_dim: 'input', base_model_name_or_path: 'public/models/vit-tiny-fashion-mnist',
+      });
+      expect(JSON.parse(readFileSync(path.join(authorsOut, 'config.json'), 'utf8')).id2label['3']).toBe('3');
+      expect(readFileSync(path.join(authorsOut, 'README.md'), 'utf8')).toContain('model = PeftModel.from_pretrained(base, HERE)');
     },
   },
   {

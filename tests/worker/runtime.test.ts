@@ -97,9 +97,18 @@ describe('the worker runtime, on an image classifier', () => {
     const reply = (await driver.request({ type: 'exportAdapter', runId: 'a' })) as WorkerEventOf<'exportReady'>;
     expect(reply.fileName).toBe('wegeft-a-adapter.zip');
     const files = unzipSync(reply.bytes);
-    expect(Object.keys(files).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    // A classifier's export carries its label mapping (config.json) and the loading code (README.md).
+    expect(Object.keys(files).sort()).toEqual(['README.md', 'adapter_config.json', 'adapter_model.safetensors', 'config.json']);
     const config = JSON.parse(new TextDecoder().decode(files['adapter_config.json']));
-    expect(config.peft_type).toBe('WEGEFT');
+    expect(config).toMatchObject({ peft_type: 'WEGEFT', base_model_name_or_path: 'vit' });
+    expect(JSON.parse(new TextDecoder().decode(files['config.json'])).id2label).toEqual({ 0: 'blue', 1: 'red' });
+  });
+
+  it("exports WeGeFT in its authors' format on request", async () => {
+    const reply = (await driver.request({ type: 'exportAdapter', runId: 'a', format: 'authors' })) as WorkerEventOf<'exportReady'>;
+    expect(reply.fileName).toBe('wegeft-a-wegeft-authors-adapter.zip');
+    const config = JSON.parse(new TextDecoder().decode(unzipSync(reply.bytes)['adapter_config.json']));
+    expect(config).toMatchObject({ peft_type: 'WeGeFT', transform_dim: 'input', base_model_name_or_path: 'vit' });
   });
 
   it('exports the merged model as a checkpoint zip', async () => {

@@ -23,6 +23,7 @@
 import { InputFileError, quoted } from '../errors';
 import { findDuplicateKey } from './json-keys';
 import { decodeTensor, elementCount } from './safetensors-decode';
+import { encodeFloats, type WritableFloatDtype } from './safetensors-encode';
 
 export type SafetensorsDtype =
   | 'F64' | 'F32' | 'F16' | 'BF16' | 'F8_E4M3' | 'F8_E5M2' | 'F8_E8M0'
@@ -270,11 +271,13 @@ export function isFloatDtype(dtype: SafetensorsDtype): boolean {
   return FLOAT_DTYPES.has(dtype);
 }
 
-/** A tensor to write: float32 data is stored as F32, int32 as I32. */
+/** A tensor to write: float32 data is stored as F32 (or as `dtype`), int32 as I32. */
 export interface TensorToWrite {
   name: string;
   shape: number[];
   values: Float32Array | Int32Array;
+  /** The floating dtype to store float32 values as (a checkpoint's own F16 or BF16); F32 when absent. */
+  storeAs?: WritableFloatDtype;
 }
 
 /**
@@ -287,18 +290,22 @@ export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<str
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
+  const data: Uint8Array[] = [];
   for (const t of tensors) {
     if (elementCount(t.shape) !== t.values.length) {
       throw new Error(`writeSafetensors: "${t.name}" has ${t.values.length} values for shape [${t.shape}]`);
     }
     if (t.name in header) throw new Error(`writeSafetensors: duplicate tensor name "${t.name}"`);
-    const bytes = t.values.byteLength;
+    const isFloat = t.values instanceof Float32Array;
+    if (!isFloat && t.storeAs) throw new Error(`writeSafetensors: "${t.name}" holds integers and cannot be stored as ${t.storeAs}`);
+    const bytes = isFloat ? encodeFloats(t.values as Float32Array, t.storeAs ?? 'F32') : new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength);
+    data.push(bytes);
     header[t.name] = {
-      dtype: t.values instanceof Float32Array ? 'F32' : 'I32',
+      dtype: isFloat ? (t.storeAs ?? 'F32') : 'I32',
       shape: t.shape,
-      data_offsets: [offset, offset + bytes],
+      data_offsets: [offset, offset + bytes.byteLength],
     };
-    offset += bytes;
+    offset += bytes.byteLength;
   }
   let json = JSON.stringify(header);
   const encoder = new TextEncoder();
@@ -309,9 +316,9 @@ export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<str
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
   out.set(headerBytes, 8);
   let position = 8 + headerBytes.byteLength;
-  for (const t of tensors) {
-    out.set(new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength), position);
-    position += t.values.byteLength;
+  for (const bytes of data) {
+    out.set(bytes, position);
+    position += bytes.byteLength;
   }
   return out;
 }

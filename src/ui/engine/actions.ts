@@ -352,8 +352,9 @@ export class PlaygroundActions {
     return reply.outputs;
   }
 
-  async exportAdapter(runId: string): Promise<void> {
-    await this.download(this.client.request({ type: 'exportAdapter', runId }));
+  /** A run's export; `format: 'authors'` is WeGeFT for its authors' fork of PEFT. */
+  async exportAdapter(runId: string, format: 'ours' | 'authors' = 'ours'): Promise<void> {
+    await this.download(this.client.request({ type: 'exportAdapter', runId, format }));
   }
 
   async exportMerged(runId: string): Promise<void> {

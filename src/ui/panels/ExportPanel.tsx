@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { chartsToPng } from '../charts/charts-png';
 import { Panel } from '../components/Panel';
 import { RunOriginNote } from '../components/RunOriginNote';
+import { exportChoices, exportKind, methodsExportingAs } from '../../engine/adapters/handoff/export-kinds';
 import { downloadBytes } from '../engine/download';
 import { useActions } from '../playground-context';
 import { metricsCsv, reportJson } from '../report';
@@ -41,6 +42,16 @@ export function ExportPanel() {
     <Panel id="export" number={7} title="Export">
       <h3>Trained runs</h3>
       {trained.length === 0 && <p className="muted">Finish (or stop) a run to export it.</p>}
+      {trained.length > 0 && (
+        <p className="muted small" data-testid="export-explanation">
+          Each run exports as what its method is: a PEFT adapter ({methodsExportingAs('peft-adapter').join(', ')}) for{' '}
+          <code>PeftModel.from_pretrained</code>; {methodsExportingAs('own-adapter').join(', ')} in this app&apos;s format or for
+          its authors&apos; fork of PEFT; {methodsExportingAs('full-checkpoint').join(', ').toLowerCase()} as a whole Hugging Face
+          checkpoint; {methodsExportingAs('parameters').join(', ')} as the trained tensors. Every zip has a README with the Python
+          that loads it, and a classifier&apos;s label names in config.json. The merged model is a plain checkpoint in the
+          base&apos;s dtype.
+        </p>
+      )}
       <ul className="export-list">
         {trained.map((run) => (
           <ExportRow key={run.id} run={run} />
@@ -67,17 +78,38 @@ function ExportRow({ run }: { run: RunRecord }) {
   const actions = useActions();
   const reason = usePlayground((s) => adapterUnavailableReason(s, run));
   const reasonId = `export-reason-${run.id}`;
+  const method = run.form.method;
+  const choices = exportChoices(method);
+  // Full fine-tuning's export already is the whole checkpoint: a merged copy would be the same files.
+  const fullCheckpoint = exportKind(method) === 'full-checkpoint';
   const disabledProps = reason ? { disabled: true, 'aria-describedby': reasonId } : {};
   return (
     <li className={reason ? 'dimmed' : undefined} data-testid="export-run" data-run-id={run.id}>
       <span className="swatch" style={{ background: run.color }} aria-hidden="true" /> {run.name} <RunOriginNote run={run} />
       <div className="row">
-        <button type="button" {...disabledProps} onClick={() => void actions.exportAdapter(run.id)} aria-label={`Download the adapter of ${run.name}`}>
-          Adapter (PEFT .zip)
-        </button>
-        <button type="button" {...disabledProps} onClick={() => void actions.exportMerged(run.id)} aria-label={`Download the merged model of ${run.name}`}>
-          Merged model (.zip)
-        </button>
+        {choices.map((choice) => (
+          <button
+            key={choice.format}
+            type="button"
+            {...disabledProps}
+            title={choice.explanation}
+            onClick={() => void actions.exportAdapter(run.id, choice.format)}
+            aria-label={choice.format === 'authors' ? `Download the authors'-format adapter of ${run.name}` : `Download the adapter of ${run.name}`}
+          >
+            {choice.label}
+          </button>
+        ))}
+        {!fullCheckpoint && (
+          <button
+            type="button"
+            {...disabledProps}
+            title="config.json + model.safetensors with the update merged in, in the base's dtype: from_pretrained loads it without PEFT"
+            onClick={() => void actions.exportMerged(run.id)}
+            aria-label={`Download the merged model of ${run.name}`}
+          >
+            Merged model (.zip)
+          </button>
+        )}
       </div>
       {reason && (
         <p id={reasonId} className="muted small" data-testid="export-reason">

@@ -170,7 +170,7 @@ describe('a damaged adapter file', () => {
   it('of a type this app does not know', async () => {
     const files = await fixtureAdapter('gpt2', 'lora');
     expectLoadError(() => loadAdapter(gpt2.model, { ...files, config: { ...files.config, peft_type: 'LOHA' } }, 'loha'),
-      /loha\/adapter_config\.json: "peft_type" "LOHA" is not one this app can load \(known: WEGEFT, LORA, VERA, IA3, FULL, BITFIT, HEAD\)/);
+      /loha\/adapter_config\.json: "peft_type" "LOHA" is not one this app can load \(known: WEGEFT, WeGeFT, LORA, VERA, IA3, FULL, BITFIT, HEAD\)/);
   });
 
   it('WeGeFT with another transform_dim', async () => {

@@ -13,6 +13,7 @@ export const bitfitMethod = defineMethod({
     'image-classification': { learningRate: 1e-3, options: {} },
   },
   benchByDefault: true,
+  exportAs: { kind: 'parameters' }, // PEFT has no such type
   trains: 'the bias terms (linear layers and norms)',
   source: 'Ben Zaken, Ravfogel, Goldberg, ACL 2022 (arXiv 2106.10199); not in PEFT (peft_type BITFIT here)',
 });

@@ -87,6 +87,13 @@ export interface MethodSpec {
   readonly role?: 'studied' | 'rival';
   /** In the benchmark when no method list is given. */
   readonly benchByDefault: boolean;
+  /**
+   * What its export is (src/engine/adapters/handoff/): a PEFT adapter (only for
+   * peft types PEFT itself knows), an adapter in this app's own format (with,
+   * when `authorsFormat`, a second format for the method authors' fork of
+   * PEFT), a whole checkpoint, or this app's parameter files.
+   */
+  readonly exportAs: { readonly kind: 'peft-adapter' | 'own-adapter' | 'full-checkpoint' | 'parameters'; readonly authorsFormat?: boolean };
   /** What it trains, in a few words (the README's method table). */
   readonly trains: string;
   /** Where it comes from: the paper, and PEFT's implementation. */

@@ -22,6 +22,7 @@ export const doraMethod = defineMethod({
     'image-classification': { learningRate: 5e-3, options: { rank: 8, alpha: 8 } },
   },
   benchByDefault: false,
+  exportAs: { kind: 'peft-adapter' }, // a LORA config PEFT loads
   trains: 'LoRA\'s A and B, plus a magnitude vector (d_out) per targeted layer',
   source: 'Liu et al., ICML 2024 (arXiv 2402.09353); PEFT tuners/lora with use_dora',
 });

@@ -13,6 +13,7 @@ export const fullMethod = defineMethod({
     'image-classification': { learningRate: 5e-4, options: {} },
   },
   benchByDefault: true,
+  exportAs: { kind: 'full-checkpoint' }, // every weight: a whole Hugging Face checkpoint
   trains: 'every parameter',
   source: 'the baseline (transformers\' Trainer); saved here in PEFT\'s layout, peft_type FULL',
 });

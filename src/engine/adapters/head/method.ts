@@ -12,6 +12,7 @@ export const headMethod = defineMethod({
     'image-classification': { learningRate: 1e-3, options: {} },
   },
   benchByDefault: false,
+  exportAs: { kind: 'parameters' }, // PEFT has no such type
   trains: 'the output head (classifier, or lm_head untied from the embedding)',
   source: 'a linear probe; peft_type HEAD here',
 });

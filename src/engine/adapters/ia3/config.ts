@@ -8,6 +8,7 @@
  */
 import { InputFileError } from '../../errors';
 import type { Model } from '../../models/model';
+import { autoMapping } from '../handoff/base-model';
 import type { LinearModule } from '../../models/types';
 import { classifierHead, headParameterCount } from '../common/head';
 import { defaultTargets } from '../common/low-rank';
@@ -90,7 +91,7 @@ export function ia3ConfigJson(model: Model, settings: AdapterSettings): Record<s
   const head = classifierHead(model, settings.labels);
   const conv1d = resolveTargets(model, settings.targets!).some((m) => m.layout === 'conv1d');
   return {
-    auto_mapping: null,
+    auto_mapping: autoMapping(model),
     base_model_name_or_path: typeof model.config.raw._name_or_path === 'string' ? model.config.raw._name_or_path : null,
     exclude_modules: null, fan_in_fan_out: conv1d,
     feedforward_modules: targetsToPeft(settings.feedforward!),

@@ -27,6 +27,7 @@ export const ia3Method = defineMethod({
     'image-classification': { learningRate: 1e-2, options: {} },
   },
   benchByDefault: false,
+  exportAs: { kind: 'peft-adapter' }, // PEFT loads it (peft_type IA3)
   trains: 'one vector per targeted layer: d_out (keys, values) or d_in (feed-forward input)',
   source: 'Liu et al., NeurIPS 2022 (arXiv 2205.05638); PEFT tuners/ia3',
 });

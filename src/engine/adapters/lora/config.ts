@@ -6,6 +6,7 @@
  */
 import { InputFileError } from '../../errors';
 import type { Model } from '../../models/model';
+import { autoMapping } from '../handoff/base-model';
 import { positiveIntegerField, positiveNumberField } from '../common/files';
 import { classifierHead, headParameterCount } from '../common/head';
 import { LOW_RANK_PRODUCT_LIMIT, lowRankDefaults, validateLowRank } from '../common/low-rank';
@@ -36,7 +37,7 @@ export function loraConfigJson(model: Model, settings: AdapterSettings): Record<
   const head = classifierHead(model, settings.labels);
   const conv1d = resolveTargets(model, settings.targets!).some((m) => m.layout === 'conv1d');
   return {
-    alora_invocation_tokens: null, alpha_pattern: {}, arrow_config: null, auto_mapping: null,
+    alora_invocation_tokens: null, alpha_pattern: {}, arrow_config: null, auto_mapping: autoMapping(model),
     base_model_name_or_path: typeof model.config.raw._name_or_path === 'string' ? model.config.raw._name_or_path : null,
     bias: 'none', corda_config: null, ensure_weight_tying: false, eva_config: null, exclude_modules: null,
     fan_in_fan_out: conv1d, inference_mode: true, init_lora_weights: true, kasa_config: null,

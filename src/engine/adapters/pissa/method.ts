@@ -37,6 +37,7 @@ export const pissaMethod = defineMethod({
     'image-classification': { learningRate: 1e-3, options: { rank: 8, alpha: 8, pissaNiter: null } },
   },
   benchByDefault: false,
+  exportAs: { kind: 'peft-adapter' }, // a LORA config PEFT loads
   trains: 'LoRA\'s A and B, started from the top-r SVD of W (the residual frozen)',
   source: 'Meng, Wang, Zhang, NeurIPS 2024 (arXiv 2404.02948); PEFT tuners/lora with init_lora_weights "pissa"',
 });

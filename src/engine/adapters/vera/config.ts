@@ -6,6 +6,7 @@
  */
 import { InputFileError, quoted } from '../../errors';
 import type { Model } from '../../models/model';
+import { autoMapping } from '../handoff/base-model';
 import { booleanField, positiveIntegerField } from '../common/files';
 import { classifierHead, headParameterCount } from '../common/head';
 import { defaultTargets } from '../common/low-rank';
@@ -37,7 +38,7 @@ export function veraConfigJson(model: Model, settings: AdapterSettings): Record<
   const head = classifierHead(model, settings.labels);
   const conv1d = resolveTargets(model, settings.targets!).some((m) => m.layout === 'conv1d');
   return {
-    auto_mapping: null,
+    auto_mapping: autoMapping(model),
     base_model_name_or_path: typeof model.config.raw._name_or_path === 'string' ? model.config.raw._name_or_path : null,
     bias: 'none', d_initial: settings.dInitial, fan_in_fan_out: conv1d, inference_mode: true, init_weights: true,
     layers_pattern: null, layers_to_transform: null,

@@ -27,6 +27,7 @@ export const veraMethod = defineMethod({
     'image-classification': { learningRate: 1e-2, options: { rank: 256, dInitial: 0.1, projectionSeed: 0 } },
   },
   benchByDefault: false,
+  exportAs: { kind: 'peft-adapter' }, // PEFT loads it (peft_type VERA)
   trains: 'λd (r) and λb (d_out) per targeted layer; A and B are frozen and shared',
   source: 'Kopiczko, Blankevoort, Asano, ICLR 2024 (arXiv 2310.11454); PEFT tuners/vera',
 });

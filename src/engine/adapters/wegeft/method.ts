@@ -8,7 +8,7 @@ export const wegeftMethod = defineMethod({
   description:
     'Generates each weight update from the pretrained weight itself (ΔW = (α/r)·W·φᵀ·ψ), with one small pair of ' +
     'matrices per module type shared across layers, so its size does not grow with depth.',
-  peftTypes: ['WEGEFT'],
+  peftTypes: ['WEGEFT', 'WeGeFT'], // ours (the fixtures'), and the authors' fork of PEFT (wegeft/authors-format.ts)
   options: {
     rank: rankOption('Rank of φ and ψ (r × d_in each).'),
     alpha: alphaOption(),
@@ -30,6 +30,7 @@ export const wegeftMethod = defineMethod({
   },
   role: 'studied',
   benchByDefault: true,
+  exportAs: { kind: 'own-adapter', authorsFormat: true }, // PEFT has no WEGEFT; the authors' fork (peft_type "WeGeFT") does
   trains: 'φ, ψ (r × d_in) per module type, shared by all layers',
   source: 'Savadikar, Song, Wu, ICML 2025 (arXiv 2312.00700); the authors\' code savadikarc/gift; not in PEFT (peft_type WEGEFT in PEFT\'s layout)',
 });
