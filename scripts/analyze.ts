@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
         }));
         const image = decodeImage(bytes, path.basename(options.image));
         const preprocessor = await loadImagePreprocessor(source, model.config as ImageClassifierConfig);
-        const grid = await imageClusterMaps(model, adapter, preprocessor, image, modulePath!, label);
+        const grid = await imageClusterMaps(model, adapter, preprocessor, image, modulePath!);
         log(`cluster maps of ${modulePath}: ${grid.r} directions (${grid.source}), ${grid.width} × ${grid.height}`);
         if (options.maps) {
           const picture = clusterGridPicture(grid);
@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
       if (options.prompt !== undefined) {
         if (model.config.task !== 'causal-lm') throw new UsageError('--prompt needs a language model; this model classifies images (use --image)');
         const tokenizer = await loadTokenizer(source);
-        const scores = await promptTokenScores(model, adapter, tokenizer, options.prompt, modulePath!, label);
+        const scores = await promptTokenScores(model, adapter, tokenizer, options.prompt, modulePath!);
         const rows = (values: Float32Array) => Array.from({ length: scores.r }, (_, q) => Array.from(values.subarray(q * scores.tokens.length, (q + 1) * scores.tokens.length), round));
         const line = { module: scores.module, tokens: scores.tokens, before: rows(scores.before), after: rows(scores.after) };
         process.stdout.write(options.json ? `${JSON.stringify(line)}\n` : `${tokenTable(scores.tokens, line.after)}\n`);

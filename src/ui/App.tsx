@@ -5,6 +5,7 @@ import { Notices } from './components/Notices';
 import { ComparePanel } from './panels/ComparePanel';
 import { DataPanel } from './panels/DataPanel';
 import { ExportPanel } from './panels/ExportPanel';
+import { InsightPanel } from './panels/InsightPanel';
 import { MethodsPanel } from './panels/MethodsPanel';
 import { ModelPanel } from './panels/ModelPanel';
 import { RunsPanel } from './panels/RunsPanel';
@@ -30,6 +31,7 @@ export function App({ playground }: { playground: Playground }) {
         <div className="column wide">
           <RunsPanel />
           <ComparePanel />
+          <InsightPanel />
           <TryItPanel />
           <ExportPanel />
         </div>

@@ -8,6 +8,7 @@
  */
 import type { AdapterSettings } from '../engine/adapters/types';
 import type { TrainerCheckpoint } from '../engine/train/trainer';
+import type { ModuleReport } from '../engine/analysis/updates';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -232,6 +233,23 @@ export interface GenerationSettings {
 export interface RgbaImageData {
   width: number;
   height: number;
+/** One run's update anatomy (src/engine/analysis/updates.ts), or why it has none. */
+export interface RunUpdateAnalysis {
+  runId: string;
+  modules: ModuleReport[];
+  elapsedMs: number;
+  error: string | null;
+}
+
+/** What a cluster-map request draws: the paper's maps on an image (ViT), or token scores over a prompt (LM). */
+export type InsightInput = { kind: 'image'; image: RgbaImageData } | { kind: 'prompt'; prompt: string };
+
+/** One run's cluster maps of one module, drawn in the worker (opaque RGBA tiles), or why there are none. */
+export type RunClusterMaps =
+  | { runId: string; kind: 'image'; module: string; r: number; width: number; height: number; image: Uint8ClampedArray; before: Uint8ClampedArray[]; after: Uint8ClampedArray[]; source: string; error: null }
+  | { runId: string; kind: 'prompt'; module: string; r: number; tokens: string[]; before: number[][]; after: number[][]; source: string; error: null }
+  | { runId: string; kind: 'none'; module: string; error: string };
+
   rgba: Uint8ClampedArray;
 }
 
@@ -273,6 +291,10 @@ export interface DownloadFileSize {
   bytes: number | null;
   cached: boolean;
 }
+  /** The update anatomy of each run's adapter; progress as `analysisProgress` events, then `updateAnalysis`. */
+  | { type: 'analyzeUpdates'; requestId: number; runIds: string[] }
+  /** Cluster maps of one module for each run, on an image or a prompt; answered by `clusterMaps`. */
+  | { type: 'clusterMaps'; requestId: number; runIds: string[]; module: string; input: InsightInput }
 
 /** adapter_config.json (as an object) and adapter_model.safetensors bytes. */
 export interface AdapterFileData {
@@ -341,3 +363,6 @@ export type WorkerEvent =
 
 export type WorkerEventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
 export type WorkerCommandOf<T extends WorkerCommand['type']> = Extract<WorkerCommand, { type: T }>;
+  | { type: 'analysisProgress'; requestId: number; runId: string; done: number; total: number; module: string }
+  | { type: 'updateAnalysis'; requestId: number; results: RunUpdateAnalysis[] }
+  | { type: 'clusterMaps'; requestId: number; results: RunClusterMaps[] }

@@ -22,6 +22,7 @@ import { adapterSettingsFor } from './run-session';
 import { datasetRecordOf, FingerprintingSource, modelRecordOf } from './records';
 import { DeviceFaultError, RunScheduler } from './scheduler';
 import { classifyForEach, generateForEach, type Candidate } from './try-it';
+import { analyzeRuns, clusterMapsOfRuns, InsightCache, transferablesOf, type InsightRun } from './insight';
 
 export interface BackendInfo {
   backend: BackendName;
@@ -49,6 +50,8 @@ interface ModelState extends LoadedModel {
 
 export class PlaygroundRuntime {
   private current: ModelState | null = null;
+  /** The insight views' cache, for the model it was made on. */
+  private insight: { model: ModelState; cache: InsightCache } | null = null;
   private dataset: LoadedDataset | null = null;
   private dataCache: RunDataCache | null = null;
   private backend: Promise<BackendInfo> | null = null;
@@ -138,6 +141,10 @@ export class PlaygroundRuntime {
         return this.generate(command);
       case 'classify':
         return this.classify(command);
+      case 'analyzeUpdates':
+        return this.analyzeUpdates(command);
+      case 'clusterMaps':
+        return this.clusterMaps(command);
       case 'exportAdapter':
       case 'exportMerged':
         return this.export(command);
@@ -302,6 +309,34 @@ export class PlaygroundRuntime {
     const outputs = await classifyForEach(this.requireModel().assets, command.image, candidates, command.k);
     outputs.push(...missing.map((m) => ({ runId: m.runId, top: [], error: m.error })));
     this.emit({ type: 'classification', requestId: command.requestId, outputs });
+  }
+
+  /** The runs asked for, each with its adapter, or why it has none. */
+  private insightRuns(runIds: string[]): InsightRun[] {
+    return runIds.map((id) => {
+      const session = this.scheduler.session(id);
+      return { runId: id, adapter: session?.adapter ?? null, missing: `the run "${session?.spec.name ?? id}" has no trained adapter for this model in this session` };
+    });
+  }
+
+  /** The base model's SVDs, kept while this model is loaded. */
+  private insightCache(): InsightCache {
+    const current = this.requireModel();
+    if (this.insight?.model !== current) this.insight = { model: current, cache: new InsightCache() };
+    return this.insight.cache;
+  }
+
+  private async analyzeUpdates(command: WorkerCommandOf<'analyzeUpdates'>): Promise<void> {
+    const { requestId } = command;
+    const results = await analyzeRuns(this.requireModel().assets, this.insightCache(), this.insightRuns(command.runIds), (runId, done, total, module) =>
+      this.emit({ type: 'analysisProgress', requestId, runId, done, total, module }),
+    );
+    this.emit({ type: 'updateAnalysis', requestId, results });
+  }
+
+  private async clusterMaps(command: WorkerCommandOf<'clusterMaps'>): Promise<void> {
+    const results = await clusterMapsOfRuns(this.requireModel().assets, this.insightRuns(command.runIds), command.module, command.input);
+    this.emit({ type: 'clusterMaps', requestId: command.requestId, results }, transferablesOf(results));
   }
 
   private async export(command: WorkerCommandOf<'exportAdapter' | 'exportMerged'>): Promise<void> {

@@ -49,7 +49,7 @@ describe('npm run analyze', () => {
     const r = await runScript('analyze.ts', ['--model', vit, '--adapter', path.join(vit, 'lora'), '--image', image, '--backend', 'cpu']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/vit\.encoder\.layer\.0\.attention\.attention\.query: ‖ΔW‖\/‖W‖ \S+, effective rank [\d.]+ of 4, amplification [\d.]+, energy in W's top-1 [\d.]+%/);
-    expect(r.stderr).toContain("the 4 columns of LoRA's left factor");
+    expect(r.stderr).toContain("the 4 columns of LoRA's s·B");
   });
 
   it('scores each prompt token per direction on a language model', async () => {

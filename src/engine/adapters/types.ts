@@ -87,7 +87,7 @@ export interface DeltaWeight {
    * outputs that the method writes its update along (WeGeFT: W·φᵀ; LoRA: B).
    */
   lowRank: { left: tf.Tensor2D; right: tf.Tensor2D } | null;
-  /** ΔW (d_out, d_in) when it is not a thin product (DoRA, (IA)³, PiSSA's residual split, full fine-tuning). */
+  /** ΔW (d_out, d_in) when it is not a thin product (a rescaled or residual-split weight, full fine-tuning). */
   dense: tf.Tensor2D | null;
 }
 
@@ -116,7 +116,7 @@ export interface Adapter {
   /**
    * ΔW of every block linear module this adapter changes, in forward order
    * (head modules excluded: a new classifier has no base weight to compare).
-   * Empty when the method changes no linear weight (BitFit, head only).
+   * Empty when the method changes no linear weight (it trains biases or the head only).
    */
   deltaWeights(): DeltaWeight[];
   /** The base model's weights with this adapter merged in, by canonical name (for export). */

@@ -8,7 +8,8 @@
  * module returned.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Adapter } from '../adapters/types';
+import { methodSpec } from '../adapters/methods';
+import type { Adapter, AdapterMethodName } from '../adapters/types';
 import { thinSvd, truncatedSvd } from '../linalg/svd';
 import { linearForward, type LinearHook, type Model, type ModelPatch } from '../models/model';
 import type { ImageClassifierConfig, LinearModule } from '../models/types';
@@ -89,28 +90,29 @@ export interface UpdateDirections {
  * paper's clusters; LoRA: s·B); a dense ΔW as its top left singular vectors
  * scaled by their singular values.
  */
-export function directionsOf(delta: DeltaMatrix, methodLabel: string): UpdateDirections {
+export function directionsOf(delta: DeltaMatrix, method: AdapterMethodName): UpdateDirections {
+  const { label, updateDirections } = methodSpec(method);
   if (delta.kind === 'low-rank') {
     const { rows: dOut, cols: r, data } = delta.left;
     const values = new Float64Array(r * dOut);
     for (let i = 0; i < dOut; i++) for (let q = 0; q < r; q++) values[q * dOut + i] = data[i * r + q];
-    return { r, dOut, values, source: `the ${r} columns of ${methodLabel}'s left factor` };
+    return { r, dOut, values, source: `the ${r} columns of ${label}'s ${updateDirections ?? 'left factor of ΔW'}` };
   }
   const { rows: dOut, cols: dIn } = delta.matrix;
   const k = Math.min(DENSE_DIRECTIONS, dOut, dIn);
   const svd = Math.min(dOut, dIn) <= 128 ? thinSvd(delta.matrix) : truncatedSvd(delta.matrix, k);
   const values = new Float64Array(k * dOut);
   for (let i = 0; i < dOut; i++) for (let q = 0; q < k; q++) values[q * dOut + i] = svd.u[i * svd.k + q] * svd.s[q];
-  return { r: k, dOut, values, source: `the top ${k} left singular vectors of ${methodLabel}'s ΔW` };
+  return { r: k, dOut, values, source: `the top ${k} left singular vectors of ${label}'s ΔW` };
 }
 
 /** The directions of the adapter's update on one module; null when the method does not change it. */
-export async function moduleDirections(adapter: Adapter, modulePath: string, methodLabel: string): Promise<UpdateDirections | null> {
+export async function moduleDirections(adapter: Adapter, modulePath: string): Promise<UpdateDirections | null> {
   const deltas = adapter.deltaWeights();
   const index = deltas.findIndex((d) => d.module.path === modulePath);
   disposeDeltas(deltas.filter((_, i) => i !== index));
   if (index < 0) return null;
-  return directionsOf(await deltaMatrixOf(deltas[index]), methodLabel);
+  return directionsOf(await deltaMatrixOf(deltas[index]), adapter.method);
 }
 
 export interface ClusterMapGrid {
@@ -141,13 +143,12 @@ export async function imageClusterMaps(
   preprocessor: ImagePreprocessor,
   image: RgbaImage,
   modulePath: string,
-  methodLabel: string,
   minSize = 224,
 ): Promise<ClusterMapGrid> {
   const config = model.config as ImageClassifierConfig;
   if (config.task !== 'image-classification') throw new Error('cluster maps over patches need an image classifier');
   const module = model.linearModule(modulePath);
-  const directions = await moduleDirections(adapter, modulePath, methodLabel);
+  const directions = await moduleDirections(adapter, modulePath);
   if (!directions) throw new Error(`this run's method does not change ${modulePath}`);
   const values = preprocessor.preprocess(image); // (C, H, W)
   const pixels = tf.tensor4d(values, [1, preprocessor.channels, preprocessor.height, preprocessor.width]);
@@ -229,7 +230,6 @@ export async function promptTokenScores(
   tokenizer: TextTokenizer,
   prompt: string,
   modulePath: string,
-  methodLabel: string,
 ): Promise<TokenScoreGrid> {
   if (model.config.task !== 'causal-lm') throw new Error('token scores need a language model');
   const module = model.linearModule(modulePath);
@@ -237,7 +237,7 @@ export async function promptTokenScores(
   if (ids.length === 0) throw new Error('the prompt has no tokens');
   const limit = (model.config as { maxPositions: number }).maxPositions;
   if (ids.length > limit) throw new Error(`the prompt has ${ids.length} tokens; this model reads at most ${limit}`);
-  const directions = await moduleDirections(adapter, modulePath, methodLabel);
+  const directions = await moduleDirections(adapter, modulePath);
   if (!directions) throw new Error(`this run's method does not change ${modulePath}`);
   const inputIds = tf.tensor2d([ids], [1, ids.length], 'int32');
   let outputs: TokenOutputs;

@@ -16,7 +16,7 @@
  * authors' code upsamples first, and this follows the code.)
  *
  * Any method with directions over a module's outputs gets the same maps:
- * LoRA's B columns, VeRA's λ_b ⊙ B, the top left singular vectors of a dense ΔW.
+ * LoRA's B columns, any thin left factor, the top left singular vectors of a dense ΔW.
  * Arrays are row-major; images are (H, W) planes or interleaved RGB(A).
  */
 

@@ -35,7 +35,7 @@ export function parseRankList(text: string): number[] {
   return ranks;
 }
 
-/** Whether a method has a rank to sweep over (BitFit, full fine-tuning… have none). */
+/** Whether a method has a rank to sweep over (full fine-tuning and the methods without a rank option have none). */
 export function hasRank(method: AdapterMethodName): boolean {
   return 'rank' in methodSpec(method).options;
 }

@@ -4,6 +4,9 @@
  * something fails.
  */
 import type {
+  InsightInput,
+  RunClusterMaps,
+  RunUpdateAnalysis,
   BackendPreference,
   ClassificationOutput,
   DatasetSourceSpec,
@@ -350,6 +353,20 @@ export class PlaygroundActions {
   async classify(image: RgbaImageData, runIds: string[], k = 5): Promise<ClassificationOutput[]> {
     const reply = (await this.client.request({ type: 'classify', image, runIds, k })) as WorkerEventOf<'classification'>;
     return reply.outputs;
+  }
+
+  /** Each run's update anatomy, computed in the worker; `onProgress` after each module. */
+  async analyzeUpdates(runIds: string[], onProgress?: (p: WorkerEventOf<'analysisProgress'>) => void): Promise<RunUpdateAnalysis[]> {
+    const reply = (await this.client.request({ type: 'analyzeUpdates', runIds }, (event) => {
+      if (event.type === 'analysisProgress') onProgress?.(event);
+    })) as WorkerEventOf<'updateAnalysis'>;
+    return reply.results;
+  }
+
+  /** Each run's cluster maps of one module on an image or a prompt, drawn in the worker. */
+  async clusterMaps(runIds: string[], module: string, input: InsightInput): Promise<RunClusterMaps[]> {
+    const reply = (await this.client.request({ type: 'clusterMaps', runIds, module, input })) as WorkerEventOf<'clusterMaps'>;
+    return reply.results;
   }
 
   /** A run's export; `format: 'authors'` is WeGeFT for its authors' fork of PEFT. */

@@ -29,9 +29,15 @@ export class EngineRequestError extends Error {
   }
 }
 
+/** Events that report a request's progress; its answer comes later. */
+const PROGRESS_EVENTS: ReadonlySet<WorkerEvent['type']> = new Set(['modelLoading', 'analysisProgress']);
+
 export class EngineClient {
   private nextRequestId = 1;
-  private readonly pending = new Map<number, { resolve: (event: WorkerEvent) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (event: WorkerEvent) => void; reject: (error: Error) => void; onProgress?: (event: WorkerEvent) => void }
+  >();
 
   constructor(
     private readonly worker: WorkerLike,
@@ -52,11 +58,15 @@ export class EngineClient {
     this.worker.postMessage(command);
   }
 
-  /** Sends a command and resolves with its reply event (every event is also routed to onEvent). */
-  request(command: RequestOf): Promise<WorkerEvent> {
+  /**
+   * Sends a command and resolves with its reply event (every event is also
+   * routed to onEvent). Progress events of the request (PROGRESS_EVENTS) go
+   * to `onProgress` and do not answer it.
+   */
+  request(command: RequestOf, onProgress?: (event: WorkerEvent) => void): Promise<WorkerEvent> {
     const requestId = this.nextRequestId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject });
+      this.pending.set(requestId, { resolve, reject, onProgress });
       this.worker.postMessage({ ...command, requestId } as WorkerCommand);
     });
   }
@@ -68,9 +78,13 @@ export class EngineClient {
   private receive(event: WorkerEvent): void {
     this.onEvent(event);
     const requestId = 'requestId' in event ? event.requestId : null;
-    if (requestId === null || event.type === 'modelLoading') return;
+    if (requestId === null) return;
     const waiting = this.pending.get(requestId);
     if (!waiting) return;
+    if (PROGRESS_EVENTS.has(event.type)) {
+      waiting.onProgress?.(event);
+      return;
+    }
     this.pending.delete(requestId);
     if (event.type === 'error') waiting.reject(new EngineRequestError(event.message, event.file));
     else waiting.resolve(event);

@@ -6,7 +6,7 @@ import { useActions } from '../playground-context';
 import type { RunRecord } from '../store/types';
 
 /** Decodes an image file in the page (the browser reads every common format). */
-async function decodeImage(file: File): Promise<RgbaImageData> {
+export async function decodeImage(file: File): Promise<RgbaImageData> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);

@@ -39,7 +39,7 @@ export function ExportPanel() {
     }
   };
   return (
-    <Panel id="export" number={7} title="Export">
+    <Panel id="export" number={8} title="Export">
       <h3>Trained runs</h3>
       {trained.length === 0 && <p className="muted">Finish (or stop) a run to export it.</p>}
       {trained.length > 0 && (

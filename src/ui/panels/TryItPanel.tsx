@@ -21,7 +21,7 @@ export function TryItPanel() {
   const runs = usePlayground(useShallow(usableRuns));
   const leftOut = usePlayground(useShallow(selectLeftOut));
   return (
-    <Panel id="try" number={6} title="Try it">
+    <Panel id="try" number={7} title="Try it">
       {task === null && <p className="muted">Load a model to try it.</p>}
       {task === 'causal-lm' && <GenerateTry runs={runs} />}
       {task === 'image-classification' && <ClassifyTry runs={runs} />}

@@ -110,7 +110,7 @@ describe('on the bundled ViT: WeGeFT and LoRA on the attention output projection
   it('draws the authors\' cluster maps for both methods: r maps, not constant, different per direction and after the update', async () => {
     for (const [method, adapter] of adapters) {
       const before = tf.memory().numTensors;
-      const grid = await imageClusterMaps(model, adapter, preprocessor, stripes(), `vit.encoder.layer.2.${OUT_PROJ}`, method);
+      const grid = await imageClusterMaps(model, adapter, preprocessor, stripes(), `vit.encoder.layer.2.${OUT_PROJ}`);
       expect(tf.memory().numTensors).toBe(before);
       expect(grid.r).toBe(4);
       expect([grid.height, grid.width]).toEqual([224, 224]);
@@ -123,7 +123,7 @@ describe('on the bundled ViT: WeGeFT and LoRA on the attention output projection
       let changed = 0;
       for (let q = 0; q < 4; q++) changed = Math.max(changed, meanAbsDiff(map(grid.mapsBefore, q), map(grid.mapsAfter, q)));
       expect(changed, `${method}: the update changed no map`).toBeGreaterThan(1e-5);
-      expect(grid.source).toContain(method);
+      expect(grid.source).toContain(method === 'wegeft' ? "WeGeFT's s·W·φᵀ" : "LoRA's s·B");
     }
   });
 
@@ -142,7 +142,7 @@ describe('on the bundled ViT: WeGeFT and LoRA on the attention output projection
   });
 
   it('says so when the run does not change the module asked for', async () => {
-    await expect(imageClusterMaps(model, adapters.get('lora')!, preprocessor, stripes(), 'vit.encoder.layer.0.attention.attention.query', 'lora'))
+    await expect(imageClusterMaps(model, adapters.get('lora')!, preprocessor, stripes(), 'vit.encoder.layer.0.attention.attention.query'))
       .rejects.toThrow(/does not change vit\.encoder\.layer\.0\.attention\.attention\.query/);
   });
 });
@@ -161,13 +161,13 @@ describe('on the bundled language model: token scores over a prompt', () => {
     const module = adapter.deltaWeights();
     const first = module[0].module.path;
     for (const d of module) [d.lowRank?.left, d.lowRank?.right, d.dense].forEach((x) => x?.dispose());
-    const scores = await promptTokenScores(model, adapter, tokenizer, 'Call me Ishmael.', first, 'wegeft');
+    const scores = await promptTokenScores(model, adapter, tokenizer, 'Call me Ishmael.', first);
     expect(tf.memory().numTensors).toBe(before);
     expect(scores.tokens.join('')).toBe('Call me Ishmael.');
     expect(scores.before).toHaveLength(4 * scores.tokens.length);
     expect(Math.max(...scores.after)).toBeCloseTo(1, 6);
     expect(Math.min(...scores.after)).toBe(0);
-    await expect(promptTokenScores(model, adapter, tokenizer, 'x '.repeat(5000), first, 'wegeft')).rejects.toThrow(/reads at most/);
+    await expect(promptTokenScores(model, adapter, tokenizer, 'x '.repeat(5000), first)).rejects.toThrow(/reads at most/);
     inputIds.dispose();
     adapter.dispose();
     model.dispose();

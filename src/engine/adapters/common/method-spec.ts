@@ -94,6 +94,12 @@ export interface MethodSpec {
    * PEFT), a whole checkpoint, or this app's parameter files.
    */
   readonly exportAs: { readonly kind: 'peft-adapter' | 'own-adapter' | 'full-checkpoint' | 'parameters'; readonly authorsFormat?: boolean };
+  /**
+   * When its ΔW is a thin product L·R (deltaWeights() gives the factors):
+   * what L's columns are, for the analysis views' "directions" (`s·W·φᵀ`).
+   * Absent for a method whose ΔW is dense.
+   */
+  readonly updateDirections?: string;
   /** What it trains, in a few words (the README's method table). */
   readonly trains: string;
   /** Where it comes from: the paper, and PEFT's implementation. */

@@ -18,6 +18,7 @@ export const loraMethod = defineMethod({
   role: 'rival',
   benchByDefault: true,
   exportAs: { kind: 'peft-adapter' }, // PEFT loads it (peft_type LORA)
+  updateDirections: 's·B',
   trains: 'A (r × d_in) and B (d_out × r) per targeted layer',
   source: 'Hu et al., ICLR 2022 (arXiv 2106.09685); PEFT tuners/lora',
 });

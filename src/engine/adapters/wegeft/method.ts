@@ -31,6 +31,7 @@ export const wegeftMethod = defineMethod({
   role: 'studied',
   benchByDefault: true,
   exportAs: { kind: 'own-adapter', authorsFormat: true }, // PEFT has no WEGEFT; the authors' fork (peft_type "WeGeFT") does
+  updateDirections: 's·W·φᵀ (the paper\'s clusters)',
   trains: 'φ, ψ (r × d_in) per module type, shared by all layers',
   source: 'Savadikar, Song, Wu, ICML 2025 (arXiv 2312.00700); the authors\' code savadikarc/gift; not in PEFT (peft_type WEGEFT in PEFT\'s layout)',
 });

@@ -1,0 +1,115 @@
+import { useEffect, useRef } from 'react';
+import type { RunClusterMaps } from '../../../worker/protocol';
+import type { RunRecord } from '../../store/types';
+
+/** One opaque RGBA tile on a canvas, shown at `size` CSS pixels. */
+function Tile({ rgba, width, height, size, label }: { rgba: Uint8ClampedArray; width: number; height: number; size: number; label: string }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const context = canvas.current?.getContext('2d');
+    if (!context) return;
+    context.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
+  }, [rgba, width, height]);
+  return <canvas ref={canvas} width={width} height={height} style={{ width: size, height: size }} role="img" aria-label={label} data-testid="cluster-tile" />;
+}
+
+/** Each prompt token with a background as strong as its score along one direction. */
+function TokenRow({ tokens, scores, color }: { tokens: string[]; scores: number[]; color: string }) {
+  return (
+    <span className="token-row">
+      {tokens.map((token, i) => (
+        <span key={i} className="token" style={{ background: `color-mix(in srgb, ${color} ${Math.round(scores[i] * 85)}%, transparent)` }} title={scores[i].toFixed(3)}>
+          {token}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+/** Every run's maps of one module side by side: a row before the update and a row after. */
+export function ClusterMapsView({ results, runs }: { results: RunClusterMaps[]; runs: RunRecord[] }) {
+  const runOf = (id: string) => runs.find((r) => r.id === id);
+  return (
+    <div className="cluster-grids" data-testid="cluster-grids">
+      {results.map((result) => {
+        const run = runOf(result.runId);
+        const name = run?.name ?? result.runId;
+        return (
+          <div key={result.runId} className="cluster-grid" data-testid="cluster-grid">
+            <p className="run-label">
+              <span className="swatch" style={{ background: run?.color }} aria-hidden="true" />
+              {name}
+              {result.kind !== 'none' && <span className="muted small"> · {result.r} directions: {result.source}</span>}
+            </p>
+            {result.kind === 'none' && <p className="muted small" data-testid="cluster-error">{result.error}</p>}
+            {result.kind === 'image' &&
+              (['before', 'after'] as const).map((row) => (
+                <div key={row} className="cluster-row">
+                  <span className="cluster-row-label small muted">{row === 'before' ? 'frozen W' : 'with ΔW'}</span>
+                  <Tile rgba={result.image} width={result.width} height={result.height} size={96} label={`${name}: the image`} />
+                  {result[row].map((tile, q) => (
+                    <Tile key={q} rgba={tile} width={result.width} height={result.height} size={96} label={`${name}: direction ${q + 1}, ${row} the update`} />
+                  ))}
+                </div>
+              ))}
+            {result.kind === 'prompt' && (
+              <table className="token-table">
+                <thead>
+                  <tr>
+                    <th />
+                    <th scope="col" className="small muted">frozen W</th>
+                    <th scope="col" className="small muted">with ΔW</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {result.after.map((scores, q) => (
+                    <tr key={q}>
+                      <th scope="row" className="small muted">direction {q + 1}</th>
+                      <td>
+                        <TokenRow tokens={result.tokens} scores={result.before[q]} color="#888" />
+                      </td>
+                      <td>
+                        <TokenRow tokens={result.tokens} scores={scores} color={run?.color ?? '#e67e22'} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+/** The image grids of every run as one PNG (the image, then the maps; before and after rows per run). */
+export async function clusterGridsPng(results: RunClusterMaps[], runs: RunRecord[]): Promise<Blob> {
+  const images = results.filter((r): r is Extract<RunClusterMaps, { kind: 'image' }> => r.kind === 'image');
+  if (images.length === 0) throw new Error('no cluster maps to save');
+  const tile = images[0].width;
+  const gap = 4;
+  const labelHeight = 22;
+  const columns = Math.max(...images.map((r) => r.r + 1));
+  const width = columns * (tile + gap) + gap;
+  const height = images.length * (labelHeight + 2 * (tile + gap)) + gap;
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d')!;
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, width, height);
+  let y = gap;
+  for (const result of images) {
+    const run = runs.find((r) => r.id === result.runId);
+    context.fillStyle = run?.color ?? '#000';
+    context.fillRect(gap, y + 5, 12, 12);
+    context.fillStyle = '#111';
+    context.font = '14px sans-serif';
+    context.fillText(`${run?.name ?? result.runId} — ${result.module} (top: frozen W, bottom: with ΔW)`, gap + 18, y + 16);
+    y += labelHeight;
+    for (const row of [result.before, result.after]) {
+      [result.image, ...row].forEach((rgba, j) => context.putImageData(new ImageData(new Uint8ClampedArray(rgba), result.width, result.height), gap + j * (tile + gap), y));
+      y += tile + gap;
+    }
+  }
+  return canvas.convertToBlob({ type: 'image/png' });
+}
