@@ -42,6 +42,15 @@ export async function openFreshApp(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { name: 'WeGeFT Playground' })).toBeVisible();
 }
 
+/**
+ * Chooses WebGPU by name: with "auto" the app passes SwiftShader's software
+ * adapter over for WASM, so tests about WebGPU itself ask for it.
+ */
+export async function chooseWebGpu(page: Page): Promise<void> {
+  await page.getByLabel('Backend preference').selectOption('webgpu');
+  await expect(page.getByTestId('backend-badge')).toHaveText(/Backend: WebGPU/, { timeout: 60_000 });
+}
+
 export function fileExists(path: string): boolean {
   return existsSync(path);
 }

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { expect, test, type Page, type Worker } from '@playwright/test';
-import { FIXTURES, PUBLIC, openFreshApp, snap } from './helpers';
+import { FIXTURES, PUBLIC, chooseWebGpu, openFreshApp, snap } from './helpers';
 
 const vitFiles = ['config.json', 'model.safetensors'].map((f) => join(FIXTURES, 'vit', f));
 
@@ -47,7 +47,7 @@ async function trainToCheckpoint(page: Page, index: number): Promise<number> {
 
 test('the WebGPU device destroyed mid-run: the run fails saying so, keeps its metrics and checkpoint, and resumes on WASM in one click', async ({ page }, testInfo) => {
   await openFreshApp(page);
-  await expect(page.getByTestId('backend-badge')).toHaveText(/WebGPU/, { timeout: 60_000 });
+  await chooseWebGpu(page);
   await loadVitAndDigits(page);
   await addRun(page, 2000);
   const run = page.getByTestId('run').first();
@@ -163,7 +163,7 @@ test('a run cannot start without a model or a dataset: Start is disabled with th
 
 test('out of memory on the WebGPU device: the run stops saying so, keeps its checkpoint, and offers to resume on WASM', async ({ page }, testInfo) => {
   await openFreshApp(page);
-  await expect(page.getByTestId('backend-badge')).toHaveText(/WebGPU/, { timeout: 60_000 });
+  await chooseWebGpu(page);
   await loadVitAndDigits(page);
   await addRun(page, 2000);
   const run = page.getByTestId('run').first();

@@ -6,7 +6,7 @@
  * `SOAK_STEPS=1000 npx playwright test e2e/soak.spec.ts`).
  */
 import { expect, test } from '@playwright/test';
-import { openFreshApp, snap } from './helpers';
+import { chooseWebGpu, openFreshApp, snap } from './helpers';
 
 const STEPS = Number(process.env.SOAK_STEPS ?? 60);
 /** Steps before the memory must stop changing: the first steps create AdamW's moments and compile kernels. */
@@ -15,7 +15,7 @@ const WARMUP = Math.min(20, Math.floor(STEPS / 4));
 test(`soak: ${STEPS} steps on the bundled ViT, tensors and WebGPU buffers flat after warm-up`, async ({ page }, testInfo) => {
   test.setTimeout(Math.max(300_000, STEPS * 5_000));
   await openFreshApp(page);
-  await expect(page.getByTestId('backend-badge')).toHaveText(/WebGPU/, { timeout: 60_000 });
+  await chooseWebGpu(page);
   await page.locator('#model').getByRole('button', { name: 'Load' }).nth(1).click();
   await expect(page.getByTestId('model-summary')).toContainText(/vit/i);
   await page.locator('#data').getByRole('button', { name: 'Use' }).first().click();

@@ -9,6 +9,12 @@
  * navigator.gpu exists); the WASM backend only when it is tried. A backend
  * counts as working once it has computed a small result correctly.
  *
+ * A backend that would render in software (WebGPU or WebGL on SwiftShader,
+ * llvmpipe, or an adapter that says it is a fallback) is passed over unless
+ * it was asked for by name: on this project's machines SwiftShader WebGPU
+ * trains 30-60x slower than WASM (gpt2-tiny: about 7,400 ms a step against
+ * 117 ms). It is still used as a last resort, when nothing else starts.
+ *
  * Also runs in Node (tests): there, WebGL is never available, and WebGPU is
  * when navigator.gpu has been provided (e.g. by the `webgpu` package).
  */
@@ -29,12 +35,27 @@ export interface GpuAdapterSummary {
   description: string;
 }
 
+/** GPUAdapterInfo's fields that tell a software adapter (Chromium on SwiftShader: "google", "swiftshader", isFallbackAdapter true). */
+export interface GpuAdapterFacts extends GpuAdapterSummary {
+  isFallbackAdapter?: boolean;
+}
+
+/** A backend passed over because it would render in software, and on what. */
+export interface SoftwareBackend {
+  backend: BackendName;
+  renderer: string;
+}
+
 export interface BackendSelection {
   backend: BackendName;
   /** One line per backend tried before the chosen one, saying why it was not used. */
   fallbackReasons: string[];
   /** For WebGPU: the adapter (e.g. vendor "google", architecture "swiftshader" for software rendering). */
   adapterInfo?: GpuAdapterSummary;
+  /** The software renderer the chosen backend runs on: it was asked for by name, or nothing else started. */
+  software?: string;
+  /** Backends that would have started but were passed over because they render in software. */
+  passedOverSoftware?: SoftwareBackend[];
 }
 
 export interface InitBackendOptions {
@@ -45,47 +66,101 @@ export interface InitBackendOptions {
   wasmPaths?: string | Record<string, string>;
 }
 
-export type BackendAttempt = { ok: true; adapterInfo?: GpuAdapterSummary } | { ok: false; reason: string };
+export type BackendAttempt =
+  | { ok: true; adapterInfo?: GpuAdapterSummary; software?: string }
+  | { ok: false; reason: string }
+  /** It would start, but renders in software (on `software`): not started, so a faster backend can be tried. */
+  | { ok: false; reason: string; software: string };
+
+/** Whether an attempt may start a backend that renders in software. */
+export type AttemptBackend = (name: BackendName, allowSoftware: boolean) => Promise<BackendAttempt>;
 
 const DISPLAY_NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
 
 /**
  * Tries `order` with `attempt` until one works. Separate from initBackend so
  * the fallback logic can be tested with any outcome of each attempt.
+ *
+ * Only `explicit` (the backend the user named) may start in software at
+ * once; any other that would render in software is passed over, and tried
+ * again, allowed to, only when no backend in `order` starts.
  */
-export async function chooseBackend(
-  order: readonly BackendName[],
-  attempt: (name: BackendName) => Promise<BackendAttempt>,
-): Promise<BackendSelection> {
+export async function chooseBackend(order: readonly BackendName[], attempt: AttemptBackend, explicit: BackendName | null = null): Promise<BackendSelection> {
   const fallbackReasons: string[] = [];
-  for (const name of order) {
-    let result: BackendAttempt;
+  const passedOverSoftware: SoftwareBackend[] = [];
+  const tryOne = async (name: BackendName, allowSoftware: boolean): Promise<BackendAttempt> => {
     try {
-      result = await attempt(name);
+      return await attempt(name, allowSoftware);
     } catch (error) {
-      result = { ok: false, reason: `failed to start (${messageOf(error)})` };
+      return { ok: false, reason: `failed to start (${messageOf(error)})` };
     }
-    if (result.ok) return { backend: name, fallbackReasons, ...(result.adapterInfo && { adapterInfo: result.adapterInfo }) };
+  };
+  const chosen = (name: BackendName, result: Extract<BackendAttempt, { ok: true }>): BackendSelection => ({
+    backend: name,
+    fallbackReasons,
+    ...(result.adapterInfo && { adapterInfo: result.adapterInfo }),
+    ...(result.software !== undefined && { software: result.software }),
+    ...(passedOverSoftware.length > 0 && { passedOverSoftware }),
+  });
+  for (const name of order) {
+    const result = await tryOne(name, name === explicit);
+    if (result.ok) return chosen(name, result);
     fallbackReasons.push(`${DISPLAY_NAMES[name]}: ${result.reason}`);
+    if ('software' in result) passedOverSoftware.push({ backend: name, renderer: result.software });
+  }
+  // Nothing else started: a slow backend is better than none.
+  for (const { backend } of passedOverSoftware.splice(0)) {
+    const result = await tryOne(backend, true);
+    if (result.ok) return chosen(backend, result);
+    fallbackReasons.push(`${DISPLAY_NAMES[backend]}: ${result.reason}`);
   }
   throw new Error(`no tfjs backend could start: ${fallbackReasons.join('; ')}`);
+}
+
+/** The reason a backend passed over for rendering in software gives, naming what it was. */
+export function softwareReason(name: BackendName, renderer: string): string {
+  const kind = name === 'webgpu' ? 'adapter' : 'renderer';
+  return `here it is a software ${kind} (${renderer}), 30–60× slower than WASM; choose ${DISPLAY_NAMES[name]} to use it anyway`;
+}
+
+const SOFTWARE_RENDERERS: readonly [RegExp, string][] = [
+  [/swiftshader/i, 'SwiftShader'],
+  [/llvmpipe/i, 'llvmpipe'],
+  [/lavapipe/i, 'lavapipe'],
+  [/softpipe/i, 'softpipe'],
+  [/microsoft basic render/i, 'Microsoft Basic Render Driver'],
+];
+
+/**
+ * The name of the software renderer behind a WebGPU adapter or a WebGL
+ * renderer string, or null for hardware. `isFallbackAdapter` (in
+ * GPUAdapterInfo since Chrome 136; on the adapter before) is the standard
+ * signal; the names catch browsers and drivers that do not set it.
+ */
+export function softwareRendererOf(facts: Partial<GpuAdapterFacts> | string): string | null {
+  const fields = typeof facts === 'string' ? [facts] : [facts.vendor, facts.architecture, facts.device, facts.description];
+  const text = fields.filter(Boolean).join(' ');
+  for (const [pattern, name] of SOFTWARE_RENDERERS) if (pattern.test(text)) return name;
+  if (typeof facts !== 'string' && facts.isFallbackAdapter === true) return text ? `a fallback adapter: ${text}` : 'a fallback adapter';
+  return null;
 }
 
 /** Picks and activates a backend, falling back in BACKEND_ORDER from `preference`. */
 export async function initBackend(preference: BackendPreference = 'auto', options: InitBackendOptions = {}): Promise<BackendSelection> {
   const start = preference === 'auto' ? 0 : BACKEND_ORDER.indexOf(preference);
   if (start < 0) throw new RangeError(`unknown backend "${preference}" (expected auto, ${BACKEND_ORDER.join(', ')})`);
-  return chooseBackend(BACKEND_ORDER.slice(start), (name) => ATTEMPTS[name](options));
+  const explicit = preference === 'auto' ? null : preference;
+  return chooseBackend(BACKEND_ORDER.slice(start), (name, allowSoftware) => ATTEMPTS[name](options, allowSoftware), explicit);
 }
 
-const ATTEMPTS: Record<BackendName, (options: InitBackendOptions) => Promise<BackendAttempt>> = {
+const ATTEMPTS: Record<BackendName, (options: InitBackendOptions, allowSoftware: boolean) => Promise<BackendAttempt>> = {
   webgpu: tryWebGpu,
   webgl: tryWebGl,
   wasm: tryWasm,
   cpu: tryCpu,
 };
 
-async function tryWebGpu(): Promise<BackendAttempt> {
+async function tryWebGpu(_options: InitBackendOptions, allowSoftware: boolean): Promise<BackendAttempt> {
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) return { ok: false, reason: 'navigator.gpu is missing (this browser has no WebGPU)' };
   let adapter: GPUAdapter | null;
@@ -95,12 +170,16 @@ async function tryWebGpu(): Promise<BackendAttempt> {
     return { ok: false, reason: `requesting a GPU adapter failed (${messageOf(error)})` };
   }
   if (!adapter) return { ok: false, reason: 'no GPU adapter is available (WebGPU may be disabled or the GPU blocklisted)' };
+  const facts = adapterFacts(adapter);
+  const software = softwareRendererOf(facts) ?? undefined;
+  if (software !== undefined && !allowSoftware) return { ok: false, reason: softwareReason('webgpu', software), software };
   await import('@tensorflow/tfjs-backend-webgpu'); // registers 'webgpu' now that navigator.gpu exists
   const activated = await activate('webgpu');
-  return activated.ok ? { ok: true, adapterInfo: adapterSummary(adapter) } : activated;
+  const { isFallbackAdapter: _fallback, ...adapterInfo } = facts;
+  return activated.ok ? { ok: true, adapterInfo, ...(software !== undefined && { software }) } : activated;
 }
 
-async function tryWebGl(): Promise<BackendAttempt> {
+async function tryWebGl(_options: InitBackendOptions, allowSoftware: boolean): Promise<BackendAttempt> {
   if (tf.findBackendFactory('webgl') === null) {
     return { ok: false, reason: 'not available here (tfjs registers WebGL only in a browser page or worker)' };
   }
@@ -108,7 +187,26 @@ async function tryWebGl(): Promise<BackendAttempt> {
   if (g.OffscreenCanvas === undefined && g.document === undefined) {
     return { ok: false, reason: 'no canvas to draw on (neither OffscreenCanvas nor a document)' };
   }
-  return activate('webgl');
+  const renderer = webGlRenderer();
+  const software = renderer === null ? undefined : (softwareRendererOf(renderer) ?? undefined);
+  if (software !== undefined && !allowSoftware) return { ok: false, reason: softwareReason('webgl', software), software };
+  const activated = await activate('webgl');
+  return activated.ok && software !== undefined ? { ok: true, software } : activated;
+}
+
+/** The GPU behind WebGL (WEBGL_debug_renderer_info), from a throw-away context; null where it cannot be read. */
+function webGlRenderer(): string | null {
+  try {
+    const g = globalThis as { OffscreenCanvas?: new (w: number, h: number) => { getContext(kind: 'webgl2'): WebGL2RenderingContext | null } };
+    const gl = g.OffscreenCanvas ? new g.OffscreenCanvas(1, 1).getContext('webgl2') : null;
+    if (!gl) return null;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : null;
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return renderer;
+  } catch {
+    return null;
+  }
 }
 
 async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
@@ -159,14 +257,16 @@ async function activate(name: BackendName): Promise<BackendAttempt> {
   return { ok: true };
 }
 
-/** adapter.info where the browser has it; older ones had requestAdapterInfo(). */
-function adapterSummary(adapter: GPUAdapter): GpuAdapterSummary {
-  const info = (adapter as unknown as { info?: Partial<GpuAdapterSummary> }).info ?? {};
+/** adapter.info where the browser has it; isFallbackAdapter moved there from the adapter in Chrome 136. */
+function adapterFacts(adapter: GPUAdapter): GpuAdapterFacts {
+  const info = (adapter as unknown as { info?: Partial<GpuAdapterFacts> }).info ?? {};
+  const fallback = info.isFallbackAdapter ?? (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter;
   return {
     vendor: info.vendor ?? '',
     architecture: info.architecture ?? '',
     device: info.device ?? '',
     description: info.description ?? '',
+    ...(fallback !== undefined && { isFallbackAdapter: fallback }),
   };
 }
 

@@ -28,6 +28,8 @@ const runtime = new PlaygroundRuntime((event, transfer) => self.postMessage(even
       backend: selection.backend,
       fallbackReasons: selection.fallbackReasons,
       adapterInfo: gpu ? [gpu.vendor, gpu.architecture, gpu.description].filter(Boolean).join(' · ') : null,
+      ...(selection.software !== undefined && { software: selection.software }),
+      ...(selection.passedOverSoftware && { passedOverSoftware: selection.passedOverSoftware }),
     };
   },
 });

@@ -13,6 +13,14 @@ import type { ModuleReport } from '../engine/analysis/updates';
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
 
+/** Software rendering, where the backend choice met it (engine/backend.ts): absent on hardware. */
+export interface BackendSoftwareFacts {
+  /** The software renderer the active backend runs on ("SwiftShader"): it was chosen by name, or nothing else started. */
+  software?: string;
+  /** Backends passed over only because they render in software here, and on what. */
+  passedOverSoftware?: { backend: BackendName; renderer: string }[];
+}
+
 /**
  * A file the user dropped, with its path relative to what was dropped
  * (`digits/3/img.png`). The path travels beside the File because a File's
@@ -318,7 +326,7 @@ export interface ClassificationOutput {
 }
 
 export type WorkerEvent =
-  | { type: 'backend'; requestId: number | null; backend: BackendName; fallbackReasons: string[]; adapterInfo: string | null }
+  | ({ type: 'backend'; requestId: number | null; backend: BackendName; fallbackReasons: string[]; adapterInfo: string | null } & BackendSoftwareFacts)
   | { type: 'modelLoading'; requestId: number; file: string; loaded: number; total: number | null }
   | { type: 'modelLoaded'; requestId: number; summary: ModelSummary; record: ModelRecord }
   | { type: 'downloadSize'; requestId: number; files: DownloadFileSize[] }

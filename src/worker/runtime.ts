@@ -16,7 +16,7 @@ import { baseModelRef, exportFileSuffix, fileStem, mergedModelZip, runExportZip 
 import { defaultModelCache, noModelCache } from '../engine/io/model-cache';
 import { measureDownload } from './download-size';
 import { fileSourceFor, loadModelFromSpec, summariseModel, type LoadedModel } from './model-host';
-import type { BackendName, BackendPreference, ModelSourceSpec, WorkerCommand, WorkerCommandOf } from './protocol';
+import type { BackendName, BackendPreference, BackendSoftwareFacts, ModelSourceSpec, WorkerCommand, WorkerCommandOf } from './protocol';
 import { checkTaskMatch, MAX_EVALUATION_EXAMPLES, RunDataCache, type ModelAssets } from './run-data';
 import { adapterSettingsFor } from './run-session';
 import { datasetRecordOf, FingerprintingSource, modelRecordOf } from './records';
@@ -24,7 +24,7 @@ import { DeviceFaultError, RunScheduler } from './scheduler';
 import { classifyForEach, generateForEach, type Candidate } from './try-it';
 import { analyzeRuns, clusterMapsOfRuns, InsightCache, transferablesOf, type InsightRun } from './insight';
 
-export interface BackendInfo {
+export interface BackendInfo extends BackendSoftwareFacts {
   backend: BackendName;
   fallbackReasons: string[];
   adapterInfo: string | null;

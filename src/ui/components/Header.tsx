@@ -1,5 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { BackendPreference } from '../../worker/protocol';
+import { describeBackend } from '../backend-status';
 import { backendDisplayName } from '../format';
 import { useActions } from '../playground-context';
 import { encodeShareHash } from '../schemas/share-url';
@@ -24,19 +25,18 @@ export function Header() {
 function BackendBadge() {
   const backend = usePlayground(selectBackend);
   const actions = useActions();
-  const fallback = backend.active !== null && backend.active !== 'webgpu';
   // The backend starts with the page (bootstrap.ts), so "starting…" lasts as long as its initialisation.
-  const label = backend.active ? backendDisplayName(backend.active) : 'starting…';
-  const reasons = backend.fallbackReasons.join('\n');
+  const { label, tone, note } = describeBackend(backend);
+  const warn = tone === 'warn';
   return (
     <div className="backend">
       <span
-        className={`badge ${fallback ? 'warn' : backend.active ? 'ok' : ''}`}
+        className={`badge ${tone === 'pending' ? '' : tone}`}
         data-testid="backend-badge"
-        title={reasons || undefined}
-        aria-label={`Backend: ${label}${fallback ? ` (fallback: ${reasons})` : ''}`}
+        title={note ?? undefined}
+        aria-label={`Backend: ${label}${note ? ` (${note})` : ''}`}
       >
-        {fallback ? '⚠ ' : ''}Backend: {label}
+        {warn ? '⚠ ' : ''}Backend: {label}
       </span>
       <label className="compact">
         <span className="sr-only">Backend preference</span>
@@ -49,9 +49,9 @@ function BackendBadge() {
           ))}
         </select>
       </label>
-      {fallback && (
-        <p className="backend-reason" data-testid="backend-reason">
-          WebGPU is not in use: {backend.fallbackReasons.join('; ') || 'another backend was chosen'}. Training will be slower.
+      {note && (
+        <p className={`backend-reason ${tone}`} data-testid="backend-reason">
+          {note}
         </p>
       )}
     </div>

@@ -10,7 +10,7 @@ export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): vo
   const state = store.getState();
   switch (event.type) {
     case 'backend':
-      state.backendReady(event.backend, event.fallbackReasons, event.adapterInfo);
+      state.backendReady(event.backend, event.fallbackReasons, event.adapterInfo, event);
       return;
     case 'modelLoading':
       state.modelProgress(event.file, event.loaded, event.total);

@@ -128,6 +128,10 @@ export interface BackendState {
   preference: BackendPreference;
   fallbackReasons: string[];
   adapterInfo: string | null;
+  /** The software renderer the active backend runs on, if any. */
+  software: string | null;
+  /** Backends passed over only because they render in software here. */
+  passedOverSoftware: { backend: BackendName; renderer: string }[];
 }
 
 export type Theme = 'light' | 'dark';

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { BackendName, BackendPreference, DownloadFileSize } from '../../worker/protocol';
+import type { BackendName, BackendPreference, BackendSoftwareFacts, DownloadFileSize } from '../../worker/protocol';
 import type { SharedModel } from '../schemas/share-url';
 import type { PlaygroundState } from './index';
 import { DEFAULT_RUN_FORM, type RunForm } from '../schemas/run-form';
@@ -19,7 +19,7 @@ export interface UiSlice {
   setDraftForm(form: RunForm): void;
   setTheme(theme: Theme): void;
   setBackendPreference(preference: BackendPreference): void;
-  backendReady(active: BackendName, fallbackReasons: string[], adapterInfo: string | null): void;
+  backendReady(active: BackendName, fallbackReasons: string[], adapterInfo: string | null, software?: BackendSoftwareFacts): void;
   notify(kind: Notice['kind'], text: string): void;
   dismissNotice(id: number): void;
   setHydrated(): void;
@@ -37,7 +37,7 @@ let nextNoticeId = 1;
 
 export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (set) => ({
   theme: 'light',
-  backend: { active: null, preference: 'auto', fallbackReasons: [], adapterInfo: null },
+  backend: { active: null, preference: 'auto', fallbackReasons: [], adapterInfo: null, software: null, passedOverSoftware: [] },
   notices: [],
   hydrated: false,
   sharedModelPrompt: null,
@@ -46,7 +46,10 @@ export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (se
   setDraftForm: (form) => set({ draftForm: form }),
   setTheme: (theme) => set({ theme }),
   setBackendPreference: (preference) => set((s) => ({ backend: { ...s.backend, preference } })),
-  backendReady: (active, fallbackReasons, adapterInfo) => set((s) => ({ backend: { ...s.backend, active, fallbackReasons, adapterInfo } })),
+  backendReady: (active, fallbackReasons, adapterInfo, software = {}) =>
+    set((s) => ({
+      backend: { ...s.backend, active, fallbackReasons, adapterInfo, software: software.software ?? null, passedOverSoftware: software.passedOverSoftware ?? [] },
+    })),
   notify: (kind, text) => set((s) => ({ notices: [...s.notices.slice(-4), { id: nextNoticeId++, kind, text }] })),
   dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
   setHydrated: () => set({ hydrated: true }),

@@ -7,7 +7,12 @@ describe('worker events become store state', () => {
   it('backend, model progress and model summary', () => {
     const store = createPlaygroundStore();
     applyEngineEvent(store, { type: 'backend', requestId: null, backend: 'wasm', fallbackReasons: ['WebGPU: missing'], adapterInfo: null });
-    expect(store.getState().backend).toMatchObject({ active: 'wasm', fallbackReasons: ['WebGPU: missing'] });
+    expect(store.getState().backend).toMatchObject({ active: 'wasm', fallbackReasons: ['WebGPU: missing'], software: null, passedOverSoftware: [] });
+    const passedOver = [{ backend: 'webgpu' as const, renderer: 'SwiftShader' }];
+    applyEngineEvent(store, { type: 'backend', requestId: null, backend: 'wasm', fallbackReasons: ['WebGPU: software'], adapterInfo: null, passedOverSoftware: passedOver });
+    expect(store.getState().backend).toMatchObject({ active: 'wasm', software: null, passedOverSoftware: passedOver });
+    applyEngineEvent(store, { type: 'backend', requestId: 1, backend: 'webgpu', fallbackReasons: [], adapterInfo: 'google · swiftshader', software: 'SwiftShader' });
+    expect(store.getState().backend).toMatchObject({ active: 'webgpu', software: 'SwiftShader', passedOverSoftware: [] });
     store.getState().modelLoading({ kind: 'bundled', name: 'm' });
     applyEngineEvent(store, { type: 'modelLoading', requestId: 1, file: 'model.safetensors', loaded: 5, total: 10 });
     expect(store.getState().model.progress).toEqual({ file: 'model.safetensors', loaded: 5, total: 10 });
