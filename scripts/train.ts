@@ -35,7 +35,7 @@ import { errorMessage, InputFileError, NonFiniteLossError } from '../src/engine/
 import { loadModel } from '../src/engine/models/load';
 import type { Model } from '../src/engine/models/model';
 import type { Evaluation } from '../src/engine/train/evaluate';
-import { trainSettingsWithDefaults, validateTrainSettings, type TrainSettings } from '../src/engine/train/settings';
+import { stoppingProblem, trainSettingsWithDefaults, validateTrainSettings, type TrainSettings } from '../src/engine/train/settings';
 import { sweepCsv, sweepRuns, type SweepRow } from '../src/engine/train/sweep';
 import { Trainer, type StepMetrics } from '../src/engine/train/trainer';
 import { reexecForWebGpuIfNeeded, setupNodeBackend } from './lib/node-backend';
@@ -108,6 +108,8 @@ function runSettings(options: TrainCliOptions, model: Model, method: AdapterMeth
   // The method's learning rate for this model's task when --lr is not given (src/engine/adapters/<method>/method.ts).
   const settings = trainSettingsWithDefaults(options.train, methodSpec(method).defaults[model.task].learningRate);
   const problems = validateTrainSettings(settings);
+  const stopping = stoppingProblem(settings.patience, settings.evalEvery);
+  if (stopping) problems.push(stopping.replace('evaluate-every', '--eval-every'));
   if (problems.length > 0) throw new UsageError(problems.join('; '));
   return settings;
 }

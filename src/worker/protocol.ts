@@ -73,6 +73,10 @@ export interface TrainingSettings {
   seqLength: number;
   /** Evaluate on the validation split every this many steps (0: only at the end). */
   evalEvery: number;
+  /** Early stopping after this many evaluations without a lower validation loss (0 or absent: off). */
+  patience?: number;
+  /** Keep the weights of the evaluation with the lowest validation loss (absent: off). */
+  keepBest?: boolean;
 }
 
 export interface RunSettings {
@@ -352,7 +356,10 @@ export type WorkerEvent =
   /** Something the user should know about a run that is not a failure (a diverging loss, a warm-up longer than the run). */
   | { type: 'runWarning'; runId: string; step: number; message: string }
   | { type: 'runMetrics'; points: MetricPoint[] }
-  | { type: 'runFinished'; runId: string; finalEval: EvalResult | null; trainableParameters: number }
+  /** The validation metric before the first step (the base model's, but for a new head), on the same held-out data. */
+  | { type: 'runBaseEval'; runId: string; evaluation: EvalResult }
+  /** `message`: how it ended when not simply at its last step (stopped early, the best checkpoint kept). */
+  | { type: 'runFinished'; runId: string; finalEval: EvalResult | null; trainableParameters: number; message?: string | null }
   /** A finished run's adapter files, for the page to keep across a reload. */
   | { type: 'adapterSaved'; runId: string; files: AdapterFileData }
   | { type: 'runFailed'; runId: string; kind: FailureKind; message: string; suggestedBackend: BackendName | null }

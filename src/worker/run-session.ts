@@ -57,6 +57,8 @@ export function trainSettingsFor(settings: RunSettings): TrainSettings {
       // Evaluation has no backward pass: larger batches cost less per example.
       evalBatchSize: Math.max(t.batchSize, EVAL_BATCH_SIZE),
       lossReadbackEvery: LOSS_READBACK_EVERY,
+      patience: t.patience ?? 0,
+      keepBest: t.keepBest ?? false,
     },
   );
 }
@@ -87,6 +89,10 @@ export class RunSession {
   private flushedAtMs = 0;
   /** Steps whose loss is not read back yet: their points wait for it. */
   private pending: { metrics: StepMetrics; evaluation: EvalResult | null; wallMs: number }[] = [];
+  /** Whether the base evaluation (step 0) is still to be made: a fresh run with held-out data. */
+  private baseEvaluationDue = false;
+  /** The base evaluation, made and not yet handed out. */
+  private baseEvaluation: EvalResult | null = null;
 
   constructor(public spec: RunSpec) {}
 
@@ -124,6 +130,8 @@ export class RunSession {
     this.etaOrigin = null;
     this.pending = [];
     this.warnings.length = 0;
+    this.baseEvaluationDue = !resume && this.trainer.hasValidation;
+    this.baseEvaluation = null;
     // Warnings known before any step (a warm-up longer than the run); a resumed run gave them already.
     if (!resume) this.warnings.push(...this.trainer.warnings.map((message) => ({ step: 0, message })));
   }
@@ -198,6 +206,11 @@ export class RunSession {
    */
   async step(syncDevice: boolean): Promise<MetricPoint[]> {
     const trainer = this.trainer!;
+    // Every curve starts at step 0 with the untrained adapter, on the same held-out data.
+    if (this.baseEvaluationDue) {
+      this.baseEvaluationDue = false;
+      this.baseEvaluation = await this.evaluate(trainer);
+    }
     const started = performance.now();
     this.wallSince ??= started;
     const metrics = await trainer.step();
@@ -208,7 +221,32 @@ export class RunSession {
     const evaluation = this.evaluationDue(trainer) ? await this.evaluate(trainer) : null;
     this.pending.push({ metrics, evaluation, wallMs: this.elapsedMs });
     if (metrics.lossesRead.length === 0 && !trainer.done) return [];
-    return this.flushPending(metrics.lossesRead);
+    // Early stopping ended the run at this evaluation: the losses since the last read-back are read now.
+    const lossesRead = metrics.lossesRead.length === 0 ? await trainer.readPendingLosses() : metrics.lossesRead;
+    return this.flushPending(lossesRead);
+  }
+
+  /** The evaluation at step 0, once, when it was made and not handed out yet. */
+  takeBaseEvaluation(): EvalResult | null {
+    const evaluation = this.baseEvaluation;
+    this.baseEvaluation = null;
+    return evaluation;
+  }
+
+  /**
+   * How the run ended, in words, when not simply at its last step; with
+   * keepBest, puts the best evaluation's weights back and returns its result
+   * (the run's final evaluation then).
+   */
+  concludeTraining(): { best: EvalResult | null; message: string | null } {
+    const trainer = this.trainer;
+    if (!trainer) return { best: null, message: null };
+    const parts: string[] = [];
+    const stopped = trainer.stoppedEarlyAt;
+    if (stopped !== null) parts.push(`Stopped early at step ${stopped} of ${trainer.totalSteps}: no lower validation loss in ${trainer.settings.patience} evaluations.`);
+    const best = trainer.restoreBest();
+    if (best) parts.push(best.step === 0 ? 'Kept the weights of step 0: no evaluation beat the untrained adapter.' : `Kept the best checkpoint: step ${best.step}.`);
+    return { best: best ? toEvalResult(best.evaluation) : null, message: parts.length > 0 ? parts.join(' ') : null };
   }
 
   /** Warnings not handed out yet (the scheduler posts them), with the step they arose at. */

@@ -228,6 +228,8 @@ export class RunScheduler {
       // five at once at each loss read-back) and a run's own compute excludes other runs' queued work.
       const points = await session.step(true);
       if (session.status === 'failed') return;
+      const base = session.takeBaseEvaluation();
+      if (base) this.emit({ type: 'runBaseEval', runId: session.id, evaluation: base });
       const progress = {
         type: 'runProgress' as const,
         runId: session.id,
@@ -254,15 +256,18 @@ export class RunScheduler {
       this.batcher.flush();
       this.emit({ type: 'runStatus', runId: session.id, status: 'running', message: 'Evaluating on the validation set…' });
     }
-    const finalEval = await session.finalEvaluation(lastPoints);
+    const lastEval = await session.finalEvaluation(lastPoints);
     const last = lastPoints[lastPoints.length - 1];
     // The final evaluation belongs on the validation chart, at the last step.
-    if (finalEval && last && !last.validation) this.batcher.add([{ ...last, validation: finalEval }], null);
+    if (lastEval && last && !last.validation) this.batcher.add([{ ...last, validation: lastEval }], null);
+    // With keepBest, the best evaluation's weights (the last one counted) are put back: its result is the run's.
+    const { best, message } = session.concludeTraining();
+    const finalEval = best ?? lastEval;
     const trainableParameters = session.adapter?.trainableParameterCount() ?? 0;
     session.endTraining();
     this.batcher.flush();
     session.status = 'finished';
-    this.emit({ type: 'runFinished', runId: session.id, finalEval, trainableParameters });
+    this.emit({ type: 'runFinished', runId: session.id, finalEval, trainableParameters, message });
     if (session.adapter) {
       const files = await session.adapter.save();
       this.emit({ type: 'adapterSaved', runId: session.id, files }, [files.weights.buffer as ArrayBuffer]);

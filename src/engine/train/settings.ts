@@ -139,11 +139,18 @@ export function validateTrainSettings(settings: TrainSettings): string[] {
   const given = settings.patience ?? 0;
   if (!(Number.isInteger(given) && given >= patience.min && given <= patience.max)) {
     problems.push(`the early-stopping patience must be a whole number in [${patience.min}, ${patience.max}], got ${given}`);
-  } else if (given > 0 && settings.evalEvery === 0) {
-    problems.push('early stopping needs evaluations during training: set evaluate-every (evalEvery) above 0');
   }
   if (settings.keepBest !== undefined && typeof settings.keepBest !== 'boolean') problems.push(`keepBest must be true or false, got ${String(settings.keepBest)}`);
   return problems;
+}
+
+/**
+ * Early stopping counts evaluations made during training: a patience
+ * without them could never stop a run. (Not in validateTrainSettings: the
+ * app's worker evaluates on its own cadence, outside the Trainer's steps.)
+ */
+export function stoppingProblem(patience: number | undefined, evalEvery: number): string | null {
+  return (patience ?? 0) > 0 && evalEvery === 0 ? 'early stopping needs evaluations during training: set evaluate-every above 0' : null;
 }
 
 /** Optimizer steps of a run over `trainCount` samples: `steps`, or enough steps for `epochs`. */

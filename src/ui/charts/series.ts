@@ -2,7 +2,7 @@
  * Chart series from the runs' metric points: pure functions, so what each
  * chart plots is tested apart from the drawing.
  */
-import type { MetricPoint } from '../../worker/protocol';
+import type { EvalResult, MetricPoint } from '../../worker/protocol';
 import type { RunRecord } from '../store/types';
 
 export interface XY {
@@ -52,6 +52,26 @@ export const throughputOf = (p: MetricPoint) => p.tokensPerSecond ?? p.examplesP
 export function validationOf(p: MetricPoint): number | null {
   if (!p.validation) return null;
   return p.validation.kind === 'classifier' ? p.validation.accuracy : p.validation.perplexity;
+}
+
+/** The task metric of an evaluation: accuracy for classifiers, perplexity for language models. */
+export const metricOfEval = (e: EvalResult) => (e.kind === 'classifier' ? e.accuracy : e.perplexity);
+/** The validation loss of an evaluation. */
+export const lossOfEval = (e: EvalResult) => e.loss;
+
+/**
+ * One series per run of an evaluation's value by step: the base evaluation
+ * at step 0 (before any update, on the same held-out data), then every
+ * evaluation of the run, so "better than the base" reads off the curve.
+ */
+export function evaluationSeries(runs: RunRecord[], metrics: Record<string, MetricPoint[]>, value: (e: EvalResult) => number): RunSeries[] {
+  return runs
+    .map((run) => {
+      const evaluated = (metrics[run.id] ?? []).flatMap((p) => (p.validation ? [{ x: p.step, y: value(p.validation) }] : []));
+      const base = run.baseEval ? [{ x: 0, y: value(run.baseEval) }] : [];
+      return { runId: run.id, name: run.name, color: run.color, points: [...base, ...evaluated].filter((p) => Number.isFinite(p.y)) };
+    })
+    .filter((s) => s.points.length > 0);
 }
 
 export interface RunSummaryRow {

@@ -42,7 +42,10 @@ export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): vo
       state.appendMetrics(event.points);
       return;
     case 'runFinished':
-      state.runFinished(event.runId, event.finalEval);
+      state.runFinished(event.runId, event.finalEval, event.message ?? null);
+      return;
+    case 'runBaseEval':
+      state.setRunBaseEval(event.runId, event.evaluation);
       return;
     case 'runFailed':
       state.runFailed(event.runId, { kind: event.kind, message: event.message, suggestedBackend: event.suggestedBackend });

@@ -8,7 +8,7 @@ import { summaryRows } from '../charts/series';
 import { SummaryTable, type RowOrigin } from '../charts/SummaryTable';
 import { ThroughputChart } from '../charts/ThroughputChart';
 import { TrainableParamsChart } from '../charts/TrainableParamsChart';
-import { ValidationChart } from '../charts/ValidationChart';
+import { ValidationChart, ValidationLossChart } from '../charts/ValidationChart';
 import { Panel } from '../components/Panel';
 import { describeMethod } from '../schemas/run-form';
 import { usePlayground } from '../store';
@@ -72,6 +72,7 @@ export function ComparePanel() {
         <LossByStepChart runs={shown} metrics={metrics} />
         <LossByTimeChart runs={shown} metrics={metrics} />
         <ValidationChart runs={shown} metrics={metrics} task={task} dataset={group?.dataset ?? null} />
+        <ValidationLossChart runs={shown} metrics={metrics} dataset={group?.dataset ?? null} />
         <TrainableParamsChart runs={shown} />
         <MemoryChart runs={shown} metrics={metrics} />
         <ThroughputChart runs={shown} metrics={metrics} task={task} />

@@ -7,6 +7,7 @@ import type { MethodSpec, ModelTask, OptionSpec } from '../../engine/adapters/co
 import { targetPatternProblem } from '../../engine/adapters/common/target-pattern';
 import { allOptions, METHOD_SPECS, methodSpec, STUDIED_METHOD, type MethodOptionKey } from '../../engine/adapters/methods';
 import type { AdapterMethodName, TargetSpec } from '../../engine/adapters/types';
+import { STOPPING_OPTIONS, stoppingProblem } from '../../engine/train/settings';
 import type { RunSettings, ScheduleName } from '../../worker/protocol';
 
 export type { ModelTask };
@@ -33,6 +34,8 @@ export interface TrainingForm {
   seed: number;
   seqLength: number;
   evalEvery: number;
+  patience: number;
+  keepBest: boolean;
 }
 
 export type RunForm = { method: AdapterMethodName } & MethodOptionForm & TrainingForm;
@@ -51,13 +54,13 @@ interface FieldBase<K extends RunFormKey> {
   tasks?: ModelTask[];
 }
 
-type NumberKey = 'steps' | 'epochs' | 'batchSize' | 'warmupSteps' | 'seed' | 'seqLength' | 'evalEvery' | 'learningRate' | 'weightDecay' | MethodOptionKey;
+type NumberKey = 'steps' | 'epochs' | 'batchSize' | 'warmupSteps' | 'seed' | 'seqLength' | 'evalEvery' | 'patience' | 'learningRate' | 'weightDecay' | MethodOptionKey;
 
 export type FieldSpec =
   | (FieldBase<NumberKey> & { kind: 'integer'; min: number; max: number; /** Empty allowed (null), meaning this. */ emptyMeans?: string })
   | (FieldBase<NumberKey> & { kind: 'number'; min: number; max: number; exclusiveMin?: boolean })
   | (FieldBase<'method' | 'budgetKind' | 'schedule'> & { kind: 'choice'; choices: { value: string; label: string }[] })
-  | (FieldBase<MethodOptionKey> & { kind: 'boolean' })
+  | (FieldBase<MethodOptionKey | 'keepBest'> & { kind: 'boolean' })
   | (FieldBase<MethodOptionKey> & { kind: 'text'; placeholder: string });
 
 /** The methods offered, from the registry of declarations. */
@@ -127,6 +130,9 @@ const TRAINING_FIELDS: readonly FieldSpec[] = [
   { key: 'seed', label: 'Seed', help: 'Seeds initialisation and shuffling: the same seed repeats a run.', urlKey: 'sd', kind: 'integer', min: 0, max: 2 ** 31 - 1 },
   { key: 'seqLength', label: 'Sequence length', help: 'Tokens per training sequence.', urlKey: 'sl', kind: 'integer', min: 2, max: 8192, tasks: ['causal-lm'] },
   { key: 'evalEvery', label: 'Evaluate every', help: 'Steps between validation passes (0: only at the end).', urlKey: 'ev', kind: 'integer', min: 0, max: 100_000 },
+  // Declared in the engine (src/engine/train/settings.ts), where the train CLI's flags come from too.
+  (({ label, help, urlKey, min, max }) => ({ key: 'patience', label, help, urlKey, kind: 'integer', min, max }) as const)(STOPPING_OPTIONS.patience),
+  (({ label, help, urlKey }) => ({ key: 'keepBest', label, help, urlKey, kind: 'boolean' }) as const)(STOPPING_OPTIONS.keepBest),
 ];
 
 /** Every field of the form: the method, every method option, the training settings (share links use them all). */
@@ -152,6 +158,8 @@ const TRAINING_DEFAULTS: TrainingForm = {
   seed: 0,
   seqLength: 64,
   evalEvery: 0,
+  patience: STOPPING_OPTIONS.patience.default,
+  keepBest: STOPPING_OPTIONS.keepBest.default,
 };
 
 /** An option's form value from a default (targets: empty, the method's default for the model). */
@@ -184,6 +192,11 @@ export function formForMethod(method: AdapterMethodName, base?: RunForm, task: M
   return form as unknown as RunForm;
 }
 
+/** A saved form with the training fields added since it was saved at their defaults (early stopping). */
+export function withTrainingDefaults(form: RunForm): RunForm {
+  return { ...TRAINING_DEFAULTS, ...form };
+}
+
 export const DEFAULT_RUN_FORM: RunForm = formForMethod(STUDIED_METHOD.name as AdapterMethodName);
 
 /** Whether the method's fields of a form are its defaults for a task (so a new task may replace them). */
@@ -207,6 +220,8 @@ export function validateRunForm(form: RunForm): Partial<Record<RunFormKey, strin
     const problem = fieldProblem(field, form[field.key]);
     if (problem) problems[field.key] = problem;
   }
+  const stopping = stoppingProblem(form.patience, form.evalEvery);
+  if (stopping && !problems.patience) problems.patience = stopping.replace('evaluate-every', '"Evaluate every"');
   return problems;
 }
 
@@ -282,6 +297,8 @@ export function toRunSettings(form: RunForm): RunSettings {
       seed: form.seed,
       seqLength: form.seqLength,
       evalEvery: form.evalEvery,
+      patience: form.patience,
+      keepBest: form.keepBest,
     },
   };
 }

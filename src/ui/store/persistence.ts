@@ -6,7 +6,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { AdapterFileData, BackendPreference, MetricPoint, RunCheckpoint, ScheduleMode } from '../../worker/protocol';
-import type { RunForm } from '../schemas/run-form';
+import { withTrainingDefaults, type RunForm } from '../schemas/run-form';
 import type { SharedModel } from '../schemas/share-url';
 import type { PlaygroundState, PlaygroundStore } from './index';
 import type { RunRecord, Theme } from './types';
@@ -93,7 +93,9 @@ export function restoreSnapshot(store: PlaygroundStore, snapshot: Snapshot): voi
     const saved = snapshot.runs[id];
     if (!saved) continue;
     // A checkpoint held only in the page's memory (IndexedDB refused it) did not survive the reload.
-    const run = saved.checkpoint && !saved.checkpoint.persisted ? { ...saved, checkpoint: null } : saved;
+    const kept = saved.checkpoint && !saved.checkpoint.persisted ? { ...saved, checkpoint: null } : saved;
+    // Forms saved before a training field existed get its default.
+    const run = { ...kept, form: withTrainingDefaults(kept.form) };
     const wasActive = run.status === 'running' || run.status === 'queued' || run.status === 'paused';
     const resumable = run.checkpoint
       ? ` Resume continues from step ${run.checkpoint.step}, its last checkpoint.`
@@ -108,7 +110,7 @@ export function restoreSnapshot(store: PlaygroundStore, snapshot: Snapshot): voi
     theme: snapshot.theme,
     data: { ...s.data, validationFraction: snapshot.validationFraction, evaluationLimit: snapshot.evaluationLimit ?? s.data.evaluationLimit },
     backend: { ...s.backend, preference: snapshot.backendPreference },
-    draftForm: snapshot.draftForm ?? s.draftForm,
+    draftForm: snapshot.draftForm ? withTrainingDefaults(snapshot.draftForm) : s.draftForm,
   }));
 }
 

@@ -32,7 +32,9 @@ export interface RunsSlice {
   resetRunResults(id: string): void;
   setRunProgress(id: string, progress: RunProgress): void;
   setRunTrainable(id: string, trainable: TrainableCount): void;
-  runFinished(id: string, finalEval: EvalResult | null): void;
+  /** `message`: how it ended when not at its last step (stopped early, best checkpoint kept). */
+  runFinished(id: string, finalEval: EvalResult | null, message?: string | null): void;
+  setRunBaseEval(id: string, evaluation: EvalResult): void;
   runFailed(id: string, failure: RunFailure): void;
   setScheduleMode(mode: ScheduleMode): void;
   /** Where the run's last checkpoint is, or null when it has none (any more). */
@@ -113,13 +115,14 @@ export const createRunsSlice: StateCreator<PlaygroundState, [], [], RunsSlice> =
       ...(status === 'running' && s.runs[id] ? { adapterHeld: { ...s.adapterHeld, [id]: true } } : {}),
     })),
   resetRunResults: (id) =>
-    set((s) => ({ ...patchRun(s, id, { progress: null, finalEval: null, failure: null, checkpoint: null, warnings: [] }), metrics: { ...s.metrics, [id]: [] } })),
+    set((s) => ({ ...patchRun(s, id, { progress: null, finalEval: null, baseEval: null, failure: null, checkpoint: null, warnings: [] }), metrics: { ...s.metrics, [id]: [] } })),
   setRunCheckpoint: (id, checkpoint) => set((s) => patchRun(s, id, { checkpoint })),
   addRunWarning: (id, step, message) => set((s) => patchRun(s, id, { warnings: [...(s.runs[id]?.warnings ?? []), { step, message }] })),
   setRunProgress: (id, progress) => set((s) => patchRun(s, id, { progress })),
   setRunTrainable: (id, trainable) => set((s) => patchRun(s, id, { trainable })),
   // A finished run keeps its adapter instead of a checkpoint.
-  runFinished: (id, finalEval) => set((s) => patchRun(s, id, { status: 'finished', statusMessage: null, finalEval, checkpoint: null })),
+  runFinished: (id, finalEval, message = null) => set((s) => patchRun(s, id, { status: 'finished', statusMessage: message, finalEval, checkpoint: null })),
+  setRunBaseEval: (id, evaluation) => set((s) => patchRun(s, id, { baseEval: evaluation })),
   // The engine frees a failed run's adapter (it may hold NaNs or a lost device's buffers).
   runFailed: (id, failure) =>
     set((s) => ({ ...patchRun(s, id, { status: 'failed', statusMessage: failure.message, failure }), adapterHeld: { ...s.adapterHeld, [id]: false } })),

@@ -105,6 +105,8 @@ export interface RunRecord {
   progress: RunProgress | null;
   trainable: TrainableCount | null;
   finalEval: EvalResult | null;
+  /** The validation metric at step 0, before any update, on the same held-out data (absent: not measured). */
+  baseEval?: EvalResult | null;
   failure: RunFailure | null;
   /** The model the run last started training on (null: never trained; absent: saved by an older version). */
   model?: ModelRecord | null;

@@ -12,7 +12,7 @@ import type { Model } from '../../../src/engine/models/model';
 import type { TrainingData } from '../../../src/engine/train/batches';
 import { BestCheckpoint } from '../../../src/engine/train/best-checkpoint';
 import type { Evaluation } from '../../../src/engine/train/evaluate';
-import { trainSettingsWithDefaults, validateTrainSettings, type TrainSettings } from '../../../src/engine/train/settings';
+import { stoppingProblem, trainSettingsWithDefaults, validateTrainSettings, type TrainSettings } from '../../../src/engine/train/settings';
 import { Trainer } from '../../../src/engine/train/trainer';
 import { useBackend } from '../../helpers/backend';
 import { fixtureDir } from '../../helpers/fixtures';
@@ -146,7 +146,9 @@ describe('early stopping and the best checkpoint in the Trainer', () => {
   });
 
   it('early stopping needs evaluations during training, and a patience in bounds', () => {
-    expect(validateTrainSettings(settings({ patience: 3, evalEvery: 0 }))).toEqual(['early stopping needs evaluations during training: set evaluate-every (evalEvery) above 0']);
+    expect(stoppingProblem(3, 0)).toBe('early stopping needs evaluations during training: set evaluate-every above 0');
+    expect(stoppingProblem(3, 5)).toBeNull();
+    expect(stoppingProblem(0, 0)).toBeNull();
     expect(validateTrainSettings(settings({ patience: -1 }))[0]).toMatch(/patience must be a whole number in \[0, 1000\], got -1/);
     expect(validateTrainSettings(settings({ patience: 0, evalEvery: 0, keepBest: true }))).toEqual([]);
   });

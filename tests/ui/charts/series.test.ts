@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byStep, lossOf, runSeries, summaryRows, validationOf } from '../../../src/ui/charts/series';
+import { byStep, evaluationSeries, lossOf, lossOfEval, metricOfEval, runSeries, summaryRows, validationOf } from '../../../src/ui/charts/series';
 import { createPlaygroundStore } from '../../../src/ui/store';
 import { selectRunList } from '../../../src/ui/store/selectors';
 import { formForMethod, describeMethod } from '../../../src/ui/schemas/run-form';
@@ -22,6 +22,19 @@ describe('chart series', () => {
     const metrics = { [a]: [point(a, 1, 2), point(a, 2, null), point(a, 3, 1.5)], [b]: [point(b, 1, null)] };
     const series = runSeries(selectRunList(store.getState()), metrics, byStep, lossOf);
     expect(series).toEqual([{ runId: a, name: 'WeGeFT r16 α32', color: store.getState().runs[a].color, points: [{ x: 1, y: 2 }, { x: 3, y: 1.5 }] }]);
+  });
+
+  it('validation curves start at step 0 with the base evaluation, then every evaluation of the run', () => {
+    const { store, a, b } = twoRuns();
+    store.getState().setRunBaseEval(a, { kind: 'classifier', loss: 2.3, accuracy: 0.1 });
+    const evalAt = (step: number, loss: number, accuracy: number) => point(a, step, 1, { validation: { kind: 'classifier', loss, accuracy } });
+    const metrics = { [a]: [evalAt(5, 1.2, 0.6), point(a, 6, 1), evalAt(10, 0.9, 0.8)], [b]: [point(b, 1, 2)] };
+    const runs = selectRunList(store.getState());
+    expect(evaluationSeries(runs, metrics, metricOfEval).map((s) => [s.runId, s.points])).toEqual([[a, [{ x: 0, y: 0.1 }, { x: 5, y: 0.6 }, { x: 10, y: 0.8 }]]]);
+    expect(evaluationSeries(runs, metrics, lossOfEval)[0].points.map((p) => p.y)).toEqual([2.3, 1.2, 0.9]);
+    // Restarting a run forgets its base evaluation with its other results.
+    store.getState().resetRunResults(a);
+    expect(store.getState().runs[a].baseEval).toBeNull();
   });
 
   it('the validation metric is accuracy for classifiers and perplexity for language models', () => {

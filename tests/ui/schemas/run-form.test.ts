@@ -16,6 +16,17 @@ import { MODEL_TASKS } from '../../../src/engine/adapters/common/method-spec';
 import { METHOD_SPECS } from '../../../src/engine/adapters/methods';
 
 describe('run form schema', () => {
+  it('early stopping: off by default, declared by the engine, needs evaluations during training', () => {
+    expect(DEFAULT_RUN_FORM).toMatchObject({ patience: 0, keepBest: false });
+    const patience = RUN_FIELDS.find((f) => f.key === 'patience')!;
+    expect(patience).toMatchObject({ kind: 'integer', min: 0, max: 1000, urlKey: 'pt', label: 'Early-stopping patience' });
+    expect(RUN_FIELDS.find((f) => f.key === 'keepBest')).toMatchObject({ kind: 'boolean', urlKey: 'kb' });
+    expect(validateRunForm({ ...DEFAULT_RUN_FORM, patience: 2 }).patience).toBe('early stopping needs evaluations during training: set "Evaluate every" above 0');
+    expect(validateRunForm({ ...DEFAULT_RUN_FORM, patience: 2, evalEvery: 5 })).toEqual({});
+    expect(validateRunForm({ ...DEFAULT_RUN_FORM, patience: 2.5, evalEvery: 5 }).patience).toMatch(/whole number/);
+    expect(toRunSettings({ ...DEFAULT_RUN_FORM, patience: 2, evalEvery: 5, keepBest: true }).training).toMatchObject({ patience: 2, keepBest: true, evalEvery: 5 });
+  });
+
   it('the default form is valid', () => {
     expect(validateRunForm(DEFAULT_RUN_FORM)).toEqual({});
   });

@@ -8,6 +8,7 @@ describe('shareable URL', () => {
       { ...formForMethod('wegeft'), rank: 4, targets: 'q_proj, v_proj', perLayer: true, steps: 20 },
       { ...formForMethod('lora'), targets: '/.*attn.*/', learningRate: 0.0007, schedule: 'linear' as const },
       { ...formForMethod('head'), budgetKind: 'epochs' as const, epochs: 3 },
+      { ...formForMethod('lora'), evalEvery: 5, patience: 3, keepBest: true },
     ];
     const hash = encodeShareHash({ model: { kind: 'hub', repoId: 'org/model', revision: 'v1' }, runs });
     expect(hash.startsWith('#')).toBe(true);

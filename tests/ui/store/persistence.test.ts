@@ -51,6 +51,17 @@ describe('persistence across a reload', () => {
     expect(state.theme).toBe('dark');
   });
 
+  it('a form saved before early stopping existed comes back with it off, and valid', () => {
+    const { store, finished } = storeWithRuns();
+    const snapshot = structuredClone(snapshotOf(store.getState()));
+    const old = snapshot.runs[finished].form as unknown as Record<string, unknown>;
+    delete old.patience;
+    delete old.keepBest;
+    const reloaded = createPlaygroundStore();
+    restoreSnapshot(reloaded, snapshot);
+    expect(reloaded.getState().runs[finished].form).toMatchObject({ patience: 0, keepBest: false, method: 'lora' });
+  });
+
   it('a run that was training when the page went away comes back interrupted, ready to start again', () => {
     const { store, running } = storeWithRuns();
     const reloaded = createPlaygroundStore();
