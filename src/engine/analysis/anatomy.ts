@@ -35,6 +35,8 @@ export interface AnatomyOptions {
   denseAlignmentRank?: number;
   /** W's top singular triplets, when the caller has them cached (at least max(energyKs) of them). */
   weightSvd?: Svd;
+  /** A dense ΔW's top singular triplets, when the caller computed them (on the backend, for a large ΔW). */
+  deltaSvd?: Svd;
 }
 
 export interface ModuleAnatomy {
@@ -100,14 +102,17 @@ export function anatomy(weight: DenseMatrix, delta: DeltaMatrix, options: Anatom
     deltaFro = Math.sqrt(svd.s.reduce((sum, s) => sum + s * s, 0));
   } else {
     deltaFro = frobenius(delta.matrix.data);
-    if (Math.min(m, n) <= FULL_DENSE_SVD_LIMIT) {
+    if (options.deltaSvd) {
+      svd = options.deltaSvd;
+      complete = svd.k === Math.min(m, n);
+    } else if (Math.min(m, n) <= FULL_DENSE_SVD_LIMIT) {
       svd = thinSvd(delta.matrix);
       complete = true;
     } else if (deltaFro === 0) {
       svd = { rows: m, cols: n, k: 0, u: new Float64Array(0), s: new Float64Array(0), v: new Float64Array(0) };
       complete = true;
     } else {
-      const k = Math.min(options.denseSpectrum ?? 32, Math.min(m, n));
+      const k = denseSpectrumSize(m, n, options);
       svd = truncatedSvd(delta.matrix, k);
       complete = k === Math.min(m, n);
     }
@@ -144,6 +149,16 @@ export function anatomy(weight: DenseMatrix, delta: DeltaMatrix, options: Anatom
     amplificationFactor: deltaFro > 0 && projected > 0 ? deltaFro / projected : null,
     energyInWeightTopK: energy,
   };
+}
+
+/** How many singular values of a large dense ΔW are computed. */
+export function denseSpectrumSize(m: number, n: number, options: AnatomyOptions = {}): number {
+  return Math.min(options.denseSpectrum ?? 32, Math.min(m, n));
+}
+
+/** Dense ΔW up to this min(d_out, d_in) get a full Jacobi SVD inside `anatomy`. */
+export function needsDenseSvd(m: number, n: number): boolean {
+  return Math.min(m, n) > FULL_DENSE_SVD_LIMIT;
 }
 
 /** exp(−Σ pᵢ·ln pᵢ) with pᵢ = σᵢ / Σσ (Roy & Vetterli, 2007); 0 when every σ is 0. */

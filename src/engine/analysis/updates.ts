@@ -7,8 +7,10 @@ import type { Adapter } from '../adapters/types';
 import type { Svd } from '../linalg/svd';
 import type { Model } from '../models/model';
 import type { LinearModule } from '../models/types';
-import { anatomy, weightSvdFor, weightSvdRank, type AnatomyOptions, type ModuleAnatomy } from './anatomy';
+import * as tf from '@tensorflow/tfjs';
+import { anatomy, denseSpectrumSize, needsDenseSvd, weightSvdRank, type AnatomyOptions, type ModuleAnatomy } from './anatomy';
 import { baseWeightOf, deltaMatrixOf, disposeDeltas } from './matrices';
+import { weightTopSvd } from './weight-svd';
 
 export interface ModuleReport extends ModuleAnatomy {
   /** The module's full path (`transformer.h.0.attn.c_attn`). */
@@ -49,11 +51,17 @@ export async function analyzeUpdates(model: Model, adapter: Adapter, options: An
   try {
     for (let i = 0; i < deltas.length; i++) {
       const { module } = deltas[i];
+      // A large dense ΔW's top singular values, on the backend before its tensor is read and freed.
+      const dense = deltas[i].dense;
+      const deltaSvd = dense && needsDenseSvd(module.dOut, module.dIn)
+        ? await weightTopSvd(dense, 'linear', denseSpectrumSize(module.dOut, module.dIn, options), null)
+        : undefined;
       const delta = await deltaMatrixOf(deltas[i]);
       const weight = await baseWeightOf(model, module);
       let weightSvd = options.weightSvds?.get(module.weight);
-      if (!weightSvd || weightSvd.k < weightSvdRank(weight.rows, weight.cols, options)) {
-        weightSvd = weightSvdFor(weight, options);
+      const rank = weightSvdRank(weight.rows, weight.cols, options);
+      if (!weightSvd || weightSvd.k < rank) {
+        weightSvd = await weightTopSvd(model.baseParam(module.weight) as tf.Tensor2D, module.layout, rank, weight);
         options.weightSvds?.set(module.weight, weightSvd);
       }
       modules.push({
@@ -61,7 +69,7 @@ export async function analyzeUpdates(model: Model, adapter: Adapter, options: An
         layer: module.layer!,
         kind: moduleKind(module),
         lowRank: delta.kind === 'low-rank',
-        ...anatomy(weight, delta, { ...options, weightSvd }),
+        ...anatomy(weight, delta, { ...options, weightSvd, deltaSvd }),
       });
       options.onProgress?.(i + 1, deltas.length, module.path);
       // Let the worker answer other messages between modules.

@@ -395,7 +395,7 @@ function checkShape(a: DenseMatrix, k: number): void {
 }
 
 /** Orthonormal columns spanning `columns` (modified Gram–Schmidt, twice); a dependent column becomes a fresh one. */
-function orthonormalColumns(columns: Float64Array[]): Float64Array[] {
+export function orthonormalColumns(columns: Float64Array[]): Float64Array[] {
   const out: Float64Array[] = [];
   for (const col of columns) {
     const w = col.slice();
@@ -456,7 +456,7 @@ function toFloat64(data: Float64Array | Float32Array): Float64Array {
 }
 
 /** Standard normal samples (Box–Muller) from the seeded generator. */
-function gaussianSource(seed: number): () => number {
+export function gaussianSource(seed: number): () => number {
   const random = createRng(seed);
   return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
