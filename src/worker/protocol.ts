@@ -215,6 +215,22 @@ export type FailureKind = 'non-finite-loss' | 'out-of-memory' | 'device-lost' | 
 
 /**
  * A run's checkpoint, as the page keeps it (IndexedDB) to resume the run
+/**
+ * Where a classifier run is right and wrong on the held-out images, with the
+ * weights it finished with: src/engine/train/class-report.ts's report, and
+ * thumbnails of the first misclassified images (true and predicted class indices).
+ */
+export interface RunClassReport {
+  labels: string[];
+  /** confusion[true][predicted]: held-out examples. */
+  confusion: number[][];
+  perClass: { label: string; total: number; correct: number; accuracy: number | null }[];
+  accuracy: number;
+  examples: number;
+  misclassifiedCount: number;
+  misclassified: { index: number; label: number; predicted: number; image: RgbaImageData }[];
+}
+
  * after a pause, a reload, a lost device or a crashed worker.
  */
 export interface RunCheckpoint {
@@ -362,6 +378,8 @@ export type WorkerEvent =
   | { type: 'runFinished'; runId: string; finalEval: EvalResult | null; trainableParameters: number; message?: string | null }
   /** A finished run's adapter files, for the page to keep across a reload. */
   | { type: 'adapterSaved'; runId: string; files: AdapterFileData }
+  /** A classifier run's per-class results on the held-out images, with thumbnails of some it got wrong (at its end). */
+  | { type: 'runClassReport'; runId: string; report: RunClassReport }
   | { type: 'runFailed'; runId: string; kind: FailureKind; message: string; suggestedBackend: BackendName | null }
   | { type: 'generation'; requestId: number; outputs: GenerationOutput[] }
   | { type: 'classification'; requestId: number; outputs: ClassificationOutput[] }

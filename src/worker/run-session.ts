@@ -6,10 +6,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { resolveAdapterSettings } from '../engine/adapters/registry';
 import type { Adapter } from '../engine/adapters/types';
-import type { Evaluation } from '../engine/train/evaluate';
+import type { Model } from '../engine/models/model';
+import type { TrainingData } from '../engine/train/batches';
+import { classReport, thumbnail } from '../engine/train/class-report';
+import { predictClasses, type Evaluation } from '../engine/train/evaluate';
 import { trainSettingsWithDefaults, type TrainSettings } from '../engine/train/settings';
 import { Trainer, type LossPoint, type StepMetrics } from '../engine/train/trainer';
-import type { BackendName, EvalResult, MethodSettings, MetricPoint, RunCheckpoint, RunSettings, RunSpec, RunStatus } from './protocol';
+import type { BackendName, EvalResult, MethodSettings, MetricPoint, RunCheckpoint, RunClassReport, RunSettings, RunSpec, RunStatus } from './protocol';
 import type { ModelAssets, RunDataCache } from './run-data';
 
 const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -33,6 +36,9 @@ async function waitForDevice(onDevice: tf.Tensor): Promise<void> {
 export const LOSS_READBACK_EVERY = 5;
 /** The smallest evaluation batch. */
 const EVAL_BATCH_SIZE = 32;
+/** A class report carries thumbnails of at most this many misclassified images, at most this many pixels a side. */
+const MISCLASSIFIED_SHOWN = 24;
+const THUMBNAIL_SIDE = 56;
 
 export function toEvalResult(evaluation: Evaluation): EvalResult {
   return evaluation.task === 'causal-lm'
@@ -93,6 +99,8 @@ export class RunSession {
   private baseEvaluationDue = false;
   /** The base evaluation, made and not yet handed out. */
   private baseEvaluation: EvalResult | null = null;
+  /** The held-out data and class names of a classifier run, for its class report. */
+  private heldOut: { model: Model; data: TrainingData; labels: string[] } | null = null;
 
   constructor(public spec: RunSpec) {}
 
@@ -131,6 +139,8 @@ export class RunSession {
     this.pending = [];
     this.warnings.length = 0;
     this.baseEvaluationDue = !resume && this.trainer.hasValidation;
+    const labels = data.labels();
+    this.heldOut = runData.validation?.kind === 'images' && labels ? { model: assets.model, data: runData.validation, labels } : null;
     this.baseEvaluation = null;
     // Warnings known before any step (a warm-up longer than the run); a resumed run gave them already.
     if (!resume) this.warnings.push(...this.trainer.warnings.map((message) => ({ step: 0, message })));
@@ -226,6 +236,31 @@ export class RunSession {
     return this.flushPending(lossesRead);
   }
 
+  /**
+   * A classifier run's per-class results on its held-out images with the
+   * adapter as it is now (call after concludeTraining: the weights it keeps);
+   * null for language models or without held-out data.
+   */
+  async classReport(): Promise<RunClassReport | null> {
+    const trainer = this.trainer;
+    if (!this.heldOut || !trainer || !this.adapter) return null;
+    const started = performance.now();
+    try {
+      const { model, data, labels } = this.heldOut;
+      if (data.kind !== 'images') return null;
+      const predicted = await predictClasses(model, this.adapter.patch(), data, trainer.settings.evalBatchSize ?? trainer.settings.batchSize);
+      const report = classReport(data.samples.map((s) => s.label), predicted, labels);
+      const misclassified = report.misclassified.slice(0, MISCLASSIFIED_SHOWN).map((m) => {
+        const small = thumbnail(data.samples[m.index].image, THUMBNAIL_SIDE);
+        return { ...m, image: { width: small.width, height: small.height, rgba: new Uint8ClampedArray(small.data) } };
+      });
+      const { misclassified: all, ...rest } = report;
+      return { ...rest, misclassifiedCount: all.length, misclassified };
+    } finally {
+      this.evaluationMs += performance.now() - started;
+    }
+  }
+
   /** The evaluation at step 0, once, when it was made and not handed out yet. */
   takeBaseEvaluation(): EvalResult | null {
     const evaluation = this.baseEvaluation;
@@ -315,6 +350,7 @@ export class RunSession {
   /** Frees the trainer and the adapter. */
   release(): void {
     this.endTraining();
+    this.heldOut = null;
     this.adapter?.dispose();
     this.adapter = null;
   }

@@ -263,6 +263,8 @@ export class RunScheduler {
     // With keepBest, the best evaluation's weights (the last one counted) are put back: its result is the run's.
     const { best, message } = session.concludeTraining();
     const finalEval = best ?? lastEval;
+    const classes = await session.classReport();
+    if (classes) this.emit({ type: 'runClassReport', runId: session.id, report: classes }, classes.misclassified.map((m) => m.image.rgba.buffer as ArrayBuffer));
     const trainableParameters = session.adapter?.trainableParameterCount() ?? 0;
     session.endTraining();
     this.batcher.flush();

@@ -137,3 +137,39 @@ function summarise(data: TrainingData, lossSum: number, correct: number, weightT
   }
   return { task: 'image-classification', loss: lossSum / weightTotal, accuracy: correct / weightTotal, examples: weightTotal };
 }
+
+/**
+ * The predicted class (top logit) of every held-out image of `data`, in
+ * order: argmax per batch stays on the device, one read at the end.
+ */
+export async function predictClasses(model: Model, patch: ModelPatch | null, data: TrainingData, batchSize: number): Promise<Int32Array> {
+  if (data.kind !== 'images') throw new Error('predictions are for image classifiers');
+  const perBatch: tf.Tensor1D[] = [];
+  try {
+    for (const batch of sequentialBatches(data, batchSize, 0)) {
+      perBatch.push(
+        model.withPatch(patch, () =>
+          tf.tidy(() => {
+            const tensors = batchTensors(batch);
+            try {
+              const logits = model.forward(tensors.inputs) as tf.Tensor2D; // (B, classes)
+              checkLabels(batch, logits.shape[1]);
+              return tf.cast(tf.argMax(logits, -1), 'int32') as tf.Tensor1D; // (B,)
+            } finally {
+              disposeBatchTensors(tensors);
+            }
+          }),
+        ),
+      );
+    }
+    if (perBatch.length === 0) return new Int32Array(0);
+    const all = tf.concat(perBatch);
+    try {
+      return Int32Array.from(await all.data());
+    } finally {
+      all.dispose();
+    }
+  } finally {
+    tf.dispose(perBatch);
+  }
+}

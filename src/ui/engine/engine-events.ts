@@ -47,6 +47,9 @@ export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): vo
     case 'runBaseEval':
       state.setRunBaseEval(event.runId, event.evaluation);
       return;
+    case 'runClassReport':
+      state.setRunClassReport(event.runId, event.report);
+      return;
     case 'runFailed':
       state.runFailed(event.runId, { kind: event.kind, message: event.message, suggestedBackend: event.suggestedBackend });
       return;

@@ -9,6 +9,7 @@ import { SummaryTable, type RowOrigin } from '../charts/SummaryTable';
 import { ThroughputChart } from '../charts/ThroughputChart';
 import { TrainableParamsChart } from '../charts/TrainableParamsChart';
 import { ValidationChart, ValidationLossChart } from '../charts/ValidationChart';
+import { ClassReports } from '../charts/ClassReports';
 import { Panel } from '../components/Panel';
 import { describeMethod } from '../schemas/run-form';
 import { usePlayground } from '../store';
@@ -77,6 +78,7 @@ export function ComparePanel() {
         <MemoryChart runs={shown} metrics={metrics} />
         <ThroughputChart runs={shown} metrics={metrics} task={task} />
       </div>
+      <ClassReports runs={shown} />
       <SummaryTable rows={summaryRows(runs, metrics, (r) => describeMethod(r.form))} origins={origins} />
     </Panel>
   );

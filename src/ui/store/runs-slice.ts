@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { DatasetRecord, EvalResult, ModelRecord, RunStatus, ScheduleMode } from '../../worker/protocol';
+import type { DatasetRecord, EvalResult, ModelRecord, RunClassReport, RunStatus, ScheduleMode } from '../../worker/protocol';
 import { describeMethod, type RunForm } from '../schemas/run-form';
 import type { PlaygroundState } from './index';
 import type { CheckpointInfo, RunFailure, RunProgress, RunRecord, TrainableCount } from './types';
@@ -35,6 +35,7 @@ export interface RunsSlice {
   /** `message`: how it ended when not at its last step (stopped early, best checkpoint kept). */
   runFinished(id: string, finalEval: EvalResult | null, message?: string | null): void;
   setRunBaseEval(id: string, evaluation: EvalResult): void;
+  setRunClassReport(id: string, report: RunClassReport): void;
   runFailed(id: string, failure: RunFailure): void;
   setScheduleMode(mode: ScheduleMode): void;
   /** Where the run's last checkpoint is, or null when it has none (any more). */
@@ -115,7 +116,7 @@ export const createRunsSlice: StateCreator<PlaygroundState, [], [], RunsSlice> =
       ...(status === 'running' && s.runs[id] ? { adapterHeld: { ...s.adapterHeld, [id]: true } } : {}),
     })),
   resetRunResults: (id) =>
-    set((s) => ({ ...patchRun(s, id, { progress: null, finalEval: null, baseEval: null, failure: null, checkpoint: null, warnings: [] }), metrics: { ...s.metrics, [id]: [] } })),
+    set((s) => ({ ...patchRun(s, id, { progress: null, finalEval: null, baseEval: null, classReport: null, failure: null, checkpoint: null, warnings: [] }), metrics: { ...s.metrics, [id]: [] } })),
   setRunCheckpoint: (id, checkpoint) => set((s) => patchRun(s, id, { checkpoint })),
   addRunWarning: (id, step, message) => set((s) => patchRun(s, id, { warnings: [...(s.runs[id]?.warnings ?? []), { step, message }] })),
   setRunProgress: (id, progress) => set((s) => patchRun(s, id, { progress })),
@@ -123,6 +124,7 @@ export const createRunsSlice: StateCreator<PlaygroundState, [], [], RunsSlice> =
   // A finished run keeps its adapter instead of a checkpoint.
   runFinished: (id, finalEval, message = null) => set((s) => patchRun(s, id, { status: 'finished', statusMessage: message, finalEval, checkpoint: null })),
   setRunBaseEval: (id, evaluation) => set((s) => patchRun(s, id, { baseEval: evaluation })),
+  setRunClassReport: (id, report) => set((s) => patchRun(s, id, { classReport: report })),
   // The engine frees a failed run's adapter (it may hold NaNs or a lost device's buffers).
   runFailed: (id, failure) =>
     set((s) => ({ ...patchRun(s, id, { status: 'failed', statusMessage: failure.message, failure }), adapterHeld: { ...s.adapterHeld, [id]: false } })),

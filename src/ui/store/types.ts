@@ -12,6 +12,7 @@ import type {
   MetricPoint,
   ModelRecord,
   ModelSummary,
+  RunClassReport,
   RunStatus,
   ScheduleMode,
 } from '../../worker/protocol';
@@ -107,6 +108,8 @@ export interface RunRecord {
   finalEval: EvalResult | null;
   /** The validation metric at step 0, before any update, on the same held-out data (absent: not measured). */
   baseEval?: EvalResult | null;
+  /** A classifier run's per-class results on the held-out images at its end (absent: none). */
+  classReport?: RunClassReport | null;
   failure: RunFailure | null;
   /** The model the run last started training on (null: never trained; absent: saved by an older version). */
   model?: ModelRecord | null;

@@ -10,7 +10,7 @@ import type { RgbaImage } from '../../../src/engine/data/types';
 import { Model } from '../../../src/engine/models/model';
 import type { AnyModelConfig, ModelFamily, ModelGraph, ModelInputs } from '../../../src/engine/models/types';
 import type { TrainingData } from '../../../src/engine/train/batches';
-import { evaluate } from '../../../src/engine/train/evaluate';
+import { evaluate, predictClasses } from '../../../src/engine/train/evaluate';
 import { useBackend } from '../../helpers/backend';
 
 beforeAll(async () => {
@@ -141,6 +141,15 @@ describe('evaluate: classifier', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(result).toMatchObject({ task: 'image-classification', examples: 4, accuracy: 0.5 });
     expect(result.loss).toBeCloseTo(expectedLoss, 5);
+    model.dispose();
+  });
+
+  it('predicts the class of each example (its top logit), in order, across batches, leaving no tensor', async () => {
+    const model = fakeModel('image-classification');
+    const before = tf.memory().numTensors;
+    expect(Array.from(await predictClasses(model, null, data, 3))).toEqual([0, 1, 2, 0]);
+    expect(Array.from(await predictClasses(model, null, data, 1))).toEqual([0, 1, 2, 0]);
+    expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
 
