@@ -77,5 +77,34 @@ test('every method trains side by side on the bundled language model, and its fi
     expect(adapter.method).toBe(spec.name);
     adapter.dispose();
   }
+
+  // Insight: every run's update anatomy shows every module its method changes (the engine here, on the same
+  // model at the method's defaults, says which), and a method that changes no weight matrix says so.
+  const changed = METHOD_SPECS.map((spec) => {
+    const { method, settings } = resolveAdapterSettings(model, { method: spec.name });
+    const adapter = method.create(model, settings, 1);
+    const deltas = adapter.deltaWeights();
+    for (const d of deltas) [d.lowRank?.left, d.lowRank?.right, d.dense].forEach((t) => t?.dispose());
+    adapter.dispose();
+    return deltas.length;
+  });
+  const insight = page.locator('#insight');
+  await insight.scrollIntoViewIfNeeded();
+  await insight.getByTestId('analyse-updates').click();
+  const maps = insight.getByTestId('anatomy-map');
+  await expect(maps).toHaveCount(changed.filter((n) => n > 0).length, { timeout: 120_000 });
+  let shown = 0;
+  for (const [i, count] of changed.entries()) {
+    if (count === 0) continue;
+    await expect(maps.nth(shown).getByTestId('anatomy-cell'), METHOD_SPECS[i].name).toHaveCount(count);
+    shown++;
+  }
+  await expect(insight.getByTestId('anatomy-error')).toHaveCount(changed.filter((n) => n === 0).length);
+  // The language-model analogue of the cluster maps: every prompt token scored per direction, per run.
+  await insight.getByTestId('cluster-prompt').fill('The state of the union');
+  await insight.getByRole('button', { name: 'Score tokens' }).click();
+  await expect(insight.getByTestId('cluster-grid')).toHaveCount(METHOD_SPECS.length, { timeout: 120_000 });
+  await expect(insight.locator('.token-table').first().locator('.token-row').first().locator('.token')).not.toHaveCount(0);
+  await insight.screenshot({ path: testInfo.outputPath('insight-every-method.png') });
   model.dispose();
 });

@@ -6,7 +6,6 @@
  */
 import { imageClusterMaps, promptTokenScores } from '../engine/analysis/capture';
 import { analyzeUpdates } from '../engine/analysis/updates';
-import { methodSpec } from '../engine/adapters/methods';
 import type { Adapter } from '../engine/adapters/types';
 import { errorMessage } from '../engine/errors';
 import type { Svd } from '../engine/linalg/svd';
@@ -43,7 +42,7 @@ export async function analyzeRuns(
         onProgress: (done, total, module) => onProgress(run.runId, done, total, module),
       });
       const error = analysis.modules.length === 0
-        ? `${methodSpec(run.adapter.method).label} changes no weight matrix of the blocks (it trains biases or the head): it has no ΔW to show`
+        ? 'changes no weight matrix of the blocks (it trains biases or the head only): it has no ΔW to show'
         : null;
       results.push({ runId: run.runId, modules: analysis.modules, elapsedMs: analysis.elapsedMs, error });
     } catch (error) {

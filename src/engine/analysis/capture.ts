@@ -106,13 +106,23 @@ export function directionsOf(delta: DeltaMatrix, method: AdapterMethodName): Upd
   return { r: k, dOut, values, source: `the top ${k} left singular vectors of ${label}'s ΔW` };
 }
 
-/** The directions of the adapter's update on one module; null when the method does not change it. */
+/** At most this many directions are drawn (VeRA's shared projections have hundreds): the first ones. */
+export const MAX_DIRECTIONS = 16;
+
+/** The directions of the adapter's update on one module (the first MAX_DIRECTIONS); null when the method does not change it. */
 export async function moduleDirections(adapter: Adapter, modulePath: string): Promise<UpdateDirections | null> {
   const deltas = adapter.deltaWeights();
   const index = deltas.findIndex((d) => d.module.path === modulePath);
   disposeDeltas(deltas.filter((_, i) => i !== index));
   if (index < 0) return null;
-  return directionsOf(await deltaMatrixOf(deltas[index]), adapter.method);
+  const all = directionsOf(await deltaMatrixOf(deltas[index]), adapter.method);
+  if (all.r <= MAX_DIRECTIONS) return all;
+  return {
+    r: MAX_DIRECTIONS,
+    dOut: all.dOut,
+    values: all.values.slice(0, MAX_DIRECTIONS * all.dOut),
+    source: `the first ${MAX_DIRECTIONS} of ${all.source}`,
+  };
 }
 
 export interface ClusterMapGrid {

@@ -141,6 +141,20 @@ describe('on the bundled ViT: WeGeFT and LoRA on the attention output projection
     expect(meanAbsDiff(withAdapter.before, withAdapter.after)).toBeGreaterThan(1e-6);
   });
 
+  it('draws at most 16 directions: VeRA\'s shared projections have hundreds', async () => {
+    const spec = getAdapterMethod('vera');
+    const vera = spec.create(model, spec.withDefaults(model, { method: 'vera', targets: { kind: 'suffixes', suffixes: [OUT_PROJ] } }), 5);
+    train(t, vera, 2, 2e-2);
+    const before = tf.memory().numTensors;
+    const grid = await imageClusterMaps(model, vera, preprocessor, stripes(), `vit.encoder.layer.1.${OUT_PROJ}`);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(vera.settings.rank!).toBeGreaterThan(16);
+    expect(grid.r).toBe(16);
+    expect(grid.after).toHaveLength(16);
+    expect(grid.source).toMatch(/^the first 16 of the \d+ columns of VeRA's λ_b ⊙ B$/);
+    vera.dispose();
+  });
+
   it('says so when the run does not change the module asked for', async () => {
     await expect(imageClusterMaps(model, adapters.get('lora')!, preprocessor, stripes(), 'vit.encoder.layer.0.attention.attention.query'))
       .rejects.toThrow(/does not change vit\.encoder\.layer\.0\.attention\.attention\.query/);
