@@ -5,7 +5,7 @@
 import { parseBackend, type NodeBackend } from './node-backend';
 import { parseCommandLine, UsageError } from './cli';
 
-export const USAGE = `Usage: npm run analyze -- --model <dir|hub-id> --adapter <adapter dir> [options]
+export const USAGE = `usage: npm run analyze -- --model <dir|hub-id> --adapter <adapter dir> [options]
 
 What a trained adapter changed, module by module: for every block linear module
 the method changes, ‖ΔW‖/‖W‖, ΔW's singular values and effective rank, its

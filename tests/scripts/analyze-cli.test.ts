@@ -96,6 +96,6 @@ describe('npm run analyze', () => {
   it('answers --help with the usage, exit 0', async () => {
     const r = await runScript('analyze.ts', ['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Usage: npm run analyze -- --model <dir|hub-id> --adapter <adapter dir>');
+    expect(r.stdout).toContain('usage: npm run analyze -- --model <dir|hub-id> --adapter <adapter dir>');
   });
 });

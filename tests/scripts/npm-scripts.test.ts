@@ -34,7 +34,7 @@ describe('package.json scripts', () => {
   });
 
   it('run the CLIs from scripts/, the ones this file checks', () => {
-    expect(CLIS.map((c) => c.name).sort()).toEqual(['bench', 'bench:bundle', 'datasets', 'demo', 'make-model', 'parity', 'screenshot', 'train']);
+    expect(CLIS.map((c) => c.name).sort()).toEqual(['analyze', 'bench', 'bench:bundle', 'datasets', 'demo', 'make-model', 'parity', 'screenshot', 'train']);
     for (const { file } of CLIS) expect(file).toMatch(/^scripts\//);
   });
 });
