@@ -10,6 +10,7 @@ import { ThroughputChart } from '../charts/ThroughputChart';
 import { TrainableParamsChart } from '../charts/TrainableParamsChart';
 import { ValidationChart, ValidationLossChart } from '../charts/ValidationChart';
 import { ClassReports } from '../charts/ClassReports';
+import { EfficiencyChart } from '../charts/EfficiencyChart';
 import { Panel } from '../components/Panel';
 import { describeMethod } from '../schemas/run-form';
 import { usePlayground } from '../store';
@@ -75,6 +76,7 @@ export function ComparePanel() {
         <ValidationChart runs={shown} metrics={metrics} task={task} dataset={group?.dataset ?? null} />
         <ValidationLossChart runs={shown} metrics={metrics} dataset={group?.dataset ?? null} />
         <TrainableParamsChart runs={shown} />
+        <EfficiencyChart runs={shown} metrics={metrics} />
         <MemoryChart runs={shown} metrics={metrics} />
         <ThroughputChart runs={shown} metrics={metrics} task={task} />
       </div>

@@ -4,6 +4,7 @@ import type { AdapterMethodName } from '../../engine/adapters/types';
 import { Panel } from '../components/Panel';
 import { SettingsForm } from '../components/SettingsForm';
 import { TrainableCountView } from '../components/TrainableCountView';
+import { SweepControls } from './SweepControls';
 import { useActions } from '../playground-context';
 import { METHOD_CHOICES, formForMethod, hasMethodDefaults, validateRunForm, type ModelTask, type RunForm } from '../schemas/run-form';
 import { useTrainableCount } from '../use-trainable-count';
@@ -46,6 +47,7 @@ export function MethodsPanel() {
           Add {STUDIED_METHOD.label} + {RIVAL_METHOD.label} pair
         </button>
       </div>
+      <SweepControls draft={form} task={task ?? 'causal-lm'} disabled={!valid} />
     </Panel>
   );
 }
