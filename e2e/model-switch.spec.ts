@@ -37,7 +37,7 @@ test('a failed Hub download leaves the working model, its data, chart titles and
   await fakeHub(context);
   await openFreshApp(page);
   // The backend starts with the page: the badge names it before any model is loaded (it said "starting…" until then).
-  await expect(page.getByTestId('backend-badge')).toHaveText(/Backend: (WebGPU|WebGL|WASM|CPU)$/);
+  await expect(page.getByTestId('backend-badge')).toHaveText(/Backend: (WebGPU|WebGL|WASM|CPU)( · \d+ threads?)?$/);
 
   await page.getByRole('button', { name: `Load ${VIT.title}` }).click();
   await expect(page.getByTestId('model-summary')).toContainText(VIT.name);

@@ -56,6 +56,13 @@ export interface BackendSelection {
   software?: string;
   /** Backends that would have started but were passed over because they render in software. */
   passedOverSoftware?: SoftwareBackend[];
+  /**
+   * For WASM: the threads its kernels use (XNNPACK's pool). Above 1 only
+   * with the threaded build, which needs SharedArrayBuffer: a page that is
+   * cross-origin isolated (COOP/COEP headers); never in Node, where tfjs
+   * does not enable threads.
+   */
+  wasmThreads?: number;
 }
 
 export interface InitBackendOptions {
@@ -64,10 +71,17 @@ export interface InitBackendOptions {
    * "/", or a map from each file name to its URL (tfjs' setWasmPaths).
    */
   wasmPaths?: string | Record<string, string>;
+  /**
+   * Threads for WASM's kernels where the threaded build runs (a cross-origin
+   * isolated page or worker), at most 8 (the pool tfjs builds). Default: one
+   * per logical core (navigator.hardwareConcurrency); tfjs's own default and
+   * cap is half of them. Read once, when the WASM backend first starts.
+   */
+  wasmThreads?: number;
 }
 
 export type BackendAttempt =
-  | { ok: true; adapterInfo?: GpuAdapterSummary; software?: string }
+  | { ok: true; adapterInfo?: GpuAdapterSummary; software?: string; wasmThreads?: number }
   | { ok: false; reason: string }
   /** It would start, but renders in software (on `software`): not started, so a faster backend can be tried. */
   | { ok: false; reason: string; software: string };
@@ -100,6 +114,7 @@ export async function chooseBackend(order: readonly BackendName[], attempt: Atte
     fallbackReasons,
     ...(result.adapterInfo && { adapterInfo: result.adapterInfo }),
     ...(result.software !== undefined && { software: result.software }),
+    ...(result.wasmThreads !== undefined && { wasmThreads: result.wasmThreads }),
     ...(passedOverSoftware.length > 0 && { passedOverSoftware }),
   });
   for (const name of order) {
@@ -223,10 +238,45 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
       return { ok: false, reason: messageOf(error) };
     }
   }
-  const activated = await activate('wasm');
+  const threads = options.wasmThreads ?? defaultWasmThreads();
+  if (threads !== null) wasm.setThreadsCount(threads);
+  const activated = threads === null ? await activate('wasm') : await withCoresForThreads(threads, () => activate('wasm'));
+  if (!activated.ok) return activated;
   // Training needs the gather gradient this backend lacks, and its transposed matMuls are very slow.
-  if (activated.ok) registerWasmTrainingKernels();
-  return activated;
+  registerWasmTrainingKernels();
+  return { ok: true, wasmThreads: wasm.getThreadsCount() };
+}
+
+/**
+ * tfjs caps its thread pool at half of navigator.hardwareConcurrency (it
+ * assumes two hardware threads per core; this project's 2-vCPU machines
+ * would get one thread), read once as its module starts. While it starts,
+ * the worker's navigator says twice `threads`, so the pool gets `threads`;
+ * the real count is back right after.
+ */
+async function withCoresForThreads<T>(threads: number, start: () => Promise<T>): Promise<T> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  let shadowed = false;
+  if (nav && (nav.hardwareConcurrency ?? 0) < 2 * threads) {
+    try {
+      Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+      shadowed = true;
+    } catch {
+      // A navigator that cannot be shadowed: tfjs's cap stays.
+    }
+  }
+  try {
+    return await start();
+  } finally {
+    if (shadowed) delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
+}
+
+/** One thread per core where threads can run (SharedArrayBuffer needs cross-origin isolation); null: tfjs's default. */
+function defaultWasmThreads(): number | null {
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  const cores = g.navigator?.hardwareConcurrency ?? 0;
+  return g.crossOriginIsolated === true && cores > 0 ? cores : null;
 }
 
 async function tryCpu(): Promise<BackendAttempt> {

@@ -19,6 +19,18 @@ export interface BackendStatus {
 const SOFTWARE_SLOWDOWN = '30–60× slower';
 
 export function describeBackend(state: BackendState): BackendStatus {
+  const status = describeChoice(state);
+  if (state.active !== 'wasm' || state.wasmThreads === null) return status;
+  const threads = `${state.wasmThreads} thread${state.wasmThreads === 1 ? '' : 's'}`;
+  // Threads need SharedArrayBuffer, which only a cross-origin isolated page has.
+  const single =
+    state.wasmThreads === 1 && state.crossOriginIsolated === false
+      ? 'WASM runs on one thread: the page is not cross-origin isolated (serve it with the COOP/COEP headers in the README).'
+      : null;
+  return { ...status, label: `${status.label} · ${threads}`, note: [status.note, single].filter(Boolean).join(' ') || null };
+}
+
+function describeChoice(state: BackendState): BackendStatus {
   if (state.active === null) return { label: 'starting…', tone: 'pending', note: null };
   const name = backendDisplayName(state.active);
   if (state.software !== null) {

@@ -30,6 +30,8 @@ const runtime = new PlaygroundRuntime((event, transfer) => self.postMessage(even
       adapterInfo: gpu ? [gpu.vendor, gpu.architecture, gpu.description].filter(Boolean).join(' · ') : null,
       ...(selection.software !== undefined && { software: selection.software }),
       ...(selection.passedOverSoftware && { passedOverSoftware: selection.passedOverSoftware }),
+      ...(selection.wasmThreads !== undefined && { wasmThreads: selection.wasmThreads }),
+      crossOriginIsolated: self.crossOriginIsolated,
     };
   },
 });

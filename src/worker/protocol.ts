@@ -13,12 +13,16 @@ import type { ModuleReport } from '../engine/analysis/updates';
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
 
-/** Software rendering, where the backend choice met it (engine/backend.ts): absent on hardware. */
+/** What the backend choice found (engine/backend.ts): software rendering (absent on hardware), WASM's threads. */
 export interface BackendSoftwareFacts {
   /** The software renderer the active backend runs on ("SwiftShader"): it was chosen by name, or nothing else started. */
   software?: string;
   /** Backends passed over only because they render in software here, and on what. */
   passedOverSoftware?: { backend: BackendName; renderer: string }[];
+  /** On WASM: the threads its kernels use (1 unless the page is cross-origin isolated). */
+  wasmThreads?: number;
+  /** Whether the worker is cross-origin isolated (SharedArrayBuffer, so WASM threads, need it). */
+  crossOriginIsolated?: boolean;
 }
 
 /**

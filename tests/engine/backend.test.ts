@@ -128,7 +128,8 @@ describe('initBackend in Node', () => {
   it('without navigator.gpu, auto falls back past WebGPU and WebGL to WASM, saying why', async () => {
     setNavigator(undefined);
     const selection = await initBackend('auto', { wasmPaths: WASM_DIR });
-    expect(selection).toEqual({ backend: 'wasm', fallbackReasons: [NO_WEBGPU, NO_WEBGL] });
+    // One thread: tfjs never enables the threaded build in Node.
+    expect(selection).toEqual({ backend: 'wasm', fallbackReasons: [NO_WEBGPU, NO_WEBGL], wasmThreads: 1 });
     expect(tf.getBackend()).toBe('wasm');
     const sum = tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4]));
     expect(Array.from(await sum.data())).toEqual([4, 6]);
@@ -145,7 +146,7 @@ describe('initBackend in Node', () => {
 
   it('a preference for WebGL starts the chain at WebGL', async () => {
     const selection = await initBackend('webgl', { wasmPaths: WASM_DIR });
-    expect(selection).toEqual({ backend: 'wasm', fallbackReasons: [NO_WEBGL] });
+    expect(selection).toEqual({ backend: 'wasm', fallbackReasons: [NO_WEBGL], wasmThreads: 1 });
   });
 
   it('with a navigator.gpu that gives no adapter, says so and falls back', async () => {

@@ -13,6 +13,8 @@ const state = (over: Partial<BackendState>): BackendState => ({
   adapterInfo: null,
   software: null,
   passedOverSoftware: [],
+  wasmThreads: null,
+  crossOriginIsolated: null,
   ...over,
 });
 
@@ -71,6 +73,20 @@ describe('describeBackend', () => {
     const status = describeBackend(state({ active: 'webgpu', software: 'llvmpipe', fallbackReasons: ['WASM: 404', 'CPU: broken'] }));
     expect(status.tone).toBe('warn');
     expect(status.note).toContain('nothing faster started (WASM: 404; CPU: broken)');
+  });
+
+  it('names WASM\'s threads, and says why there is only one when the page is not cross-origin isolated', () => {
+    const passedOver = { fallbackReasons: [SWIFTSHADER_REASON], passedOverSoftware: [{ backend: 'webgpu' as const, renderer: 'SwiftShader' }] };
+    const threaded = describeBackend(state({ ...passedOver, wasmThreads: 2, crossOriginIsolated: true }));
+    expect(threaded.label).toBe('WASM · 2 threads');
+    expect(threaded.note).toBe('WASM — WebGPU here is a software adapter (SwiftShader), 30–60× slower; choose WebGPU to use it anyway.');
+    const single = describeBackend(state({ ...passedOver, wasmThreads: 1, crossOriginIsolated: false }));
+    expect(single.label).toBe('WASM · 1 thread');
+    expect(single.note).toMatch(/use it anyway\. WASM runs on one thread: the page is not cross-origin isolated \(serve it with the COOP\/COEP headers in the README\)\.$/);
+    // Isolated, but one core: nothing to explain.
+    expect(describeBackend(state({ preference: 'wasm', wasmThreads: 1, crossOriginIsolated: true })).note).toBe('WebGPU is not in use: WASM was chosen.');
+    // Other backends have no thread count.
+    expect(describeBackend(state({ active: 'webgpu', wasmThreads: 2 })).label).toBe('WebGPU');
   });
 
   it('without WebGPU at all: a warning with the reasons; a backend chosen by name says so', () => {

@@ -137,6 +137,10 @@ export interface BackendState {
   software: string | null;
   /** Backends passed over only because they render in software here. */
   passedOverSoftware: { backend: BackendName; renderer: string }[];
+  /** On WASM: its threads; null elsewhere or not yet known. */
+  wasmThreads: number | null;
+  /** Whether the engine worker is cross-origin isolated; null until it says. */
+  crossOriginIsolated: boolean | null;
 }
 
 export type Theme = 'light' | 'dark';

@@ -19,7 +19,7 @@ export interface UiSlice {
   setDraftForm(form: RunForm): void;
   setTheme(theme: Theme): void;
   setBackendPreference(preference: BackendPreference): void;
-  backendReady(active: BackendName, fallbackReasons: string[], adapterInfo: string | null, software?: BackendSoftwareFacts): void;
+  backendReady(active: BackendName, fallbackReasons: string[], adapterInfo: string | null, facts?: BackendSoftwareFacts): void;
   notify(kind: Notice['kind'], text: string): void;
   dismissNotice(id: number): void;
   setHydrated(): void;
@@ -37,7 +37,7 @@ let nextNoticeId = 1;
 
 export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (set) => ({
   theme: 'light',
-  backend: { active: null, preference: 'auto', fallbackReasons: [], adapterInfo: null, software: null, passedOverSoftware: [] },
+  backend: { active: null, preference: 'auto', fallbackReasons: [], adapterInfo: null, software: null, passedOverSoftware: [], wasmThreads: null, crossOriginIsolated: null },
   notices: [],
   hydrated: false,
   sharedModelPrompt: null,
@@ -46,9 +46,18 @@ export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (se
   setDraftForm: (form) => set({ draftForm: form }),
   setTheme: (theme) => set({ theme }),
   setBackendPreference: (preference) => set((s) => ({ backend: { ...s.backend, preference } })),
-  backendReady: (active, fallbackReasons, adapterInfo, software = {}) =>
+  backendReady: (active, fallbackReasons, adapterInfo, facts = {}) =>
     set((s) => ({
-      backend: { ...s.backend, active, fallbackReasons, adapterInfo, software: software.software ?? null, passedOverSoftware: software.passedOverSoftware ?? [] },
+      backend: {
+        ...s.backend,
+        active,
+        fallbackReasons,
+        adapterInfo,
+        software: facts.software ?? null,
+        passedOverSoftware: facts.passedOverSoftware ?? [],
+        wasmThreads: facts.wasmThreads ?? null,
+        crossOriginIsolated: facts.crossOriginIsolated ?? null,
+      },
     })),
   notify: (kind, text) => set((s) => ({ notices: [...s.notices.slice(-4), { id: nextNoticeId++, kind, text }] })),
   dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
