@@ -235,6 +235,8 @@ export interface RunClassReport {
   misclassified: { index: number; label: number; predicted: number; image: RgbaImageData }[];
 }
 
+/**
+ * A run's checkpoint, as the page keeps it (IndexedDB) to resume the run
  * after a pause, a reload, a lost device or a crashed worker.
  */
 export interface RunCheckpoint {
