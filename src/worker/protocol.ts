@@ -215,10 +215,6 @@ export type EvalResult =
   | { kind: 'lm'; loss: number; perplexity: number }
   | { kind: 'classifier'; loss: number; accuracy: number };
 
-export type FailureKind = 'non-finite-loss' | 'out-of-memory' | 'device-lost' | 'error' | 'worker-crashed';
-
-/**
- * A run's checkpoint, as the page keeps it (IndexedDB) to resume the run
 /**
  * Where a classifier run is right and wrong on the held-out images, with the
  * weights it finished with: src/engine/train/class-report.ts's report, and
@@ -234,6 +230,8 @@ export interface RunClassReport {
   misclassifiedCount: number;
   misclassified: { index: number; label: number; predicted: number; image: RgbaImageData }[];
 }
+
+export type FailureKind = 'non-finite-loss' | 'out-of-memory' | 'device-lost' | 'error' | 'worker-crashed';
 
 /**
  * A run's checkpoint, as the page keeps it (IndexedDB) to resume the run
@@ -255,18 +253,6 @@ export interface RunCheckpoint {
   trainer: TrainerCheckpoint;
 }
 
-/** Settings for text generation in "Try it". */
-export interface GenerationSettings {
-  maxNewTokens: number;
-  /** 0 = greedy. */
-  temperature: number;
-  topK: number;
-  seed: number;
-}
-
-export interface RgbaImageData {
-  width: number;
-  height: number;
 /** One run's update anatomy (src/engine/analysis/updates.ts), or why it has none. */
 export interface RunUpdateAnalysis {
   runId: string;
@@ -284,6 +270,18 @@ export type RunClusterMaps =
   | { runId: string; kind: 'prompt'; module: string; r: number; tokens: string[]; before: number[][]; after: number[][]; source: string; error: null }
   | { runId: string; kind: 'none'; module: string; error: string };
 
+/** Settings for text generation in "Try it". */
+export interface GenerationSettings {
+  maxNewTokens: number;
+  /** 0 = greedy. */
+  temperature: number;
+  topK: number;
+  seed: number;
+}
+
+export interface RgbaImageData {
+  width: number;
+  height: number;
   rgba: Uint8ClampedArray;
 }
 
@@ -313,6 +311,10 @@ export type WorkerCommand =
   | { type: 'setScheduleMode'; mode: ScheduleMode }
   | { type: 'generate'; requestId: number; prompt: string; runIds: string[]; settings: GenerationSettings }
   | { type: 'classify'; requestId: number; image: RgbaImageData; runIds: string[]; k: number }
+  /** The update anatomy of each run's adapter; progress as `analysisProgress` events, then `updateAnalysis`. */
+  | { type: 'analyzeUpdates'; requestId: number; runIds: string[] }
+  /** Cluster maps of one module for each run, on an image or a prompt; answered by `clusterMaps`. */
+  | { type: 'clusterMaps'; requestId: number; runIds: string[]; module: string; input: InsightInput }
   /** A run's export; `format: 'authors'` writes WeGeFT for its authors' fork of PEFT. */
   | { type: 'exportAdapter'; requestId: number; runId: string; format?: 'ours' | 'authors' }
   | { type: 'exportMerged'; requestId: number; runId: string }
@@ -325,10 +327,6 @@ export interface DownloadFileSize {
   bytes: number | null;
   cached: boolean;
 }
-  /** The update anatomy of each run's adapter; progress as `analysisProgress` events, then `updateAnalysis`. */
-  | { type: 'analyzeUpdates'; requestId: number; runIds: string[] }
-  /** Cluster maps of one module for each run, on an image or a prompt; answered by `clusterMaps`. */
-  | { type: 'clusterMaps'; requestId: number; runIds: string[]; module: string; input: InsightInput }
 
 /** adapter_config.json (as an object) and adapter_model.safetensors bytes. */
 export interface AdapterFileData {
@@ -380,15 +378,18 @@ export type WorkerEvent =
   | { type: 'runMetrics'; points: MetricPoint[] }
   /** The validation metric before the first step (the base model's, but for a new head), on the same held-out data. */
   | { type: 'runBaseEval'; runId: string; evaluation: EvalResult }
+  /** A classifier run's per-class results on the held-out images, with thumbnails of some it got wrong (at its end). */
+  | { type: 'runClassReport'; runId: string; report: RunClassReport }
   /** `message`: how it ended when not simply at its last step (stopped early, the best checkpoint kept). */
   | { type: 'runFinished'; runId: string; finalEval: EvalResult | null; trainableParameters: number; message?: string | null }
   /** A finished run's adapter files, for the page to keep across a reload. */
   | { type: 'adapterSaved'; runId: string; files: AdapterFileData }
-  /** A classifier run's per-class results on the held-out images, with thumbnails of some it got wrong (at its end). */
-  | { type: 'runClassReport'; runId: string; report: RunClassReport }
   | { type: 'runFailed'; runId: string; kind: FailureKind; message: string; suggestedBackend: BackendName | null }
   | { type: 'generation'; requestId: number; outputs: GenerationOutput[] }
   | { type: 'classification'; requestId: number; outputs: ClassificationOutput[] }
+  | { type: 'analysisProgress'; requestId: number; runId: string; done: number; total: number; module: string }
+  | { type: 'updateAnalysis'; requestId: number; results: RunUpdateAnalysis[] }
+  | { type: 'clusterMaps'; requestId: number; results: RunClusterMaps[] }
   | { type: 'exportReady'; requestId: number; fileName: string; mimeType: string; bytes: Uint8Array }
   | {
       type: 'error';
@@ -402,6 +403,3 @@ export type WorkerEvent =
 
 export type WorkerEventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
 export type WorkerCommandOf<T extends WorkerCommand['type']> = Extract<WorkerCommand, { type: T }>;
-  | { type: 'analysisProgress'; requestId: number; runId: string; done: number; total: number; module: string }
-  | { type: 'updateAnalysis'; requestId: number; results: RunUpdateAnalysis[] }
-  | { type: 'clusterMaps'; requestId: number; results: RunClusterMaps[] }
