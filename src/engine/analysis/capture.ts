@@ -106,7 +106,7 @@ export function directionsOf(delta: DeltaMatrix, method: AdapterMethodName): Upd
   return { r: k, dOut, values, source: `the top ${k} left singular vectors of ${label}'s ΔW` };
 }
 
-/** At most this many directions are drawn (VeRA's shared projections have hundreds): the first ones. */
+/** At most this many directions are drawn (a method with shared projections can have hundreds): the first ones. */
 export const MAX_DIRECTIONS = 16;
 
 /** The directions of the adapter's update on one module (the first MAX_DIRECTIONS); null when the method does not change it. */
