@@ -23,16 +23,14 @@ import { loadImagePreprocessor } from '../src/engine/preprocess/image';
 import { loadTokenizer } from '../src/engine/tokenizer';
 import { parseAnalyzeArgs, USAGE } from './lib/analyze-args';
 import { runCli, UsageError } from './lib/cli';
-import { reexecForWebGpuIfNeeded, setupNodeBackend } from './lib/node-backend';
+import { startCliBackend } from './lib/node-backend';
 import { openModelSource } from './lib/train-data';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
   const options = parseAnalyzeArgs(argv);
-  reexecForWebGpuIfNeeded(options.backend);
-  const backend = await setupNodeBackend(options.backend);
-  log(`backend: ${backend.backend}${backend.device ? ` (${backend.device})` : ''}`);
+  const backend = await startCliBackend(options.backend, log);
   const source = openModelSource(options.model, options.revision);
   const model = await loadModel(source);
   try {

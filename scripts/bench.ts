@@ -25,7 +25,7 @@ import { DirectorySource } from '../src/engine/io/node-source';
 import { BENCH_USAGE, parseBenchArgs, type BenchCliOptions } from './lib/bench/args';
 import { runCli, UsageError } from './lib/cli';
 import { runInBrowser } from './lib/bench/browser';
-import { reexecForWebGpuIfNeeded, setupNodeBackend, type NodeBackend } from './lib/node-backend';
+import { startCliBackend, type NodeBackend } from './lib/node-backend';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -40,9 +40,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function runInNode(options: BenchCliOptions): Promise<BenchRecord[]> {
-  reexecForWebGpuIfNeeded(options.backend);
-  const backend = await setupNodeBackend(options.backend as NodeBackend);
-  log(`backend: ${backend.backend}${backend.device ? ` (${backend.device})` : ''}`);
+  const backend = await startCliBackend(options.backend as NodeBackend, log);
   const model = await openModel(options);
   try {
     log(`model: ${options.model} (${model.family.displayName}, ${model.parameterCount().toLocaleString('en-US')} parameters)`);

@@ -18,7 +18,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { errorMessage } from '../src/engine/errors';
-import { reexecForWebGpuIfNeeded, setupNodeBackend } from './lib/node-backend';
+import { startCliBackend } from './lib/node-backend';
 import { runCli } from './lib/cli';
 import { parsePretrainArgs, PRETRAIN_USAGE, type PretrainOptions } from './lib/pretrain/args';
 import { readBrownCorpus, readMobyDick } from './lib/pretrain/corpus';
@@ -45,10 +45,8 @@ async function main(argv: string[]): Promise<number> {
     if (options.out === null) await updateManifest(results, await readdir(out));
     return 0;
   }
-  reexecForWebGpuIfNeeded(options.backend);
-  const backend = await setupNodeBackend(options.backend);
+  const backend = await startCliBackend(options.backend, log);
   registerWasmTrainingKernels();
-  log(`backend: ${backend.backend}${backend.device ? ` (${backend.device})` : ''}`);
   const sampleDir = options.testSampleDir ?? (options.out === null ? DEFAULT_TEST_SAMPLE_DIR : null);
   const started = performance.now();
   const { files, samples, results } = await runRecipe(recipe, options, backend.backend);

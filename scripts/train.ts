@@ -38,7 +38,7 @@ import type { Evaluation } from '../src/engine/train/evaluate';
 import { stoppingProblem, trainSettingsWithDefaults, validateTrainSettings, type TrainSettings } from '../src/engine/train/settings';
 import { sweepCsv, sweepRuns, type SweepRow } from '../src/engine/train/sweep';
 import { Trainer, type StepMetrics } from '../src/engine/train/trainer';
-import { reexecForWebGpuIfNeeded, setupNodeBackend } from './lib/node-backend';
+import { startCliBackend } from './lib/node-backend';
 import { ProgressBar } from './lib/progress';
 import { runCli, UsageError } from './lib/cli';
 import { parseTrainArgs, USAGE, type TrainCliOptions } from './lib/train-args';
@@ -49,9 +49,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
   const options = parseTrainArgs(argv);
-  reexecForWebGpuIfNeeded(options.backend);
-  const backend = await setupNodeBackend(options.backend);
-  log(`backend: ${backend.backend}${backend.device ? ` (${backend.device})` : ''}`);
+  const backend = await startCliBackend(options.backend, log);
 
   const source = openModelSource(options.model, options.revision);
   const model = await loadModel(source, { seed: options.train.seed ?? 42 });

@@ -81,3 +81,15 @@ export function parseBackend(value: string | undefined): NodeBackend {
   }
   return backend;
 }
+
+/**
+ * Every CLI's backend start, in one place: re-executes for WebGPU's Vulkan
+ * loader when needed, sets the backend up, and says which on `log` (stderr,
+ * so --json output stays clean).
+ */
+export async function startCliBackend(backend: NodeBackend, log: (line: string) => void): Promise<BackendInfo> {
+  reexecForWebGpuIfNeeded(backend);
+  const info = await setupNodeBackend(backend);
+  log(`backend: ${info.backend}${info.device ? ` (${info.device})` : ''}`);
+  return info;
+}
