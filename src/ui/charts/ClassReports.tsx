@@ -2,6 +2,7 @@ import type { CSSProperties } from 'react';
 import { ImageThumb } from '../components/ImageThumb';
 import type { RunRecord } from '../store/types';
 import type { RunClassReport } from '../../worker/protocol';
+import { RunName } from '../components/RunName';
 
 const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(0)}%`);
 
@@ -33,7 +34,7 @@ function ClassReportCard({ run, report }: { run: RunRecord; report: RunClassRepo
   return (
     <figure className="class-report" data-testid={`class-report-${run.id}`}>
       <figcaption>
-        <span className="swatch" style={{ background: run.color }} aria-hidden="true" /> {run.name}: accuracy {percent(report.accuracy)} of {report.examples.toLocaleString('en-US')}
+        <RunName name={run.name} color={run.color} />: accuracy {percent(report.accuracy)} of {report.examples.toLocaleString('en-US')}
       </figcaption>
       <table className="confusion" data-testid="confusion-matrix">
         <thead>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes, formatCount, formatNumber, formatPercent } from '../format';
 import type { RunSummaryRow } from './series';
+import { RunName } from '../components/RunName';
 
 /** What a row says about where its run was trained; `dimmed` for runs not in the charts above. */
 export interface RowOrigin {
@@ -41,7 +42,7 @@ export function SummaryTable({ rows, origins }: { rows: RunSummaryRow[]; origins
             {rows.map((r) => (
               <tr key={r.runId} className={origins[r.runId]?.dimmed ? 'dimmed' : undefined} data-run-id={r.runId}>
                 <th scope="row">
-                  <span className="swatch" style={{ background: r.color }} aria-hidden="true" /> {r.name}
+                  <RunName name={r.name} color={r.color} />
                 </th>
                 <td>{r.method}</td>
                 <td className="origin">{origins[r.runId]?.text ?? '—'}</td>

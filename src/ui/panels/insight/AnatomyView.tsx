@@ -5,6 +5,7 @@ import { RunLinesChart } from '../../charts/RunLinesChart';
 import { formatNumber } from '../../format';
 import type { RunRecord } from '../../store/types';
 import { alignmentSummary, anatomyGrid, heatColor, heatTextColor, moduleAt, ratioScale, spectrumSeries } from './view-model';
+import { RunName } from '../../components/RunName';
 
 /** Update anatomy: the ‖ΔW‖/‖W‖ heat map of every run, then spectra and alignment side by side. */
 export function AnatomyView({ results, runs }: { results: RunUpdateAnalysis[]; runs: RunRecord[] }) {
@@ -41,8 +42,7 @@ export function AnatomyView({ results, runs }: { results: RunUpdateAnalysis[]; r
             {analysed.map((r) => (
               <div key={r.runId} className="anatomy-map" data-testid="anatomy-map">
                 <p className="run-label">
-                  <span className="swatch" style={{ background: runOf(r.runId)?.color }} aria-hidden="true" />
-                  {runOf(r.runId)?.name ?? r.runId}
+                  <RunName name={runOf(r.runId)?.name ?? r.runId} color={runOf(r.runId)?.color} />
                   <span className="muted small"> · {r.modules.length} modules in {formatNumber(r.elapsedMs / 1000, 2)} s</span>
                 </p>
                 <table className="heat-table">
@@ -133,8 +133,7 @@ export function AnatomyView({ results, runs }: { results: RunUpdateAnalysis[]; r
               {summaries.map((s) => (
                 <tr key={s.runId}>
                   <td>
-                    <span className="swatch" style={{ background: runOf(s.runId)?.color }} aria-hidden="true" />
-                    {runOf(s.runId)?.name ?? s.runId}
+                    <RunName name={runOf(s.runId)?.name ?? s.runId} color={runOf(s.runId)?.color} />
                   </td>
                   <td>{s.modules}</td>
                   <td>{s.meanRatio.toExponential(2)}</td>

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { RunClusterMaps } from '../../../worker/protocol';
 import type { RunRecord } from '../../store/types';
+import { RunName } from '../../components/RunName';
 
 /** One opaque RGBA tile on a canvas, shown at `size` CSS pixels. */
 function Tile({ rgba, width, height, size, label }: { rgba: Uint8ClampedArray; width: number; height: number; size: number; label: string }) {
@@ -37,8 +38,7 @@ export function ClusterMapsView({ results, runs }: { results: RunClusterMaps[]; 
         return (
           <div key={result.runId} className="cluster-grid" data-testid="cluster-grid">
             <p className="run-label">
-              <span className="swatch" style={{ background: run?.color }} aria-hidden="true" />
-              {name}
+              <RunName name={name} color={run?.color} />
               {result.kind !== 'none' && <span className="muted small"> · {result.r} directions: {result.source}</span>}
             </p>
             {result.kind === 'none' && <p className="muted small" data-testid="cluster-error">{result.error}</p>}
