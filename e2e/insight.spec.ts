@@ -5,7 +5,7 @@
  * the paper's cluster maps for both: maps that differ between directions and
  * between before and after the update, saved as one PNG.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { PUBLIC, bundledModel, openFreshApp, snap } from './helpers';
@@ -81,4 +81,9 @@ test('bundled ViT: anatomy of every targeted module and cluster maps for WeGeFT 
   await insight.getByTestId('cluster-png').click();
   const download = await downloadPromise;
   expect(download.suggestedFilename()).toBe('cluster-maps.png');
+  // The engine's grid picture per run (5 tiles a row, two rows, 4-pixel gaps) under a 22-pixel label band.
+  const tile = await insight.getByTestId('cluster-grid').first().locator('canvas').first().evaluate((c) => (c as HTMLCanvasElement).width);
+  const png = readFileSync(await download.path());
+  expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  expect({ width: png.readUInt32BE(16), height: png.readUInt32BE(20) }).toEqual({ width: 5 * tile + 6 * 4, height: 2 * (22 + 2 * tile + 3 * 4) });
 });

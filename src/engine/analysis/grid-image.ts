@@ -15,7 +15,7 @@ export interface RgbaPicture {
 const GAP = 4;
 
 /** (r + 1) tiles per row, two rows: [image, before maps…] and [image, after maps…]. */
-export function clusterGridPicture(grid: ClusterMapGrid): RgbaPicture {
+export function clusterGridPicture(grid: Pick<ClusterMapGrid, 'image' | 'before' | 'after' | 'width' | 'height'>): RgbaPicture {
   const rows = [[grid.image, ...grid.before], [grid.image, ...grid.after]];
   return tilePicture(rows, grid.width, grid.height);
 }

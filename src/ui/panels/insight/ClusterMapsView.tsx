@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { RunClusterMaps } from '../../../worker/protocol';
 import type { RunRecord } from '../../store/types';
 import { RunName } from '../../components/RunName';
+import { clusterGridPicture } from '../../../engine/analysis/grid-image';
 
 /** One opaque RGBA tile on a canvas, shown at `size` CSS pixels. */
 function Tile({ rgba, width, height, size, label }: { rgba: Uint8ClampedArray; width: number; height: number; size: number; label: string }) {
@@ -83,33 +84,35 @@ export function ClusterMapsView({ results, runs }: { results: RunClusterMaps[]; 
   );
 }
 
-/** The image grids of every run as one PNG (the image, then the maps; before and after rows per run). */
+/**
+ * The image grids of every run as one PNG: per run, a label band (its
+ * swatch, name and module), then the engine's own grid picture (the image
+ * and the maps; frozen W's row above, the adapted module's below), the same
+ * picture `npm run analyze -- --maps` writes.
+ */
 export async function clusterGridsPng(results: RunClusterMaps[], runs: RunRecord[]): Promise<Blob> {
   const images = results.filter((r): r is Extract<RunClusterMaps, { kind: 'image' }> => r.kind === 'image');
   if (images.length === 0) throw new Error('no cluster maps to save');
-  const tile = images[0].width;
-  const gap = 4;
+  const pictures = images.map((result) => clusterGridPicture(result));
   const labelHeight = 22;
-  const columns = Math.max(...images.map((r) => r.r + 1));
-  const width = columns * (tile + gap) + gap;
-  const height = images.length * (labelHeight + 2 * (tile + gap)) + gap;
+  const width = Math.max(...pictures.map((p) => p.width));
+  const height = pictures.reduce((sum, p) => sum + labelHeight + p.height, 0);
   const canvas = new OffscreenCanvas(width, height);
   const context = canvas.getContext('2d')!;
   context.fillStyle = '#fff';
   context.fillRect(0, 0, width, height);
-  let y = gap;
-  for (const result of images) {
+  let y = 0;
+  images.forEach((result, i) => {
     const run = runs.find((r) => r.id === result.runId);
     context.fillStyle = run?.color ?? '#000';
-    context.fillRect(gap, y + 5, 12, 12);
+    context.fillRect(4, y + 7, 12, 12);
     context.fillStyle = '#111';
     context.font = '14px sans-serif';
-    context.fillText(`${run?.name ?? result.runId} — ${result.module} (top: frozen W, bottom: with ΔW)`, gap + 18, y + 16);
+    context.fillText(`${run?.name ?? result.runId} — ${result.module} (top: frozen W, bottom: with ΔW)`, 22, y + 18);
     y += labelHeight;
-    for (const row of [result.before, result.after]) {
-      [result.image, ...row].forEach((rgba, j) => context.putImageData(new ImageData(new Uint8ClampedArray(rgba), result.width, result.height), gap + j * (tile + gap), y));
-      y += tile + gap;
-    }
-  }
+    const picture = pictures[i];
+    context.putImageData(new ImageData(new Uint8ClampedArray(picture.data), picture.width, picture.height), 0, y);
+    y += picture.height;
+  });
   return canvas.convertToBlob({ type: 'image/png' });
 }
