@@ -54,6 +54,19 @@ test('bundled ViT: drop the digits, train WeGeFT and LoRA side by side, compare,
   await expect(page.getByTestId('classification')).toHaveCount(3);
   await snap(page, testInfo, 'try-it');
 
+  // A whole labelled folder (the held-out digits, one subfolder per class): each run's accuracy on all of it; the
+  // bundled ViT's own head has other classes, which the base model's row says.
+  await page.getByTestId('try-folder-drop-folder').setInputFiles(join(PUBLIC, 'datasets', 'digits', 'val'));
+  const folderScores = page.getByTestId('folder-scores');
+  await expect(folderScores.getByTestId('folder-score')).toHaveCount(3, { timeout: 120_000 });
+  await expect(folderScores).toContainText('600 images of 10 labels');
+  await expect(folderScores.getByTestId('folder-score').first()).toContainText("none of the folder's labels");
+  const accuracies = (await folderScores.getByTestId('folder-accuracy').allTextContents()).map((t) => Number.parseFloat(t));
+  expect(accuracies).toHaveLength(2);
+  for (const a of accuracies) expect(a).toBeGreaterThan(10); // above chance (10 classes) after training
+  await folderScores.scrollIntoViewIfNeeded();
+  await snap(page, testInfo, 'try-it-folder');
+
   const downloadPromise = page.waitForEvent('download');
   await page.getByRole('button', { name: /Download the adapter of WeGeFT/ }).click();
   const download = await downloadPromise;

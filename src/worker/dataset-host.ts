@@ -4,10 +4,10 @@
  */
 import { archiveBudget, datasetSummary, parseDataset } from '../engine/data/index';
 import { splitImageExamples, textSplitCounts } from '../engine/data/training-data';
-import type { DataFile, Dataset, DatasetParseOptions, TokenEncoder } from '../engine/data/types';
+import type { DataFile, Dataset, DatasetParseOptions, ImageDataset, RgbaImage, TokenEncoder } from '../engine/data/types';
 import { InputFileError } from '../engine/errors';
 import type { FetchFunction } from '../engine/io/url-source';
-import type { DatasetSourceSpec, DatasetSummary, DatasetPreview } from './protocol';
+import type { DatasetSourceSpec, DatasetSummary, DatasetPreview, DroppedFile } from './protocol';
 
 /** Seeds the validation split, the same for every run so runs are compared on the same held-out data. */
 export const SPLIT_SEED = 0;
@@ -146,4 +146,35 @@ export function summariseDataset(loaded: LoadedDataset, tokenizer?: TokenEncoder
       `Evaluation reads at most ${loaded.evaluationLimit} held-out sequences and ${MAX_EVALUATION_TOKENS.toLocaleString('en-US')} tokens (a fixed subset), to keep it quick.`,
     ],
   };
+}
+
+/** Images of a labelled folder that Try it scores at most (each is one forward pass per run). */
+export const MAX_SCORED_IMAGES = 2000;
+
+export interface LabelledFolder {
+  name: string;
+  /** The images scored (the first MAX_SCORED_IMAGES in file order), with the folder's labels. */
+  dataset: ImageDataset;
+  /** Images read, before the limit. */
+  images: number;
+  notes: string[];
+}
+
+/**
+ * A folder or zip of labelled images for Try it, read like an image dataset
+ * (one subfolder per class, or a labels CSV) with every split together:
+ * scoring uses them all. `fitImage` shrinks each to the model's input.
+ */
+export async function readLabelledFolder(files: DroppedFile[], fitImage: (image: RgbaImage) => RgbaImage): Promise<LabelledFolder> {
+  if (files.length === 0) throw new Error('no files were dropped');
+  const read = await Promise.all(files.map(({ path, file }) => readFile(path, file)));
+  const name = read.length === 1 ? read[0].path : read[0].path.split('/')[0];
+  const dataset = parseDataset(read, { archiveBudget: archiveBudget(), fitImage });
+  if (dataset.task !== 'image-classification') {
+    throw new InputFileError(name, 'holds text, not labelled images: drop a folder (or zip) with one subfolder of images per class');
+  }
+  const images = dataset.examples.length;
+  const notes = [...dataset.warnings, ...(dataset.notes ?? [])];
+  if (images > MAX_SCORED_IMAGES) notes.push(`The first ${MAX_SCORED_IMAGES.toLocaleString('en-US')} of the ${images.toLocaleString('en-US')} images (in file order) were scored.`);
+  return { name, dataset: { ...dataset, examples: dataset.examples.slice(0, MAX_SCORED_IMAGES) }, images, notes };
 }

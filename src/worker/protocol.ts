@@ -311,6 +311,8 @@ export type WorkerCommand =
   | { type: 'setScheduleMode'; mode: ScheduleMode }
   | { type: 'generate'; requestId: number; prompt: string; runIds: string[]; settings: GenerationSettings }
   | { type: 'classify'; requestId: number; image: RgbaImageData; runIds: string[]; k: number }
+  /** Accuracy of the base model and each run on a labelled folder or zip (one subfolder per class); progress as folderProgress. */
+  | { type: 'scoreFolder'; requestId: number; files: DroppedFile[]; runIds: string[] }
   /** The update anatomy of each run's adapter; progress as `analysisProgress` events, then `updateAnalysis`. */
   | { type: 'analyzeUpdates'; requestId: number; runIds: string[] }
   /** Cluster maps of one module for each run, on an image or a prompt; answered by `clusterMaps`. */
@@ -343,10 +345,34 @@ export interface GenerationOutput {
   error: string | null;
 }
 
+/** One candidate's accuracy on a labelled folder, or why it has none. */
+export interface FolderScore {
+  runId: string | null;
+  /** correct / total over the images whose label is one of this candidate's classes; null when there are none. */
+  accuracy: number | null;
+  correct: number;
+  total: number;
+  /** Images left out because their label is not one of this candidate's classes (an adapter's head may name others). */
+  excluded: number;
+  error: string | null;
+}
+
 export interface ClassificationOutput {
   runId: string | null;
   top: { label: string; index: number; probability: number }[];
   error: string | null;
+}
+
+/** A labelled folder scored in Try it: what was read, and each candidate's accuracy on it. */
+export interface FolderScores {
+  /** The folder's (or zip's) name. */
+  name: string;
+  /** Images read, and of those scored (at most MAX_SCORED_IMAGES). */
+  images: number;
+  scored: number;
+  labels: string[];
+  outputs: FolderScore[];
+  notes: string[];
 }
 
 export type WorkerEvent =
@@ -387,6 +413,8 @@ export type WorkerEvent =
   | { type: 'runFailed'; runId: string; kind: FailureKind; message: string; suggestedBackend: BackendName | null }
   | { type: 'generation'; requestId: number; outputs: GenerationOutput[] }
   | { type: 'classification'; requestId: number; outputs: ClassificationOutput[] }
+  | { type: 'folderProgress'; requestId: number; stage: 'reading' | 'scoring'; done: number; total: number }
+  | { type: 'folderScores'; requestId: number; result: FolderScores }
   | { type: 'analysisProgress'; requestId: number; runId: string; done: number; total: number; module: string }
   | { type: 'updateAnalysis'; requestId: number; results: RunUpdateAnalysis[] }
   | { type: 'clusterMaps'; requestId: number; results: RunClusterMaps[] }

@@ -10,7 +10,7 @@ import { errorMessage, InputFileError } from '../engine/errors';
 import type { FetchFunction, UrlSource } from '../engine/io/url-source';
 import { loadImagePreprocessor } from '../engine/preprocess/image';
 import { loadTokenizer } from '../engine/tokenizer';
-import { parseDatasetFiles, readDatasetFiles, summariseDataset, type LoadedDataset } from './dataset-host';
+import { parseDatasetFiles, readDatasetFiles, readLabelledFolder, summariseDataset, type LoadedDataset } from './dataset-host';
 import type { EmitEvent } from './emitter';
 import { baseModelRef, exportFileSuffix, fileStem, mergedModelZip, runExportZip } from './exports';
 import { defaultModelCache, noModelCache } from '../engine/io/model-cache';
@@ -21,7 +21,7 @@ import { checkTaskMatch, MAX_EVALUATION_EXAMPLES, RunDataCache, type ModelAssets
 import { adapterSettingsFor } from './run-session';
 import { datasetRecordOf, FingerprintingSource, modelRecordOf } from './records';
 import { DeviceFaultError, RunScheduler } from './scheduler';
-import { classifyForEach, generateForEach, type Candidate } from './try-it';
+import { classifyForEach, generateForEach, scoreFolderForEach, type Candidate } from './try-it';
 import { analyzeRuns, clusterMapsOfRuns, InsightCache, transferablesOf, type InsightRun } from './insight';
 
 export interface BackendInfo extends BackendSoftwareFacts {
@@ -141,6 +141,8 @@ export class PlaygroundRuntime {
         return this.generate(command);
       case 'classify':
         return this.classify(command);
+      case 'scoreFolder':
+        return this.scoreFolder(command);
       case 'analyzeUpdates':
         return this.analyzeUpdates(command);
       case 'clusterMaps':
@@ -309,6 +311,27 @@ export class PlaygroundRuntime {
     const outputs = await classifyForEach(this.requireModel().assets, command.image, candidates, command.k);
     outputs.push(...missing.map((m) => ({ runId: m.runId, top: [], error: m.error })));
     this.emit({ type: 'classification', requestId: command.requestId, outputs });
+  }
+
+  /** Images scored per forward pass in Try it's folder scoring. */
+  private static readonly SCORE_BATCH = 16;
+
+  private async scoreFolder(command: WorkerCommandOf<'scoreFolder'>): Promise<void> {
+    const { requestId } = command;
+    const assets = this.requireModel().assets;
+    const { preprocessor } = assets;
+    if (assets.model.config.task !== 'image-classification' || !preprocessor) throw new Error('scoring a folder needs an image classifier; this model generates text');
+    this.emit({ type: 'folderProgress', requestId, stage: 'reading', done: 0, total: command.files.length });
+    const folder = await readLabelledFolder(command.files, (image) => preprocessor.fit(image));
+    const { candidates, missing } = this.candidates(command.runIds);
+    const total = candidates.length;
+    this.emit({ type: 'folderProgress', requestId, stage: 'scoring', done: 0, total });
+    const outputs = await scoreFolderForEach(assets, folder.dataset, candidates, PlaygroundRuntime.SCORE_BATCH, (done) =>
+      this.emit({ type: 'folderProgress', requestId, stage: 'scoring', done, total }),
+    );
+    outputs.push(...missing.map((m) => ({ runId: m.runId, accuracy: null, correct: 0, total: 0, excluded: 0, error: m.error })));
+    const { name, images, notes, dataset } = folder;
+    this.emit({ type: 'folderScores', requestId, result: { name, images, scored: dataset.examples.length, labels: dataset.labels, outputs, notes } });
   }
 
   /** The runs asked for, each with its adapter, or why it has none. */

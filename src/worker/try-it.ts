@@ -1,14 +1,18 @@
 /**
- * "Try it": the base model and each run's adapter on the same prompt or
- * image. The adapter is attached only around each run's own forward passes
- * (the same way training attaches it), so training can go on meanwhile.
+ * "Try it": the base model and each run's adapter on the same prompt,
+ * image, or labelled folder. The adapter is attached only around each run's
+ * own forward passes (the same way training attaches it), so training can go
+ * on meanwhile.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Adapter } from '../engine/adapters/types';
+import { imageTrainingData } from '../engine/data/training-data';
+import type { ImageDataset } from '../engine/data/types';
 import { errorMessage } from '../engine/errors';
 import { classifyTopK, generateText } from '../engine/generate';
 import type { Model } from '../engine/models/model';
-import type { ClassificationOutput, GenerationOutput, GenerationSettings, RgbaImageData } from './protocol';
+import { predictClasses } from '../engine/train/evaluate';
+import type { ClassificationOutput, FolderScore, GenerationOutput, GenerationSettings, RgbaImageData } from './protocol';
 import type { ModelAssets } from './run-data';
 
 /** The base model (runId null) and each run that has an adapter. */
@@ -75,4 +79,46 @@ export async function classifyForEach(assets: ModelAssets, image: RgbaImageData,
   } finally {
     pixelValues.dispose();
   }
+}
+
+/**
+ * The base model and each run on every image of a labelled folder: the
+ * folder's label names are matched to each candidate's class names (the
+ * checkpoint's, or those of the head an adapter trained), and the top
+ * prediction is counted right or wrong. `onScored` after each candidate.
+ */
+export async function scoreFolderForEach(
+  assets: ModelAssets,
+  dataset: ImageDataset,
+  candidates: Candidate[],
+  batchSize: number,
+  onScored?: (done: number) => void,
+): Promise<FolderScore[]> {
+  const { model, preprocessor } = assets;
+  if (model.config.task !== 'image-classification' || !preprocessor) throw new Error('scoring a folder needs an image classifier; this model generates text');
+  const checkpointLabels = model.config.labels;
+  const outputs: FolderScore[] = [];
+  for (const [i, candidate] of candidates.entries()) {
+    const labels = candidate.adapter?.settings.labels ?? checkpointLabels;
+    const known = new Set(labels);
+    const examples = dataset.examples.filter((e) => known.has(e.label));
+    const excluded = dataset.examples.length - examples.length;
+    if (examples.length === 0) {
+      const theirs = dataset.labels.slice(0, 8).join(', ') + (dataset.labels.length > 8 ? ', …' : '');
+      const ours = labels.slice(0, 8).join(', ') + (labels.length > 8 ? ', …' : '');
+      outputs.push({ runId: candidate.runId, accuracy: null, correct: 0, total: 0, excluded, error: `none of the folder's labels (${theirs}) is one of the ${labels.length} classes (${ours})` });
+    } else {
+      try {
+        const data = imageTrainingData(dataset, examples, labels, preprocessor);
+        const predicted = await predictClasses(model, candidate.adapter?.patch() ?? null, data, batchSize);
+        const truth = data.kind === 'images' ? data.samples.map((s) => s.label) : [];
+        const correct = truth.reduce((n, label, j) => n + (predicted[j] === label ? 1 : 0), 0);
+        outputs.push({ runId: candidate.runId, accuracy: correct / examples.length, correct, total: examples.length, excluded, error: null });
+      } catch (error) {
+        outputs.push({ runId: candidate.runId, accuracy: null, correct: 0, total: 0, excluded, error: errorMessage(error) });
+      }
+    }
+    onScored?.(i + 1);
+  }
+  return outputs;
 }

@@ -47,6 +47,9 @@ export function imageFiles(perClass: number): DroppedFile[] {
   return out;
 }
 
+/** Events a request sends before its reply. */
+const PROGRESS: ReadonlySet<string> = new Set(['modelLoading', 'backend', 'analysisProgress', 'folderProgress']);
+
 export class RuntimeDriver {
   readonly events: WorkerEvent[] = [];
   readonly runtime: PlaygroundRuntime;
@@ -90,7 +93,7 @@ export class RuntimeDriver {
   /** Sends a command with a fresh request id; resolves with its reply (or its error event). */
   async request(command: Record<string, unknown> & { type: string }): Promise<WorkerEvent> {
     const requestId = this.nextId++;
-    const reply = this.waitFor((e) => 'requestId' in e && e.requestId === requestId && e.type !== 'modelLoading' && e.type !== 'backend');
+    const reply = this.waitFor((e) => 'requestId' in e && e.requestId === requestId && !PROGRESS.has(e.type));
     await this.runtime.handle({ ...command, requestId } as unknown as WorkerCommand);
     return reply;
   }

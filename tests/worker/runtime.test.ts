@@ -6,7 +6,7 @@ import { DirectorySource } from '../../src/engine/io/node-source';
 import { loadModel } from '../../src/engine/models/load';
 import { fixtureDir } from '../helpers/fixtures';
 import { useBackend } from '../helpers/backend';
-import type { RunSpec, WorkerEventOf } from '../../src/worker/protocol';
+import type { DroppedFile, RunSpec, WorkerEventOf } from '../../src/worker/protocol';
 import { toRunSettings, formForMethod } from '../../src/ui/schemas/run-form';
 import { RuntimeDriver, charTokenizerJson, fixtureFiles, imageFiles, textFile } from './runtime-helpers';
 
@@ -91,6 +91,42 @@ describe('the worker runtime, on an image classifier', () => {
     expect(reply.outputs.every((o) => o.error === null && o.top.length === 2)).toBe(true);
     // The runs have a new two-class head named by the dataset's labels.
     expect(reply.outputs[1].top.map((t) => t.label).sort()).toEqual(['blue', 'red']);
+  });
+
+  it("scores a labelled folder: each run's accuracy is its top-1 classifications counted, the base model's classes do not match, other labels are left out", async () => {
+    const green: DroppedFile[] = imageFiles(2).slice(0, 2).map((f, i) => ({ path: `colours/green/${i}.png`, file: f.file }));
+    const files = [...imageFiles(4), ...green];
+    const before = tf.memory().numTensors;
+    const reply = (await driver.request({ type: 'scoreFolder', files, runIds: ['a', 'b', 'nowhere'] })) as WorkerEventOf<'folderScores'>;
+    expect(tf.memory().numTensors).toBe(before);
+    const { result } = reply;
+    expect(result).toMatchObject({ name: 'colours', images: 10, scored: 10, labels: ['blue', 'green', 'red'] });
+    expect(result.outputs.map((o) => o.runId)).toEqual([null, 'a', 'b', 'nowhere']);
+    // The fixture's own head has other class names: nothing of the folder is its classes.
+    expect(result.outputs[0].error).toMatch(/none of the folder's labels \(blue, green, red\) is one of the \d+ classes/);
+    expect(result.outputs[3].error).toMatch(/has no trained adapter/);
+    // The same images one by one through 'classify' (classifyTopK, another code path than the batched scoring).
+    const { decode } = await import('fast-png');
+    for (const [i, id] of ['a', 'b'].entries()) {
+      const output = result.outputs[i + 1];
+      expect(output).toMatchObject({ total: 8, excluded: 2, error: null });
+      let correct = 0;
+      for (const f of files.filter((f) => !f.path.includes('green'))) {
+        const png = decode(new Uint8Array(await f.file.arrayBuffer()));
+        const image = { width: png.width, height: png.height, rgba: new Uint8ClampedArray(png.data) };
+        const one = (await driver.request({ type: 'classify', image, runIds: [id], k: 1 })) as WorkerEventOf<'classification'>;
+        if (one.outputs[1].top[0].label === f.path.split('/')[1]) correct++;
+      }
+      expect(output.correct).toBe(correct);
+      expect(output.accuracy).toBeCloseTo(correct / 8, 12);
+    }
+    const stages = driver.of('folderProgress').filter((p) => p.requestId === reply.requestId);
+    expect(stages.at(-1)).toMatchObject({ stage: 'scoring', done: 3, total: 3 });
+  });
+
+  it('a folder of text instead of images is refused, naming it', async () => {
+    const reply = await driver.request({ type: 'scoreFolder', files: [textFile('notes.txt', 5)], runIds: ['a'] });
+    expect(reply).toMatchObject({ type: 'error', command: 'scoreFolder', message: expect.stringMatching(/notes\.txt.*not labelled images/) });
   });
 
   it('exports an adapter zip that loads back onto the model', async () => {

@@ -11,6 +11,7 @@ import type {
   ClassificationOutput,
   DatasetSourceSpec,
   DroppedFile,
+  FolderScores,
   GenerationOutput,
   GenerationSettings,
   ModelSourceSpec,
@@ -353,6 +354,14 @@ export class PlaygroundActions {
   async classify(image: RgbaImageData, runIds: string[], k = 5): Promise<ClassificationOutput[]> {
     const reply = (await this.client.request({ type: 'classify', image, runIds, k })) as WorkerEventOf<'classification'>;
     return reply.outputs;
+  }
+
+  /** Accuracy of the base model and each run on a dropped labelled folder or zip; `onProgress` as it reads and scores. */
+  async scoreFolder(files: DroppedFile[], runIds: string[], onProgress?: (p: WorkerEventOf<'folderProgress'>) => void): Promise<FolderScores> {
+    const reply = (await this.client.request({ type: 'scoreFolder', files, runIds }, (event) => {
+      if (event.type === 'folderProgress') onProgress?.(event);
+    })) as WorkerEventOf<'folderScores'>;
+    return reply.result;
   }
 
   /** Each run's update anatomy, computed in the worker; `onProgress` after each module. */

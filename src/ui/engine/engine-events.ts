@@ -64,6 +64,7 @@ export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): vo
     case 'trainableCount':
     case 'generation':
     case 'classification':
+    case 'folderScores':
     case 'exportReady':
       return;
   }

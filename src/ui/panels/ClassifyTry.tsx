@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import type { ClassificationOutput, RgbaImageData } from '../../worker/protocol';
+import type { ClassificationOutput, DroppedFile, FolderScores, RgbaImageData } from '../../worker/protocol';
+import { ProgressBar } from '../components/ProgressBar';
+import { RunName } from '../components/RunName';
 import { DropZone } from '../components/DropZone';
 import { ImageThumb } from '../components/ImageThumb';
 import { useActions } from '../playground-context';
@@ -72,6 +74,7 @@ export function ClassifyTry({ runs }: { runs: RunRecord[] }) {
           The first {MAX_IMAGES} images are shown; {skipped} more were left out.
         </p>
       )}
+      <FolderScoring runs={runs} />
       <ul className="tried-images">
         {images.map((image) => (
           <li key={image.key} data-testid="tried-image">
@@ -118,6 +121,102 @@ function Classifications({ outputs, runs }: { outputs: ClassificationOutput[]; r
           </article>
         );
       })}
+    </div>
+  );
+}
+
+type FolderState =
+  | { kind: 'idle' }
+  | { kind: 'working'; stage: 'reading' | 'scoring'; done: number; total: number }
+  | { kind: 'done'; result: FolderScores }
+  | { kind: 'failed'; message: string };
+
+/**
+ * A labelled folder (one subfolder of images per class, or a zip of one):
+ * the base model's and each run's accuracy on all of it, side by side.
+ */
+function FolderScoring({ runs }: { runs: RunRecord[] }) {
+  const actions = useActions();
+  const [state, setState] = useState<FolderState>({ kind: 'idle' });
+  const score = async (files: DroppedFile[]) => {
+    setState({ kind: 'working', stage: 'reading', done: 0, total: files.length });
+    try {
+      const result = await actions.scoreFolder(files, runs.map((r) => r.id), (p) => setState({ kind: 'working', stage: p.stage, done: p.done, total: p.total }));
+      setState({ kind: 'done', result });
+    } catch (e) {
+      setState({ kind: 'failed', message: (e as Error).message });
+    }
+  };
+  return (
+    <div className="folder-scoring">
+      <DropZone
+        label="Drop a labelled folder"
+        hint="One subfolder of images per class (as for training), or a zip of it: the accuracy of the base model and of each run on every image."
+        testId="try-folder-drop"
+        disabled={state.kind === 'working'}
+        onFiles={(files) => void score(files)}
+      />
+      {state.kind === 'working' && (
+        <div className="muted small">
+          {state.stage === 'reading' ? `Reading ${state.total} files…` : `Scoring: ${state.done} of ${state.total} models done`}
+          <ProgressBar value={state.done} max={state.stage === 'reading' ? null : state.total} label="Scoring the folder" />
+        </div>
+      )}
+      {state.kind === 'failed' && (
+        <p className="error" role="alert">
+          {state.message}
+        </p>
+      )}
+      {state.kind === 'done' && <FolderScoreTable result={state.result} runs={runs} />}
+    </div>
+  );
+}
+
+function FolderScoreTable({ result, runs }: { result: FolderScores; runs: RunRecord[] }) {
+  const anyExcluded = result.outputs.some((o) => o.excluded > 0);
+  return (
+    <div data-testid="folder-scores">
+      <p className="small">
+        <strong>{result.name}</strong>: {result.scored.toLocaleString('en-US')} images of {result.labels.length} labels
+      </p>
+      {result.notes.map((note) => (
+        <p key={note} className="muted small">
+          {note}
+        </p>
+      ))}
+      <table className="summary-table">
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col">Accuracy</th>
+            <th scope="col">Right / scored</th>
+            {anyExcluded && <th scope="col" title="Images whose label is not one of this model's classes">Not its classes</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {result.outputs.map((o) => {
+            const run = runs.find((r) => r.id === o.runId);
+            return (
+              <tr key={o.runId ?? 'base'} data-testid="folder-score">
+                <th scope="row">{o.runId === null ? 'Base model' : <RunName name={run?.name ?? o.runId} color={run?.color} />}</th>
+                {o.error ? (
+                  <td colSpan={anyExcluded ? 3 : 2} className="error">
+                    {o.error}
+                  </td>
+                ) : (
+                  <>
+                    <td data-testid="folder-accuracy">{o.accuracy === null ? '—' : `${(o.accuracy * 100).toFixed(1)}%`}</td>
+                    <td>
+                      {o.correct.toLocaleString('en-US')} / {o.total.toLocaleString('en-US')}
+                    </td>
+                    {anyExcluded && <td>{o.excluded.toLocaleString('en-US')}</td>}
+                  </>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
     </div>
   );
 }
