@@ -2,7 +2,7 @@
  * The command line of `npm run analyze`: what each option means, and its
  * checks. One parser (scripts/lib/cli.ts) as every CLI here.
  */
-import { parseBackend, type NodeBackend } from './node-backend';
+import { parseCliBackend, type CliBackend } from './node-backend';
 import { parseCommandLine, UsageError } from './cli';
 
 export const USAGE = `usage: npm run analyze -- --model <dir|hub-id> --adapter <adapter dir> [options]
@@ -26,7 +26,7 @@ Options:
                          per direction; top row frozen W's outputs, bottom row the adapted module's
   --prompt <text>        language models: each prompt token's score per direction at --module
   --module <path>        the module for --image / --prompt (default: the last one the adapter changes)
-  --backend <name>       cpu, wasm or webgpu (default: ${parseBackend(undefined)})
+  --backend <name>       auto (default: WebGPU on a hardware adapter, else wasm), cpu, wasm or webgpu
   -h, --help             this help
 
 Exit status: 0 on success, 2 on bad usage or an unusable file (the message names it).
@@ -41,7 +41,7 @@ export interface AnalyzeCliOptions {
   maps?: string;
   prompt?: string;
   module?: string;
-  backend: NodeBackend;
+  backend: CliBackend;
 }
 
 export function parseAnalyzeArgs(argv: string[]): AnalyzeCliOptions {
@@ -60,9 +60,9 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeCliOptions {
   if (!values.adapter) throw new UsageError('--adapter is required');
   if (values.maps && !values.image) throw new UsageError('--maps needs --image: the maps are drawn on an image');
   if (values.image && values.prompt !== undefined) throw new UsageError('give --image (image classifiers) or --prompt (language models), not both');
-  let backend: NodeBackend;
+  let backend: CliBackend;
   try {
-    backend = parseBackend(values.backend);
+    backend = parseCliBackend(values.backend);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -8,10 +8,13 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { softwareRendererOf } from '../../src/engine/backend';
 import { registerCpuTrainingKernels } from '../../src/engine/kernels/cpu-training';
 import { registerWasmTrainingKernels } from '../../src/engine/kernels/wasm-training';
 
 export type NodeBackend = 'cpu' | 'wasm' | 'webgpu';
+/** What a CLI's --backend accepts: a backend, or `auto` (the default), the fastest one present, as the app chooses. */
+export type CliBackend = NodeBackend | 'auto';
 
 const CHROMIUM_LIBS = '/usr/lib/chromium';
 const SWIFTSHADER_ICD = `${CHROMIUM_LIBS}/vk_swiftshader_icd.json`;
@@ -83,13 +86,70 @@ export function parseBackend(value: string | undefined): NodeBackend {
 }
 
 /**
- * Every CLI's backend start, in one place: re-executes for WebGPU's Vulkan
- * loader when needed, sets the backend up, and says which on `log` (stderr,
- * so --json output stays clean).
+ * Dawn's adapter as a child process sees it, without the re-exec that adds
+ * SwiftShader (auto never picks a software adapter): in a child so Dawn's
+ * "couldn't load Vulkan" warnings stay out of the CLI's output, and a driver
+ * that hangs costs at most the timeout.
  */
-export async function startCliBackend(backend: NodeBackend, log: (line: string) => void): Promise<BackendInfo> {
-  reexecForWebGpuIfNeeded(backend);
+function probeWebGpuAdapter(): Record<string, unknown> | null {
+  const require = createRequire(import.meta.url);
+  let entry: string;
+  try {
+    entry = require.resolve('webgpu');
+  } catch {
+    return null;
+  }
+  const code = `const { create } = require(${JSON.stringify(entry)});
+create([]).requestAdapter({ powerPreference: 'high-performance' }).then((a) => {
+  const info = a && a.info ? { vendor: a.info.vendor, architecture: a.info.architecture, device: a.info.device, description: a.info.description, isFallbackAdapter: a.info.isFallbackAdapter } : null;
+  process.stdout.write(JSON.stringify(info) + '\\n'); process.exit(0);
+}, () => { process.stdout.write('null\\n'); process.exit(0); });`;
+  const result = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 15_000, env: { ...process.env, WEGEFT_WEBGPU_ENV: '1' } });
+  const line = (result.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Record<string, unknown> | null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `auto`: WebGPU on a hardware adapter (a real GPU driver), else WASM — the
+ * app's order without the WebGL step Node lacks; never a software adapter,
+ * 30–60× slower than WASM. `why` says what was passed over.
+ */
+export function resolveAutoBackend(probe: () => Record<string, unknown> | null = probeWebGpuAdapter): { backend: NodeBackend; why: string } {
+  const info = probe();
+  if (!info) return { backend: 'wasm', why: 'no WebGPU adapter' };
+  const software = softwareRendererOf(info as Parameters<typeof softwareRendererOf>[0]);
+  if (software) return { backend: 'wasm', why: `the WebGPU adapter is software (${software}); --backend webgpu uses it anyway` };
+  return { backend: 'webgpu', why: 'a hardware WebGPU adapter' };
+}
+
+/** --backend's value: cpu, wasm, webgpu or auto; `auto` when absent. */
+export function parseCliBackend(value: string | undefined): CliBackend {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (value !== 'cpu' && value !== 'wasm' && value !== 'webgpu') throw new Error(`--backend must be auto, cpu, wasm or webgpu, got "${value}"`);
+  return value;
+}
+
+/**
+ * Every CLI's backend start, in one place: resolves `auto`, re-executes for
+ * WebGPU's Vulkan loader when needed, sets the backend up, and says which on
+ * `log` (stderr, so --json output stays clean).
+ */
+export async function startCliBackend(choice: CliBackend, log: (line: string) => void): Promise<BackendInfo> {
+  let backend: NodeBackend;
+  let why = '';
+  if (choice === 'auto') {
+    const auto = resolveAutoBackend();
+    backend = auto.backend;
+    why = ` (auto: ${auto.why})`;
+  } else {
+    backend = choice;
+    reexecForWebGpuIfNeeded(backend);
+  }
   const info = await setupNodeBackend(backend);
-  log(`backend: ${info.backend}${info.device ? ` (${info.device})` : ''}`);
+  log(`backend: ${info.backend}${info.device ? ` (${info.device})` : ''}${why}`);
   return info;
 }

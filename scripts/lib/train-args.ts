@@ -11,7 +11,7 @@ import { parseRankList, sweepMethodsProblem } from '../../src/engine/train/sweep
 import { errorMessage } from '../../src/engine/errors';
 import { asUsage, numberOption as number, parseCommandLine, UsageError } from './cli';
 import { methodFlagSpecs, methodHelp, parseMethodFlags, parseMethodName, parseTargetsFlag } from './method-flags';
-import { parseBackend, type NodeBackend } from './node-backend';
+import { parseCliBackend, type CliBackend } from './node-backend';
 
 export { UsageError };
 
@@ -56,7 +56,7 @@ output
                          (in a sweep: one folder per run inside it, <method>-r<rank>)
   --adapter-format <f>   ours (default) or authors: WeGeFT in its authors' fork of PEFT (peft_type "WeGeFT",
                          savadikarc/gift), which wraps nn.Linear only (not GPT-2's Conv1D)
-  --backend <b>          cpu, wasm or webgpu (default cpu)
+  --backend <b>          auto (default: WebGPU on a hardware adapter, else wasm), cpu, wasm or webgpu
   --json                 print one JSON line of results on stdout at the end (in a sweep: one per run, with its rank)
 `;
 
@@ -79,7 +79,7 @@ export interface TrainCliOptions {
   out?: string;
   /** --adapter-format: the format --out writes WeGeFT in. */
   adapterFormat: 'ours' | 'authors';
-  backend: NodeBackend;
+  backend: CliBackend;
   json: boolean;
 }
 
@@ -110,7 +110,7 @@ const OPTIONS = {
   csv: { type: 'string' },
   out: { type: 'string' },
   'adapter-format': { type: 'string', default: 'ours' },
-  backend: { type: 'string', default: 'cpu' },
+  backend: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -124,7 +124,7 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions {
   const sweep = parseSweep(values['sweep-ranks'], methods, values);
   const method = methods[0];
   if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
-  const backend: NodeBackend = asUsage(() => parseBackend(values.backend));
+  const backend: CliBackend = asUsage(() => parseCliBackend(values.backend));
   const valFraction = number('--val-fraction', values['val-fraction'], { min: 0, below: 1 }) ?? 0.1;
   const adapterFormat = parseAdapterFormat(values['adapter-format'], methods, values.out);
   return {

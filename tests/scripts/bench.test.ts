@@ -65,14 +65,14 @@ describe('npm run bench (CPU smoke)', () => {
     expectWellFormed(records, ['wegeft', 'lora', 'bitfit']);
     const [wegeft, lora, bitfit] = records;
     expect(records.map((r) => [r.model, r.backend, r.batch, r.seq, r.rank, r.steps, r.warmup, r.throughput_unit])[0]).toEqual([
-      'vit-tiny', 'cpu', 4, null, 16, 2, 1, 'images/s',
+      'vit-tiny', 'wasm', 4, null, 16, 2, 1, 'images/s',
     ]);
     expect(wegeft.trainable_parameters as number).toBeLessThan(lora.trainable_parameters as number);
     expect(wegeft.trainable_parameters_vs_lora as number).toBeLessThan(1);
     expect(lora.step_ms_vs_lora).toBe(1);
     expect(lora.peak_bytes_vs_lora).toBe(1);
     expect(bitfit.trainable_parameters as number).toBeLessThan(lora.trainable_parameters as number);
-    expect(stderr).toContain('vit-tiny on cpu: batch 4 images, rank 16');
+    expect(stderr).toContain('vit-tiny on wasm: batch 4 images, rank 16');
   });
 
   it('benchmarks the tiny GPT-2 preset in tokens per second, with the kernel breakdown when asked', async () => {

@@ -31,7 +31,7 @@ comparison's rank, alpha and targets where they have them; everything else
   --warmup <w>           unmeasured steps per method first (default 2)
   --readback-every <n>   steps per timed window, each ending with the loss read-back
                          (default 1 on cpu and wasm, 5 on webgpu); steps and warm-up round up to whole windows
-  --backend <b>          cpu, wasm or webgpu (default cpu); with --browser also webgl
+  --backend <b>          cpu, wasm (default) or webgpu; with --browser also webgl (default webgpu)
   --browser              run in headless Chromium (the bench.html page) instead of Node
   --profile              add each method's per-kernel breakdown of one step (tf.profile)
   --seed <s>             weights, data and adapters (default 42)
@@ -100,7 +100,8 @@ function parseBenchBackend(value: string | undefined, browser: boolean): BenchBa
     }
     return backend as BenchBackend;
   }
-  return asUsage(() => parseBackend(value));
+  // Node: wasm unless told (plain-JavaScript cpu is about 20× slower); a benchmark names its backend, so no auto.
+  return asUsage(() => parseBackend(value ?? 'wasm'));
 }
 
 function parseMethods(value: string | undefined): AdapterMethodName[] {

@@ -14,7 +14,7 @@ describe('parseTrainArgs', () => {
   it('passes on only the training settings given', () => {
     const o = options(['--steps', '20', '--batch', '4', '--lr', '2e-4', '--schedule', 'cosine', '--warmup', '3', '--max-grad-norm', '0']);
     expect(o.train).toEqual({ steps: 20, batchSize: 4, learningRate: 2e-4, schedule: 'cosine', warmupSteps: 3, maxGradNorm: null });
-    expect(o).toMatchObject({ model: 'm', data: ['d.txt'], valData: [], method: 'wegeft', valFraction: 0.1, backend: 'cpu', json: false, methodOptions: {} });
+    expect(o).toMatchObject({ model: 'm', data: ['d.txt'], valData: [], method: 'wegeft', valFraction: 0.1, backend: 'auto', json: false, methodOptions: {} });
   });
 
   it('reads method settings and repeated data', () => {
@@ -61,7 +61,7 @@ describe('parseTrainArgs', () => {
     fails([...required, '--lr', '0'], /--lr must be a number > 0/);
     fails([...required, '--val-fraction', '1'], /--val-fraction must be a number ≥ 0 < 1/);
     fails([...required, '--schedule', 'step'], /--schedule must be constant, linear or cosine/);
-    fails([...required, '--backend', 'tpu'], /--backend must be cpu, wasm or webgpu/);
+    fails([...required, '--backend', 'tpu'], /--backend must be auto, cpu, wasm or webgpu/);
     fails([...required, '--frobnicate'], /^unknown option --frobnicate$/);
     fails([...required, 'stray'], /^unexpected argument "stray"$/);
     fails([...required, '--steps'], /--steps <value>' argument missing/);
