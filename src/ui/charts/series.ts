@@ -17,7 +17,42 @@ export interface RunSeries {
   points: XY[];
 }
 
-/** One series per run, from the points where `y` is defined. */
+/**
+ * Points a chart draws per series at most. An SVG line of every step of a
+ * long run (thousands of points, several charts, redrawn a few times a
+ * second while training) kept the page's main thread busy for seconds at a
+ * time; a few hundred points are more than a chart's width shows.
+ */
+export const MAX_CHART_POINTS = 600;
+
+/**
+ * At most `max` of the points, in x order: the first and the last, and of
+ * each of the equal runs of points between, the lowest and the highest (so
+ * spikes and the envelope of a noisy loss stay visible).
+ */
+export function downsample(points: XY[], max = MAX_CHART_POINTS): XY[] {
+  if (points.length <= max) return points;
+  const buckets = Math.max(1, Math.floor((max - 2) / 2));
+  const inner = points.length - 2;
+  const out: XY[] = [points[0]];
+  for (let b = 0; b < buckets; b++) {
+    const start = 1 + Math.floor((b * inner) / buckets);
+    const end = 1 + Math.floor(((b + 1) * inner) / buckets); // exclusive
+    if (end <= start) continue;
+    let lo = start;
+    let hi = start;
+    for (let i = start + 1; i < end; i++) {
+      if (points[i].y < points[lo].y) lo = i;
+      if (points[i].y > points[hi].y) hi = i;
+    }
+    if (lo === hi) out.push(points[lo]);
+    else out.push(points[Math.min(lo, hi)], points[Math.max(lo, hi)]);
+  }
+  out.push(points[points.length - 1]);
+  return out;
+}
+
+/** One series per run, from the points where `y` is defined (at most MAX_CHART_POINTS of them, see downsample). */
 export function runSeries(
   runs: RunRecord[],
   metrics: Record<string, MetricPoint[]>,
@@ -29,10 +64,12 @@ export function runSeries(
       runId: run.id,
       name: run.name,
       color: run.color,
-      points: (metrics[run.id] ?? []).flatMap((p) => {
-        const value = y(p);
-        return value === null || !Number.isFinite(value) ? [] : [{ x: x(p), y: value }];
-      }),
+      points: downsample(
+        (metrics[run.id] ?? []).flatMap((p) => {
+          const value = y(p);
+          return value === null || !Number.isFinite(value) ? [] : [{ x: x(p), y: value }];
+        }),
+      ),
     }))
     .filter((s) => s.points.length > 0);
 }
@@ -69,7 +106,7 @@ export function evaluationSeries(runs: RunRecord[], metrics: Record<string, Metr
     .map((run) => {
       const evaluated = (metrics[run.id] ?? []).flatMap((p) => (p.validation ? [{ x: p.step, y: value(p.validation) }] : []));
       const base = run.baseEval ? [{ x: 0, y: value(run.baseEval) }] : [];
-      return { runId: run.id, name: run.name, color: run.color, points: [...base, ...evaluated].filter((p) => Number.isFinite(p.y)) };
+      return { runId: run.id, name: run.name, color: run.color, points: downsample([...base, ...evaluated].filter((p) => Number.isFinite(p.y))) };
     })
     .filter((s) => s.points.length > 0);
 }

@@ -49,7 +49,15 @@ export function niceAxis(min: number, max: number, options: { target?: number; i
 }
 
 /** A tick's label: as many decimals as the step needs, thousands grouped. */
+/** One formatter per number of decimals: toLocaleString with options builds a new one per call, and charts format ticks by the thousand. */
+const FORMATTERS = new Map<number, Intl.NumberFormat>();
+
 export function formatTick(value: number, axis: NiceAxis): string {
   if (Math.abs(value) >= 1e6) return value.toExponential(1);
-  return value.toLocaleString('en-US', { minimumFractionDigits: axis.decimals, maximumFractionDigits: axis.decimals });
+  let formatter = FORMATTERS.get(axis.decimals);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat('en-US', { minimumFractionDigits: axis.decimals, maximumFractionDigits: axis.decimals });
+    FORMATTERS.set(axis.decimals, formatter);
+  }
+  return formatter.format(value);
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { comparisonGroups, describeGroup, groupMismatch, groupTask, shownGroup } from '../charts/comparison-groups';
 import { LossByStepChart } from '../charts/LossByStepChart';
@@ -16,22 +16,57 @@ import { describeMethod } from '../schemas/run-form';
 import { usePlayground } from '../store';
 import { describeDataset, describeModel } from '../store/run-origin';
 import { selectMetrics, selectRunList } from '../store/selectors';
+import { useThrottledValue } from '../use-throttled';
+import type { RunRecord } from '../store/types';
+import type { DatasetRecord, MetricPoint, ModelRecord } from '../../worker/protocol';
 
 /** The element holding every chart, for the PNG export. */
 export const CHARTS_ELEMENT_ID = 'compare-charts';
 
+/** How often the charts redraw at most while metrics arrive, and the inverse of the main thread's share they may take. */
+const CHART_REDRAW_MS = 1000;
+const DRAW_SHARE_INVERSE = 5;
+
+/**
+ * The panel's subscriptions, throttled. Charts redraw at most once a second
+ * and never take more than a fifth of the main thread: redrawing them at
+ * every batch of a fast run's metrics (5 a second) kept the page busy for
+ * whole seconds, so the run's own Pause button could not be pressed. Runs
+ * are throttled too (their progress changes them at every batch), and the
+ * view below is memoised, so a store change in between redraws nothing.
+ */
 export function ComparePanel() {
-  const runs = usePlayground(useShallow(selectRunList));
-  const metrics = usePlayground(selectMetrics);
+  const drawMs = useRef(0);
+  const interval = () => Math.max(CHART_REDRAW_MS, DRAW_SHARE_INVERSE * drawMs.current);
+  const metrics = useThrottledValue(usePlayground(selectMetrics), interval);
+  const runs = useThrottledValue(usePlayground(useShallow(selectRunList)), interval);
   const currentModel = usePlayground((s) => s.model.record);
   const currentDataset = usePlayground((s) => s.data.record);
+  const datasetLoading = usePlayground((s) => s.data.status === 'loading');
+  return <CompareView runs={runs} metrics={metrics} currentModel={currentModel} currentDataset={currentDataset} datasetLoading={datasetLoading} drawMs={drawMs} />;
+}
+
+interface CompareViewProps {
+  runs: RunRecord[];
+  metrics: Record<string, MetricPoint[]>;
+  currentModel: ModelRecord | null;
+  currentDataset: DatasetRecord | null;
+  datasetLoading: boolean;
+  /** Where the view leaves how long its last drawing took. */
+  drawMs: { current: number };
+}
+
+const CompareView = memo(function CompareView({ runs, metrics, currentModel, currentDataset, datasetLoading, drawMs }: CompareViewProps) {
+  const drawStarted = performance.now();
+  useEffect(() => {
+    drawMs.current = performance.now() - drawStarted;
+  });
   const [chosen, setChosen] = useState<string | null>(null);
   const groups = comparisonGroups(runs, metrics, currentModel, currentDataset);
   const group = shownGroup(groups, chosen);
   const shown = group?.runs ?? [];
   // With no runs yet, the metric is the loaded model's; with runs, always their own.
   const task = groupTask(group, metrics) ?? currentModel?.task ?? null;
-  const datasetLoading = usePlayground((s) => s.data.status === 'loading');
   const mismatch = group && groupMismatch(group, currentModel, currentDataset, datasetLoading);
   const origins: Record<string, RowOrigin> = {};
   for (const g of groups) {
@@ -84,4 +119,4 @@ export function ComparePanel() {
       <SummaryTable rows={summaryRows(runs, metrics, (r) => describeMethod(r.form))} origins={origins} />
     </Panel>
   );
-}
+});

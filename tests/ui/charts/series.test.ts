@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byStep, evaluationSeries, lossOf, lossOfEval, metricOfEval, runSeries, summaryRows, validationOf } from '../../../src/ui/charts/series';
+import { byStep, downsample, MAX_CHART_POINTS, evaluationSeries, lossOf, lossOfEval, metricOfEval, runSeries, summaryRows, validationOf } from '../../../src/ui/charts/series';
 import { createPlaygroundStore } from '../../../src/ui/store';
 import { selectRunList } from '../../../src/ui/store/selectors';
 import { formForMethod, describeMethod } from '../../../src/ui/schemas/run-form';
@@ -22,6 +22,30 @@ describe('chart series', () => {
     const metrics = { [a]: [point(a, 1, 2), point(a, 2, null), point(a, 3, 1.5)], [b]: [point(b, 1, null)] };
     const series = runSeries(selectRunList(store.getState()), metrics, byStep, lossOf);
     expect(series).toEqual([{ runId: a, name: 'WeGeFT r16 α32', color: store.getState().runs[a].color, points: [{ x: 1, y: 2 }, { x: 3, y: 1.5 }] }]);
+  });
+
+  it('a long run is drawn with at most MAX_CHART_POINTS points: first and last kept, every bucket’s low and high, in step order', () => {
+    // A noisy decreasing loss over 5,000 steps with one spike at step 3,333.
+    const points = Array.from({ length: 5000 }, (_, i) => ({ x: i + 1, y: 5 - i / 2000 + ((i * 7919) % 13) / 100 + (i === 3332 ? 40 : 0) }));
+    const drawn = downsample(points);
+    expect(drawn.length).toBeLessThanOrEqual(MAX_CHART_POINTS);
+    expect(drawn.length).toBeGreaterThan(MAX_CHART_POINTS - 4);
+    expect(drawn[0]).toBe(points[0]);
+    expect(drawn.at(-1)).toBe(points.at(-1));
+    expect(drawn.every((p, i) => i === 0 || p.x > drawn[i - 1].x)).toBe(true);
+    // The spike and the overall extremes survive.
+    expect(Math.max(...drawn.map((p) => p.y))).toBe(Math.max(...points.map((p) => p.y)));
+    expect(Math.min(...drawn.map((p) => p.y))).toBe(Math.min(...points.map((p) => p.y)));
+    expect(drawn.some((p) => p.x === 3333)).toBe(true);
+    // Every drawn point is one of the run's own.
+    const own = new Set(points);
+    expect(drawn.every((p) => own.has(p))).toBe(true);
+    // Short series are drawn as they are.
+    expect(downsample(points.slice(0, MAX_CHART_POINTS))).toHaveLength(MAX_CHART_POINTS);
+    // And runSeries applies it.
+    const { store, a } = twoRuns();
+    const metrics = { [a]: points.map((p) => point(a, p.x, p.y)) };
+    expect(runSeries(selectRunList(store.getState()), metrics, byStep, lossOf)[0].points).toEqual(drawn);
   });
 
   it('validation curves start at step 0 with the base evaluation, then every evaluation of the run', () => {
