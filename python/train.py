@@ -647,8 +647,8 @@ def dataset_files(args: argparse.Namespace, run: dict) -> Tuple[List[Tuple[str, 
                         f"{data['bytes']:,} bytes) is too large for the bundle: pass --data <your files or folder> "
                         "(and --val-data for held-out files), in the same layout")
     folder = os.path.join(os.path.dirname(os.path.abspath(args.run)), data["dir"])
-    validation = read_data_files(args.val_data) if args.val_data else bundle_files(folder, data["validationFiles"])
-    return bundle_files(folder, data["files"]), validation
+    validation = read_data_files(args.val_data) if args.val_data else bundle_files(os.path.join(folder, "validation"), data["validationFiles"])
+    return bundle_files(os.path.join(folder, "train"), data["files"]), validation
 
 
 def split_dataset(dataset: dict, held: Optional[dict], fraction: float, seed: int) -> Tuple[list, list, str]:
@@ -931,18 +931,13 @@ def train(args: argparse.Namespace, run: dict) -> int:
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     run = read_run(args.run)
-    missing = [name for name in ("torch", "transformers") if not _importable(name)]
-    if missing:
-        print(f"train.py: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed: "
-              f"{REQUIREMENTS_HINT} (README.md says which versions)", file=sys.stderr)
+    try:
+        import torch  # noqa: F401  (imported here, not at the top: --help needs neither)
+        import transformers  # noqa: F401
+    except ImportError as e:
+        print(f"train.py: {e.name or e} is not installed: {REQUIREMENTS_HINT} (README.md says which versions)", file=sys.stderr)
         return 2
     return train(args, run)
-
-
-def _importable(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
 
 
 if __name__ == "__main__":
