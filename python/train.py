@@ -787,7 +787,7 @@ def _prepared(run: dict, args: argparse.Namespace, model_name: str, options: dic
         raise DataError(f"the data holds {'images' if dataset['task'] == 'image-classification' else 'text'}, "
                         f"but the model is {'a language model' if run['task'] == 'causal-lm' else 'an image classifier'}")
     held = read_dataset(val_files) if val_files else None
-    seed = run["data"]["splitSeed"] if not args.data else training["seed"]
+    seed = run["data"]["splitSeed"]  # the app splits with its own fixed seed, the CLI with the run's
     train, val, how = split_dataset(dataset, held, run["data"]["validationFraction"], seed)
     if run["task"] == "image-classification":
         from transformers import AutoImageProcessor

@@ -105,5 +105,7 @@ function dataLines(run: RunJson, limit: number): string[] {
 /** ` --model path/to/<base>` when the base is not on the Hub (a bundled model, a dropped folder); else nothing. */
 function modelArgument(run: RunJson): string {
   if (run.base.fromHub || run.export.kind === 'full-checkpoint') return '';
-  return ` --model path/to/${run.base.nameOrPath ?? 'base-model'}`;
+  // The bundled model's or dropped folder's name (the CLI records the folder as given: its last part).
+  const name = (run.base.nameOrPath ?? 'base-model').replace(/\/+$/, '').split('/').pop();
+  return ` --model path/to/${name}`;
 }
