@@ -20,6 +20,8 @@ export interface LoadedDataset {
   validationFraction: number;
   /** Held-out images (or sequences) evaluated at most. */
   evaluationLimit: number;
+  /** The files as read (the "Continue in PyTorch" bundle carries them); absent where only parsed data was given. */
+  files?: DatasetFiles;
 }
 
 /** Text files named as held-out data: `sotu.val.txt`, `notes.validation.jsonl`, `x.test.csv`. */
@@ -77,7 +79,7 @@ export function parseDatasetFiles(
   if (validation && validation.task !== dataset.task) {
     throw new InputFileError(files.validation[0].path, `is ${validation.task === 'causal-lm' ? 'text' : 'images'}, but the training files are not`);
   }
-  return { name, dataset, validation, validationFraction, evaluationLimit };
+  return { name, dataset, validation, validationFraction, evaluationLimit, files };
 }
 
 /** Tokens of held-out text evaluation reads at most (see run-data.ts). */
