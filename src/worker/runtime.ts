@@ -394,7 +394,7 @@ export class PlaygroundRuntime {
       runName: session.spec.name,
       training: trainSettingsFor(session.spec.settings),
       seqLength: current.model.config.task === 'causal-lm' ? training.seqLength : null,
-      data: { train: dataset.files.train, validation: dataset.files.validation, validationFraction: dataset.validationFraction, splitSeed: SPLIT_SEED },
+      data: { ...dataset.files, validationFraction: dataset.validationFraction, splitSeed: SPLIT_SEED },
       python: PYTHON_SOURCES,
     });
     const fileName = `${fileStem(session.spec.name)}-continue-in-pytorch.zip`;

@@ -52,8 +52,11 @@ export interface PytorchBundleInput {
   seqLength: number | null;
   /** Export of the run (runExportFiles), its kind and format. */
   exported: { files: ReadonlyMap<string, Uint8Array>; kind: ExportKind; format: AdapterFormat };
-  /** The dataset's files as the app read them, and how it held out validation data. */
-  data: { train: readonly DataFile[]; validation: readonly DataFile[]; validationFraction: number; splitSeed: number };
+  /**
+   * The dataset's files as the app read them, and how it held out validation data. `bytes`: their total
+   * size when the caller kept only their names (files above the limit stay out of the bundle anyway).
+   */
+  data: { train: readonly DataFile[]; validation: readonly DataFile[]; validationFraction: number; splitSeed: number; bytes?: number };
   python: PythonSources;
   /** Default DEFAULT_MAX_BUNDLE_DATA_BYTES. */
   maxDataBytes?: number;
@@ -131,7 +134,7 @@ export function pytorchBundleFiles(input: PytorchBundleInput): Map<string, Uint8
 }
 
 function dataBytes(data: PytorchBundleInput['data']): number {
-  return [...data.train, ...data.validation].reduce((total, f) => total + f.bytes.byteLength, 0);
+  return data.bytes ?? [...data.train, ...data.validation].reduce((total, f) => total + f.bytes.byteLength, 0);
 }
 
 /** A dataset path as a relative path inside the bundle ("../x" and "/x" cannot escape it). */

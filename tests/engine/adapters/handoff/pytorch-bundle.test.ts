@@ -120,6 +120,16 @@ describe('the Continue-in-PyTorch bundle, on the GPT-2 fixture', () => {
     expect(run.data).toMatchObject({ included: false, bytes, files: ['notes/a.txt', 'notes/b.jsonl'] });
     expect(text(files.get('README.md'))).toContain('`python train.py --data <your files or folder>`');
   });
+
+  it('files kept by name only (the app keeps no bytes above the limit) are named, with their total size', async () => {
+    const adapter = created(model, 'lora');
+    const named = { ...DATA, train: DATA.train.map((f) => ({ path: f.path, bytes: new Uint8Array(0) })), validation: [], bytes: 2 ** 30 };
+    const files = await runBundleFiles(model, adapter, await readBaseCheckpoint(source, HUB), { runName: 'big', training: TRAINING, seqLength: 32, data: named, python: readPythonSources() });
+    adapter.dispose();
+    expect([...files.keys()].some((name) => name.startsWith('data/'))).toBe(false);
+    expect((JSON.parse(text(files.get('run.json'))) as RunJson).data).toMatchObject({ included: false, bytes: 2 ** 30, files: ['notes/a.txt', 'notes/b.jsonl'] });
+    expect(text(files.get('README.md'))).toContain('1024.0 MiB');
+  });
 });
 
 describe('the Python sources', () => {
