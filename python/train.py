@@ -604,7 +604,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--val-data", nargs="+", help="held-out files (default: run.json's, else a seeded split as in the app)")
     parser.add_argument("--adapter", help="the adapter to continue from (default: run.json's adapter/)")
     parser.add_argument("--from-scratch", action="store_true", help="start the method afresh with the run's settings instead of continuing the exported adapter")
-    parser.add_argument("--steps", type=int, help="override the run's optimizer steps")
+    parser.add_argument("--steps", type=int, help="override the run's optimizer steps (0: evaluate the adapter and write it, without training)")
     parser.add_argument("--out", default="output", help="where to write the trained adapter (default: ./output)")
     parser.add_argument("--log-every", type=int, default=10, help="print the loss every n steps (default 10)")
     return parser.parse_args(argv)
@@ -678,7 +678,7 @@ def split_dataset(dataset: dict, held: Optional[dict], fraction: float, seed: in
 
 def _load_model(run: dict, args: argparse.Namespace, adapter_dir: str):
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageClassification
+    import transformers
 
     base, kind = run["base"], run["export"]["kind"]
     name = args.model or base["nameOrPath"]
@@ -690,10 +690,10 @@ def _load_model(run: dict, args: argparse.Namespace, adapter_dir: str):
                          "pass --model <the folder holding its config.json and model.safetensors>")
     options = {"revision": revision} if revision else {}
     if run["task"] == "causal-lm":
-        return AutoModelForCausalLM.from_pretrained(name, torch_dtype=torch.float32, **options), name, options
+        return transformers.AutoModelForCausalLM.from_pretrained(name, torch_dtype=torch.float32, **options), name, options
     config_dir = adapter_dir if os.path.isfile(os.path.join(adapter_dir, "config.json")) else name
-    config = AutoConfig.from_pretrained(config_dir, **({} if config_dir == adapter_dir else options))
-    model = AutoModelForImageClassification.from_pretrained(name, config=config, ignore_mismatched_sizes=True,
+    config = transformers.AutoConfig.from_pretrained(config_dir, **({} if config_dir == adapter_dir else options))
+    model = transformers.AutoModelForImageClassification.from_pretrained(name, config=config, ignore_mismatched_sizes=True,
                                                             torch_dtype=torch.float32, **options)
     return model, name, options
 
@@ -775,7 +775,7 @@ def _rgb_on_white(data: bytes, source: str):
     return Image.alpha_composite(white, rgba).convert("RGB")  # the app composites transparency on white
 
 
-def _prepared(run: dict, args: argparse.Namespace, model_name: str, options: dict, adapter_dir: str):
+def _prepared(run: dict, args: argparse.Namespace, model, model_name: str, options: dict, adapter_dir: str):
     """(train items, validation items, weigh, batch_loss_sum, describe) for the run's task."""
     import torch
     import torch.nn.functional as F
@@ -812,10 +812,12 @@ def _prepared(run: dict, args: argparse.Namespace, model_name: str, options: dic
     tokenizer_dir = adapter_dir if os.path.isfile(os.path.join(adapter_dir, "tokenizer.json")) else model_name
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, **({} if tokenizer_dir == adapter_dir else options))
     seq_length = run["seqLength"]
+    # As the engine: the tokenizer's special tokens, else the model config's.
+    eos = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else getattr(model.config, "eos_token_id", None)
+    bos = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else getattr(model.config, "bos_token_id", None)
 
     def sequences(examples):
-        return token_sequences(examples, lambda text: tokenizer(text)["input_ids"], tokenizer.eos_token_id,
-                               tokenizer.bos_token_id, seq_length) if examples else []
+        return token_sequences(examples, lambda text: list(tokenizer(text)["input_ids"]), eos, bos, seq_length) if examples else []
 
     train_seqs, val_seqs = sequences(train), sequences(val)
     if how == "blocks":
@@ -860,10 +862,10 @@ def train(args: argparse.Namespace, run: dict) -> int:
     model, model_name, options = _load_model(run, args, adapter_dir)
     model, params, save = _apply_method(model, run, args, adapter_dir)
     try:
-        train_items, val_items, weigh, batch_loss_sum, how, companion = _prepared(run, args, model_name, options, adapter_dir)
+        train_items, val_items, weigh, batch_loss_sum, how, companion = _prepared(run, args, model, model_name, options, adapter_dir)
     except DataError as e:
         raise SystemExit(f"train.py: {e}")
-    total = args.steps or total_steps_for(training, len(train_items))
+    total = args.steps if args.steps is not None else total_steps_for(training, len(train_items))
     warmup = warmup_steps_for(training, total)
     schedule = training["schedule"]
     optimizer = torch.optim.AdamW(params, lr=training["learningRate"], betas=(training["beta1"], training["beta2"]),
@@ -894,6 +896,7 @@ def train(args: argparse.Namespace, run: dict) -> int:
                 loss = loss_sum * (world / step_weight)
                 accelerator.backward(loss) if accelerator else loss.backward()
                 local += loss_sum.item()
+        lr = optimizer.param_groups[0]["lr"]  # this step's (LambdaLR: the multiplier at `step`)
         if training["maxGradNorm"] is not None:
             (accelerator.clip_grad_norm_ if accelerator else torch.nn.utils.clip_grad_norm_)(params, training["maxGradNorm"])
         optimizer.step()
@@ -901,7 +904,7 @@ def train(args: argparse.Namespace, run: dict) -> int:
         optimizer.zero_grad(set_to_none=True)
         if (step + 1) % args.log_every == 0 or step + 1 == total:
             share = sum(weigh(m) for m in mine)
-            say(f"step {step + 1}/{total}: loss {local / max(1, share):.4f} (this process), lr {scheduler.get_last_lr()[0]:.3g}")
+            say(f"step {step + 1}/{total}: loss {local / max(1, share):.4f} (this process), lr {lr:.4g}")
     unwrapped = accelerator.unwrap_model(model) if accelerator else model
     if rank == 0 and val_items:
         unwrapped.eval()
@@ -913,7 +916,7 @@ def train(args: argparse.Namespace, run: dict) -> int:
                 loss_sum, counted, correct = loss_sum + value.item(), counted + weigh(items), correct + (right or 0)
         mean = loss_sum / max(1, counted)
         detail = f"accuracy {correct / len(val_items):.4f}" if run["task"] == "image-classification" else f"perplexity {math.exp(mean):.2f}"
-        say(f"validation: loss {mean:.4f}, {detail} ({len(val_items)} items)")
+        say(f"validation: loss {mean:.6f}, {detail} ({len(val_items)} items)")
     if accelerator:
         accelerator.wait_for_everyone()
     if rank == 0:
