@@ -23,7 +23,7 @@ import { methodSpec } from '../methods';
 import type { AdapterSettings } from '../types';
 import type { BaseModelRef } from './base-model';
 import { bundleReadme } from './bundle-readme';
-import type { AdapterFormat, ExportKind } from './export-kinds';
+import { methodsExportingAs, type AdapterFormat, type ExportKind } from './export-kinds';
 
 /** run.json's `format`: train.py refuses any other. */
 export const RUN_FORMAT = 'wegeft-playground-run/1';
@@ -160,7 +160,7 @@ export function requirementsTxt(kind: ExportKind, task: ModelTask): string {
     'safetensors>=0.4',
     'accelerate>=0.26',
   ];
-  if (kind === 'peft-adapter') lines.push("peft>=0.13  # PEFT's LoRA, DoRA, PiSSA, VeRA, (IA)^3; the exported adapter_config.json follows PEFT 0.21");
+  if (kind === 'peft-adapter') lines.push(`peft>=0.13  # PEFT's ${methodsExportingAs('peft-adapter').join(', ')}; the exported adapter_config.json follows PEFT 0.21`);
   if (task === 'image-classification') lines.push('Pillow>=9');
   return `${lines.join('\n')}\n`;
 }
