@@ -927,8 +927,27 @@ def train(args: argparse.Namespace, run: dict) -> int:
         if run["export"]["kind"] != "full-checkpoint" and os.path.isfile(labels_config):
             with open(labels_config, encoding="utf-8") as f, open(os.path.join(args.out, "config.json"), "w", encoding="utf-8") as g:
                 g.write(f.read())  # the label mapping travels with the adapter
+            _keep_labels(args.out, run["labels"])
         say(f"wrote the adapter to {args.out}")
     return 0
+
+
+def _keep_labels(out: str, labels: Optional[List[str]]) -> None:
+    """A classifier's label names in the adapter file's metadata, where the playground reads them back
+    (PEFT and transformers read config.json's id2label instead, which is written beside it)."""
+    path = os.path.join(out, "adapter_model.safetensors")
+    if not labels or not os.path.isfile(path):
+        return
+    names = json.dumps(labels, separators=(",", ":"))
+    try:
+        from safetensors.torch import load_file, save_file
+    except ImportError:  # no safetensors package: wegeft.py's own reader and writer (WeGeFT bundles)
+        import wegeft
+
+        tensors, metadata = wegeft.read_safetensors(path)
+        wegeft.write_safetensors(path, tensors, {**metadata, "labels": names})
+        return
+    save_file(load_file(path), path, metadata={"format": "pt", "labels": names})
 
 
 def main(argv: Optional[List[str]] = None) -> int:

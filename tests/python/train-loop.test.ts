@@ -1,17 +1,19 @@
 /**
- * python/train.py's training loop, end to end, on a bundle the train CLI
- * wrote for WeGeFT on the gpt2 fixture. transformers cannot be installed
- * here, so a stand-in for the few of its APIs train.py calls
- * (tests/python/standin/transformers: GPT-2's forward written out in torch)
- * takes its place; accelerate and PEFT are absent, so this is the plain-torch
- * path with wegeft.py. Checked: with --steps 0 train.py's validation loss of
- * the exported adapter equals the engine's (same split, tokens, sequences,
- * loss and WeGeFT weights), and 3 steps train and write an adapter in our
- * format that loads back into the engine, changed.
+ * python/train.py's training loop, end to end, on bundles the train CLI
+ * wrote for WeGeFT on the gpt2 and vit fixtures. transformers cannot be
+ * installed here, so a stand-in for the few of its APIs train.py calls
+ * (tests/python/standin/transformers: GPT-2's and ViT's forwards written out
+ * in torch) takes its place; accelerate and PEFT are absent, so this is the
+ * plain-torch path with wegeft.py. Checked: with --steps 0 train.py's
+ * validation loss (and accuracy) of the exported adapter equals the engine's
+ * (same split, tokens or pixels, sequences, labels, loss and WeGeFT weights),
+ * and a few steps train and write an adapter in our format (with the label
+ * names) that loads back into the engine, changed.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { encode } from 'fast-png';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,3 +105,73 @@ describe('train.py on a WeGeFT bundle of the gpt2 fixture (torch, wegeft.py, a t
     base.dispose();
   });
 });
+
+/** The vit fixture (16 × 16 inputs) with the preprocessor_config.json transformers' AutoImageProcessor needs (the engine's ViT defaults). */
+function vit(): string {
+  const dir = path.join(work, 'vit');
+  mkdirSync(dir);
+  for (const file of ['config.json', 'model.safetensors']) copyFileSync(path.join(fixtureDir('vit'), file), path.join(dir, file));
+  const half = [0.5, 0.5, 0.5];
+  writeFileSync(path.join(dir, 'preprocessor_config.json'), JSON.stringify({
+    do_resize: true, size: { height: 16, width: 16 }, resample: 2, do_rescale: true, rescale_factor: 1 / 255, do_normalize: true,
+    image_mean: half, image_std: half, image_processor_type: 'ViTImageProcessor',
+  }));
+  return dir;
+}
+
+/** Class folders of 16 × 16 PNGs: noisy reds and blues, seven each. */
+function colourImages(): string {
+  const dir = path.join(work, 'colours');
+  let state = 7;
+  const noise = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) % 60);
+  for (const [label, rgb] of [['red', [200, 40, 40]], ['blue', [40, 40, 200]]] as const) {
+    mkdirSync(path.join(dir, label), { recursive: true });
+    for (let i = 0; i < 7; i++) {
+      const data = new Uint8Array(16 * 16 * 4).map((_, k) => (k % 4 === 3 ? 255 : rgb[k % 4] + noise()));
+      writeFileSync(path.join(dir, label, `${i}.png`), encode({ width: 16, height: 16, data, channels: 4, depth: 8 }));
+    }
+  }
+  return dir;
+}
+
+const accuracy = (stdout: string) => Number(/validation: loss \d+\.\d+, accuracy (\d+\.\d+)/.exec(stdout)?.[1]);
+
+describe('train.py on a WeGeFT bundle of the vit fixture (images, a new 2-class head)', () => {
+  const model = vit();
+  const data = colourImages();
+  const bundle = path.join(work, 'vit-bundle');
+  let engine: { loss: number; accuracy: number };
+
+  it('the train CLI writes the bundle', async () => {
+    const result = await runScript('train.ts', [
+      '--model', model, '--data', data, '--method', 'wegeft', '--rank', '4', '--steps', '4', '--batch', '4', '--lr', '0.02',
+      '--val-fraction', '0.3', '--seed', '5', '--json', '--out', bundle, '--bundle', 'pytorch',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    engine = (lastJsonLine(result.stdout) as { final_eval: { loss: number; accuracy: number } }).final_eval;
+  }, 120_000);
+
+  it('--steps 0: the validation loss and accuracy of the exported adapter are the engine\'s', () => {
+    const r = trainPy(bundle, ['--model', model, '--steps', '0', '--out', path.join(work, 'vit-evaluated')]);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/10 training and 4 held-out items \(a seeded 0\.3 of the images, stratified by class\)/);
+    expect(Math.abs(validationLossOfImages(r.stdout) - engine.loss), r.stdout).toBeLessThan(1e-5);
+    expect(accuracy(r.stdout)).toBeCloseTo(engine.accuracy, 4);
+  });
+
+  it('2 steps train the adapter and the new head, and write them with the label mapping', async () => {
+    const out = path.join(work, 'vit-trained');
+    const r = trainPy(bundle, ['--model', model, '--steps', '2', '--out', out]);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')).id2label).toEqual({ 0: 'blue', 1: 'red' });
+    const base = await loadModel(new DirectorySource(model));
+    const trained = await loadAdapterFrom(base, new DirectorySource(out));
+    expect(trained.settings.labels).toEqual(['blue', 'red']);
+    trained.dispose();
+    base.dispose();
+  });
+});
+
+function validationLossOfImages(stdout: string): number {
+  return Number(/validation: loss (\d+\.\d+), accuracy/.exec(stdout)?.[1]);
+}
