@@ -87,7 +87,7 @@ describe('the Continue-in-PyTorch bundle, on the GPT-2 fixture', () => {
     for (const command of ['pip install -r requirements.txt', 'python train.py ', 'accelerate launch --config_file accelerate_config.yaml train.py ']) {
       expect(readme).toContain(command);
     }
-    expect(readme).toMatch(/\*\*Not checked there:\*\* transformers, PEFT and Accelerate themselves/);
+    expect(readme).toMatch(/\*\*Not checked there:\*\* transformers, PEFT and Accelerate\s+themselves/);
   });
 
   it('WeGeFT: wegeft.py from python/, no PEFT requirement, and the authors\' format recorded for train.py to write back', async () => {
