@@ -62,7 +62,7 @@ output
                          (in a sweep: one folder per run inside it, <method>-r<rank>)
   --adapter-format <f>   ours (default) or authors: WeGeFT in its authors' fork of PEFT (peft_type "WeGeFT",
                          savadikarc/gift), which wraps nn.Linear only (not GPT-2's Conv1D)
-  --bundle pytorch       make --out the complete "Continue in PyTorch" bundle: the adapter files (adapter/), run.json
+  --bundle ${BUNDLE_KINDS.join('|').padEnd(14)}make --out the complete "Continue in PyTorch" bundle: the adapter files (adapter/), run.json
                          (the run's settings), train.py, wegeft.py for WeGeFT, requirements.txt, accelerate_config.yaml,
                          the data (up to ${BUNDLE_DATA_MIB} MiB; above, README.md says to pass train.py --data) and README.md
   --backend <b>          cpu, wasm or webgpu (default cpu)
