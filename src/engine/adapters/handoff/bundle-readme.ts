@@ -2,6 +2,7 @@
  * README.md of a "Continue in PyTorch" bundle: what each file is, the exact
  * commands, and what was and was not checked where the bundle was made.
  */
+import { methodsExportingAs } from './export-kinds';
 import type { RunJson } from './pytorch-bundle';
 
 export function bundleReadme(run: RunJson, facts: { limit: number; wegeft: boolean }): string {
@@ -50,7 +51,8 @@ export function bundleReadme(run: RunJson, facts: { limit: number; wegeft: boole
     "training loop ran on WeGeFT bundles of a tiny GPT-2 and a tiny ViT with a stand-in for transformers' models (their",
     "validation loss of the exported adapter equals the engine's). **Not checked there:** transformers, PEFT and Accelerate",
     'themselves (no GPU machine and no pip were available), so neither `accelerate launch` nor the PEFT, full-checkpoint and',
-    'BitFit / head-only paths of train.py have run; the versions in requirements.txt are minimums, untested.',
+    `parameter-file (${methodsExportingAs('parameters').join(', ')}) paths of train.py have run; the versions in requirements.txt are`,
+    'minimums, untested.',
     '',
     'Made by the WeGeFT Playground.',
     '',
