@@ -81,6 +81,15 @@ test('bundled ViT: drop the digits, train WeGeFT and LoRA side by side, compare,
   // The merged model is a plain checkpoint, and the report comes as JSON, CSV and PNG.
   const merged = await downloadOf(page, page.getByRole('button', { name: /Download the merged model of LoRA/ }), testInfo);
   expect(Object.keys(unzipSync(merged)).sort()).toEqual(['config.json', 'model.safetensors', 'preprocessor_config.json']);
+  // Continue in PyTorch: the export, run.json, the Python from python/ and the dropped digits.zip.
+  await expect(page.getByTestId('bundle-explanation')).toContainText('Continue in PyTorch');
+  const bundle = unzipSync(await downloadOf(page, page.getByRole('button', { name: /Continue-in-PyTorch bundle of WeGeFT/ }), testInfo));
+  expect(Object.keys(bundle).sort()).toEqual([
+    'README.md', 'accelerate_config.yaml', 'adapter/README.md', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors',
+    'adapter/config.json', 'data/train/digits.zip', 'requirements.txt', 'run.json', 'train.py', 'wegeft.py',
+  ]);
+  expect(new TextDecoder().decode(bundle['train.py'])).toBe(readFileSync(join(PUBLIC, '..', 'python', 'train.py'), 'utf8'));
+  expect(JSON.parse(new TextDecoder().decode(bundle['run.json']))).toMatchObject({ method: { name: 'wegeft' }, training: { steps: 4, batchSize: 4 }, base: { nameOrPath: VIT.name } });
   const report = JSON.parse((await downloadOf(page, page.getByRole('button', { name: 'Report (JSON)' }), testInfo)).toString());
   expect(report.runs.map((r: { settings: { method: { method: string } } }) => r.settings.method.method)).toEqual(['wegeft', 'lora']);
   const csv = (await downloadOf(page, page.getByRole('button', { name: 'Metrics (CSV)' }), testInfo)).toString().trim().split('\r\n');

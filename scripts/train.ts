@@ -11,7 +11,7 @@
  * scripts/lib/train-data.ts: counts, blank_images, identical_images); --out writes the adapter's
  * adapter_config.json and adapter_model.safetensors, a classifier's config.json (its labels) and a
  * README.md with the Python that loads them; --adapter-format authors writes WeGeFT for its authors'
- * fork of PEFT.
+ * fork of PEFT; --bundle pytorch makes --out the "Continue in PyTorch" bundle (train.py, run.json, …).
  *
  * With --sweep-ranks (and --method listing one or more methods with a rank),
  * every (method, rank) trains in turn on the same model, data, settings and
@@ -27,7 +27,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { readBaseCheckpoint, type BaseCheckpoint } from '../src/engine/adapters/handoff/base-checkpoint';
 import type { BaseModelRef } from '../src/engine/adapters/handoff/base-model';
+import { runBundleFiles } from '../src/engine/adapters/handoff/run-bundle';
 import { runExportFiles } from '../src/engine/adapters/handoff/run-export';
+import { readDataFiles } from '../src/engine/data/node-files';
 import { methodSpec } from '../src/engine/adapters/methods';
 import { getAdapterMethod, resolveAdapterSettings } from '../src/engine/adapters/registry';
 import type { Adapter, AdapterMethodName, AdapterSettings, TargetSpec } from '../src/engine/adapters/types';
@@ -42,6 +44,7 @@ import { startCliBackend } from './lib/node-backend';
 import { ProgressBar } from './lib/progress';
 import { runCli, UsageError } from './lib/cli';
 import { parseTrainArgs, USAGE, type TrainCliOptions } from './lib/train-args';
+import { readPythonSources } from './lib/python-sources';
 import { openModelSource, prepareData, type PreparedData } from './lib/train-data';
 import { buildReport, type TrainReport } from './lib/train-report';
 
@@ -66,7 +69,11 @@ async function main(argv: string[]): Promise<number> {
       const adapter = getAdapterMethod(job.method).create(model, job.adapterSettings, job.settings.seed);
       try {
         const report = await train(model, adapter, data, job.settings, options);
-        if (options.out && base) await saveAdapter(model, adapter, base, options, options.sweep ? path.join(options.out, `${job.method}-r${job.rank}`) : options.out);
+        if (options.out && base) {
+          const dir = options.sweep ? path.join(options.out, `${job.method}-r${job.rank}`) : options.out;
+          if (options.bundle === 'pytorch') await saveBundle(model, adapter, base, options, job.settings, data, dir);
+          else await saveAdapter(model, adapter, base, options, dir);
+        }
         rows.push(sweepRow(report, adapter.settings, job.settings.seed));
         // The dataset summary (counts, blank and identical images) goes with the results.
         const { method, ...rest } = { ...report, dataset: data.dataset };
@@ -254,6 +261,33 @@ async function saveAdapter(model: Model, adapter: Adapter, base: BaseCheckpoint,
   await mkdir(dir, { recursive: true });
   for (const [name, bytes] of files) await writeFile(path.join(dir, name), bytes);
   log(`wrote ${[...files.keys()].join(', ')} to ${dir}${format === 'authors' ? " (WeGeFT in the authors' format)" : ''}`);
+}
+
+/**
+ * The "Continue in PyTorch" bundle (src/engine/adapters/handoff/pytorch-bundle.ts): the export under
+ * adapter/ (full fine-tuning as a whole checkpoint), run.json with this run's settings, train.py and
+ * wegeft.py from python/, requirements.txt, accelerate_config.yaml, the data files as read, README.md.
+ */
+async function saveBundle(model: Model, adapter: Adapter, base: BaseCheckpoint, options: TrainCliOptions, settings: TrainSettings, data: PreparedData, dir: string): Promise<void> {
+  const files = await runBundleFiles(model, adapter, base, {
+    runName: adapter.method,
+    format: options.adapterFormat,
+    training: settings,
+    seqLength: data.seqLength,
+    data: {
+      train: await readDataFiles(options.data),
+      validation: options.valData.length > 0 ? await readDataFiles(options.valData) : [],
+      validationFraction: options.valFraction,
+      splitSeed: settings.seed,
+    },
+    python: readPythonSources(),
+  });
+  for (const [name, bytes] of files) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), bytes);
+  }
+  const dataFiles = [...files.keys()].filter((name) => name.startsWith('data/')).length;
+  log(`wrote the Continue-in-PyTorch bundle to ${dir}: ${[...files.keys()].filter((name) => !name.startsWith('data/')).join(', ')}${dataFiles > 0 ? ` and ${dataFiles} data files` : ' (the data is too large: its README says to pass --data)'}`);
 }
 
 function printReport(report: object, json: boolean): void {

@@ -4,6 +4,7 @@
  * saying which.
  */
 import { hasAuthorsFormat } from '../../src/engine/adapters/handoff/export-kinds';
+import { DEFAULT_MAX_BUNDLE_DATA_BYTES } from '../../src/engine/adapters/handoff/pytorch-bundle';
 import type { AdapterMethodName, AdapterSettings, TargetSpec } from '../../src/engine/adapters/types';
 import { isScheduleName } from '../../src/engine/train/schedule';
 import { STOPPING_OPTIONS, type TrainSettings } from '../../src/engine/train/settings';
@@ -14,6 +15,11 @@ import { methodFlagSpecs, methodHelp, parseMethodFlags, parseMethodName, parseTa
 import { parseCliBackend, type CliBackend } from './node-backend';
 
 export { UsageError };
+
+const BUNDLE_DATA_MIB = DEFAULT_MAX_BUNDLE_DATA_BYTES / 2 ** 20;
+
+/** What --bundle makes of --out: only the "Continue in PyTorch" bundle so far. */
+export const BUNDLE_KINDS = ['pytorch'] as const;
 
 export const USAGE = `usage: npm run train -- --model <dir|hub-id> --data <file|dir> --method <name> [options]
        npm run train -- --model <dir|hub-id> --data <file|dir> --method <name,name…> --sweep-ranks <r,r…> --csv <file> [options]
@@ -56,6 +62,9 @@ output
                          (in a sweep: one folder per run inside it, <method>-r<rank>)
   --adapter-format <f>   ours (default) or authors: WeGeFT in its authors' fork of PEFT (peft_type "WeGeFT",
                          savadikarc/gift), which wraps nn.Linear only (not GPT-2's Conv1D)
+  --bundle ${BUNDLE_KINDS.join('|').padEnd(14)}make --out the complete "Continue in PyTorch" bundle: the adapter files (adapter/), run.json
+                         (the run's settings), train.py, wegeft.py for WeGeFT, requirements.txt, accelerate_config.yaml,
+                         the data (up to ${BUNDLE_DATA_MIB} MiB; above, README.md says to pass train.py --data) and README.md
   --backend <b>          auto (default: WebGPU on a hardware adapter, else wasm), cpu, wasm or webgpu
   --json                 print one JSON line of results on stdout at the end (in a sweep: one per run, with its rank)
 `;
@@ -79,6 +88,8 @@ export interface TrainCliOptions {
   out?: string;
   /** --adapter-format: the format --out writes WeGeFT in. */
   adapterFormat: 'ours' | 'authors';
+  /** --bundle pytorch: --out becomes the "Continue in PyTorch" bundle; null: the adapter files alone. */
+  bundle: (typeof BUNDLE_KINDS)[number] | null;
   backend: CliBackend;
   json: boolean;
 }
@@ -110,6 +121,7 @@ const OPTIONS = {
   csv: { type: 'string' },
   out: { type: 'string' },
   'adapter-format': { type: 'string', default: 'ours' },
+  bundle: { type: 'string' },
   backend: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
@@ -141,6 +153,7 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions {
     csv: values.csv,
     out: values.out,
     adapterFormat,
+    bundle: parseBundle(values.bundle, values.out, sweep !== null),
     backend,
     json: values.json,
   };
@@ -214,4 +227,14 @@ function parseAdapterFormat(value: string | undefined, methods: AdapterMethodNam
   if (other) throw new UsageError(`--adapter-format authors is for WeGeFT only (its authors' fork of PEFT); --method ${other} has no such format`);
   if (out === undefined) throw new UsageError('--adapter-format authors needs --out <dir> (it is the format of the files written there)');
   return 'authors';
+}
+
+/** --bundle: a kind of bundle, written into --out, for one run (a sweep writes one folder per run). */
+function parseBundle(value: string | undefined, out: string | undefined, sweep: boolean): TrainCliOptions['bundle'] {
+  if (value === undefined) return null;
+  const kind = BUNDLE_KINDS.find((k) => k === value);
+  if (!kind) throw new UsageError(`--bundle must be ${BUNDLE_KINDS.join(' or ')}, got "${value}"`);
+  if (out === undefined) throw new UsageError(`--bundle ${kind} needs --out <dir> (the bundle is written there)`);
+  if (sweep) throw new UsageError(`--bundle ${kind} is for one run, not a sweep (--sweep-ranks)`);
+  return kind;
 }

@@ -61,6 +61,8 @@ export interface PreparedData {
   validation: TrainingData | null;
   /** Image classification: the label names, in the order of the head's classes. */
   labels?: string[];
+  /** Language models: tokens per training sequence; null for images. */
+  seqLength: number | null;
   /** What was read and decided, one line each, for the header. */
   notes: string[];
   /** The dataset summary of the `--json` report. */
@@ -139,6 +141,7 @@ async function prepareText(
   return {
     train: { kind: 'tokens', sequences: train },
     validation: validation.length > 0 ? { kind: 'tokens', sequences: validation } : null,
+    seqLength,
     notes,
     dataset: {
       files: [...dataset.files, ...(valDataset?.files ?? [])],
@@ -180,6 +183,7 @@ async function prepareImages(
     train: asData(train),
     validation: validation.length > 0 ? asData(validation) : null,
     labels,
+    seqLength: null,
     notes,
     dataset: {
       files: [...dataset.files, ...(valDataset?.files ?? [])],

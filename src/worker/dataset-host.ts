@@ -2,6 +2,7 @@
  * Reads the user's dataset files (dropped, or bundled by URL), parses them
  * with the engine, and describes the result for the data panel.
  */
+import { DEFAULT_MAX_BUNDLE_DATA_BYTES } from '../engine/adapters/handoff/pytorch-bundle';
 import { archiveBudget, datasetSummary, parseDataset } from '../engine/data/index';
 import { splitImageExamples, textSplitCounts } from '../engine/data/training-data';
 import type { DataFile, Dataset, DatasetParseOptions, ImageDataset, RgbaImage, TokenEncoder } from '../engine/data/types';
@@ -20,6 +21,11 @@ export interface LoadedDataset {
   validationFraction: number;
   /** Held-out images (or sequences) evaluated at most. */
   evaluationLimit: number;
+  /**
+   * The files as read, for the "Continue in PyTorch" bundle: their bytes only up to the bundle's limit (above
+   * it the bundle names them, and their total `bytes`, without holding them); absent where only parsed data was given.
+   */
+  files?: DatasetFiles & { bytes: number };
 }
 
 /** Text files named as held-out data: `sotu.val.txt`, `notes.validation.jsonl`, `x.test.csv`. */
@@ -77,7 +83,15 @@ export function parseDatasetFiles(
   if (validation && validation.task !== dataset.task) {
     throw new InputFileError(files.validation[0].path, `is ${validation.task === 'causal-lm' ? 'text' : 'images'}, but the training files are not`);
   }
-  return { name, dataset, validation, validationFraction, evaluationLimit };
+  return { name, dataset, validation, validationFraction, evaluationLimit, files: keptForBundle(files) };
+}
+
+/** The files with their bytes when a bundle would carry them; else only their names and total size (memory is not held twice). */
+function keptForBundle(files: DatasetFiles): DatasetFiles & { bytes: number } {
+  const bytes = [...files.train, ...files.validation].reduce((total, f) => total + f.bytes.byteLength, 0);
+  if (bytes <= DEFAULT_MAX_BUNDLE_DATA_BYTES) return { ...files, bytes };
+  const named = (list: DataFile[]) => list.map((f) => ({ path: f.path, bytes: new Uint8Array(0) }));
+  return { train: named(files.train), validation: named(files.validation), bytes };
 }
 
 /** Tokens of held-out text evaluation reads at most (see run-data.ts). */

@@ -2,13 +2,15 @@
  * What the Export panel downloads, each as one .zip: a run's export (a PEFT
  * or WeGeFT adapter, a full checkpoint, or parameter files, each with the
  * label mapping of a classifier and a README with the loading code), or the
- * model with the adapter merged in, in the base's dtype.
+ * model with the adapter merged in, in the base's dtype; or a run's
+ * "Continue in PyTorch" bundle (its export, run.json, train.py, data, README).
  */
 import { zipSync } from 'fflate';
 import { exportMergedModel } from '../engine/adapters/export';
 import { readBaseCheckpoint } from '../engine/adapters/handoff/base-checkpoint';
 import type { BaseModelRef } from '../engine/adapters/handoff/base-model';
 import { exportKind, type AdapterFormat } from '../engine/adapters/handoff/export-kinds';
+import { runBundleFiles, type RunBundleOptions } from '../engine/adapters/handoff/run-bundle';
 import { runExportFiles } from '../engine/adapters/handoff/run-export';
 import type { Adapter, AdapterMethodName } from '../engine/adapters/types';
 import type { FileSource } from '../engine/io/source';
@@ -48,6 +50,11 @@ export async function runExportZip(
   options: { runName: string; format?: AdapterFormat },
 ): Promise<Uint8Array> {
   return zip(await runExportFiles(model, adapter, await readBaseCheckpoint(source, ref), options));
+}
+
+/** A run's "Continue in PyTorch" bundle (src/engine/adapters/handoff/pytorch-bundle.ts), zipped. */
+export async function runBundleZip(model: Model, adapter: Adapter, source: FileSource, ref: BaseModelRef, options: RunBundleOptions): Promise<Uint8Array> {
+  return zip(await runBundleFiles(model, adapter, await readBaseCheckpoint(source, ref), options));
 }
 
 /** config.json + model.safetensors of the merged model, with the checkpoint's tokenizer or preprocessor files. */

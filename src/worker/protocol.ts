@@ -320,6 +320,8 @@ export type WorkerCommand =
   /** A run's export; `format: 'authors'` writes WeGeFT for its authors' fork of PEFT. */
   | { type: 'exportAdapter'; requestId: number; runId: string; format?: 'ours' | 'authors' }
   | { type: 'exportMerged'; requestId: number; runId: string }
+  /** A run's "Continue in PyTorch" bundle: its export, run.json, train.py (+ wegeft.py), requirements, data, README. */
+  | { type: 'exportBundle'; requestId: number; runId: string }
   /** Gives a run back the adapter it finished with (saved by the page before a reload). */
   | { type: 'restoreAdapter'; runId: string; files: AdapterFileData };
 

@@ -58,6 +58,11 @@ export class RunDataCache {
     checkTaskMatch(assets, data);
   }
 
+  /** The loaded dataset this cache prepares from (a run's bundle carries its files). */
+  get loaded(): LoadedDataset {
+    return this.data;
+  }
+
   /** The data a run with this sequence length trains on (images ignore it). */
   forSequenceLength(seqLength: number): RunData {
     const key = this.data.dataset.task === 'causal-lm' ? seqLength : 0;

@@ -13,6 +13,7 @@ import { predictClasses, type Evaluation } from '../engine/train/evaluate';
 import { trainSettingsWithDefaults, type TrainSettings } from '../engine/train/settings';
 import { Trainer, type LossPoint, type StepMetrics } from '../engine/train/trainer';
 import type { BackendName, EvalResult, MethodSettings, MetricPoint, RunCheckpoint, RunClassReport, RunSettings, RunSpec, RunStatus } from './protocol';
+import type { LoadedDataset } from './dataset-host';
 import type { ModelAssets, RunDataCache } from './run-data';
 
 const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -102,6 +103,9 @@ export class RunSession {
   /** The held-out data and class names of a classifier run, for its class report. */
   private heldOut: { model: Model; data: TrainingData; labels: string[] } | null = null;
 
+  /** The dataset the run last trained on, for its "Continue in PyTorch" bundle; null until it trains in this session. */
+  trainedOn: LoadedDataset | null = null;
+
   constructor(public spec: RunSpec) {}
 
   get id(): string {
@@ -131,6 +135,7 @@ export class RunSession {
       throw error;
     }
     this.adapter = adapter;
+    this.trainedOn = data.loaded;
     this.trainingMs = this.flushedAtMs = resume?.computeMs ?? 0;
     this.evaluationMs = resume?.evaluationMs ?? 0;
     this.wallBeforeMs = this.checkpointWallMs = resume?.wallMs ?? 0;

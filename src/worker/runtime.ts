@@ -12,7 +12,10 @@ import { loadImagePreprocessor } from '../engine/preprocess/image';
 import { loadTokenizer } from '../engine/tokenizer';
 import { parseDatasetFiles, readDatasetFiles, readLabelledFolder, summariseDataset, type LoadedDataset } from './dataset-host';
 import type { EmitEvent } from './emitter';
-import { baseModelRef, exportFileSuffix, fileStem, mergedModelZip, runExportZip } from './exports';
+import { baseModelRef, exportFileSuffix, fileStem, mergedModelZip, runBundleZip, runExportZip } from './exports';
+import { PYTHON_SOURCES } from './python-sources';
+import { SPLIT_SEED } from './dataset-host';
+import { trainSettingsFor } from './run-session';
 import { defaultModelCache, noModelCache } from '../engine/io/model-cache';
 import { measureDownload } from './download-size';
 import { fileSourceFor, loadModelFromSpec, summariseModel, type LoadedModel } from './model-host';
@@ -150,6 +153,8 @@ export class PlaygroundRuntime {
       case 'exportAdapter':
       case 'exportMerged':
         return this.export(command);
+      case 'exportBundle':
+        return this.exportBundle(command);
       case 'restoreAdapter':
         return this.restoreAdapter(command);
     }
@@ -374,6 +379,25 @@ export class PlaygroundRuntime {
       ? await mergedModelZip(current.model, session.adapter, current.source, ref)
       : await runExportZip(current.model, session.adapter, current.source, ref, { runName: session.spec.name, format: authors ? 'authors' : 'ours' });
     const fileName = `${stem}-${merged ? 'merged-model' : exportFileSuffix(session.adapter.method, authors)}.zip`;
+    this.emit({ type: 'exportReady', requestId: command.requestId, fileName, mimeType: 'application/zip', bytes }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /** The run's bundle, with the dataset it trained on (else, for a run restored after a reload, the loaded one). */
+  private async exportBundle(command: WorkerCommandOf<'exportBundle'>): Promise<void> {
+    const current = this.requireModel();
+    const session = this.scheduler.session(command.runId);
+    if (!session?.adapter) throw new Error(`the run "${session?.spec.name ?? command.runId}" has no trained adapter in this session: train it first`);
+    const dataset = session.trainedOn ?? this.dataset;
+    if (!dataset?.files) throw new Error(`the bundle of "${session.spec.name}" carries the data it trained on: load that dataset first`);
+    const { training } = session.spec.settings;
+    const bytes = await runBundleZip(current.model, session.adapter, current.source, baseModelRef(current.spec, current.source), {
+      runName: session.spec.name,
+      training: trainSettingsFor(session.spec.settings),
+      seqLength: current.model.config.task === 'causal-lm' ? training.seqLength : null,
+      data: { ...dataset.files, validationFraction: dataset.validationFraction, splitSeed: SPLIT_SEED },
+      python: PYTHON_SOURCES,
+    });
+    const fileName = `${fileStem(session.spec.name)}-continue-in-pytorch.zip`;
     this.emit({ type: 'exportReady', requestId: command.requestId, fileName, mimeType: 'application/zip', bytes }, [bytes.buffer as ArrayBuffer]);
   }
 

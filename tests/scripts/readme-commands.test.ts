@@ -16,12 +16,14 @@
  *   running tests), a check of what they stand on, with the reason.
  * Each CLI's `--help` and unknown-option behaviour is in npm-scripts.test.ts.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ACCELERATE_CONFIG } from '../../src/engine/adapters/handoff/pytorch-bundle';
+import { PYTHON } from '../helpers/python';
 import { lastJsonLine, runShell, userEnv, type CliResult } from '../helpers/cli';
 import { PROJECT_ROOT } from '../helpers/fixtures';
 
@@ -152,6 +154,7 @@ function parityMatchesReadme(result: CliResult, backend: string, cases: string[]
 const trainOut = path.join(work, 'adapter');
 const sweepCsv = path.join(work, 'sweep.csv');
 const authorsOut = path.join(work, 'wegeft-authors');
+const pytorchBundle = path.join(work, 'pytorch-bundle');
 const bundle = path.join(work, 'bench.cjs');
 
 const RUNS: Run[] = [
@@ -207,6 +210,21 @@ const RUNS: Run[] = [
       });
       expect(JSON.parse(readFileSync(path.join(authorsOut, 'config.json'), 'utf8')).id2label['3']).toBe('3');
       expect(readFileSync(path.join(authorsOut, 'README.md'), 'utf8')).toContain('model = PeftModel.from_pretrained(base, HERE)');
+    },
+  },
+  {
+    // The Continue-in-PyTorch bundle, into the test's folder: its files, and its train.py answering --help.
+    line: `npm run train -- --model public/models/vit-tiny-fashion-mnist --data public/datasets/digits --method wegeft --steps 2 --backend wasm --bundle pytorch --out ${pytorchBundle}`,
+    timeoutMs: 240_000,
+    check: (r) => {
+      ok(r);
+      for (const name of ['README.md', 'run.json', 'train.py', 'wegeft.py', 'requirements.txt', 'accelerate_config.yaml', 'adapter/adapter_config.json', 'data/train/digits/val/9/0299.png']) {
+        expect(existsSync(path.join(pytorchBundle, name)), name).toBe(true);
+      }
+      expect(JSON.parse(readFileSync(path.join(pytorchBundle, 'run.json'), 'utf8'))).toMatchObject({ method: { name: 'wegeft' }, training: { steps: 2 } });
+      const help = spawnSync(PYTHON, [path.join(pytorchBundle, 'train.py'), '--help'], { encoding: 'utf8' });
+      expect(help.status, help.stderr).toBe(0);
+      expect(help.stdout).toContain('usage: train.py');
     },
   },
   {
@@ -388,6 +406,24 @@ const ciLines = CI_SCRIPT.split('\n').map((l) => l.trim()).filter((l) => l !== '
 
 const CHECKS: ReadmeCheck[] = [
   START,
+  {
+    command: 'python train.py',
+    why: "it needs transformers (and a GPU to be worth it), which cannot be installed here: checked is that python/train.py (what every bundle ships) stops without them with the pip install line, and that the bundle's Accelerate config is the YAML accelerate launch reads",
+    verify: () => {
+      // A transformers that fails to import stands first on the path: absent, as on a fresh machine.
+      const blocked = path.join(work, 'no-transformers', 'transformers');
+      mkdirSync(blocked, { recursive: true });
+      writeFileSync(path.join(blocked, '__init__.py'), 'raise ModuleNotFoundError("No module named \'transformers\'", name="transformers")\n');
+      const runFile = path.join(work, 'no-transformers', 'run.json');
+      writeFileSync(runFile, JSON.stringify({ format: 'wegeft-playground-run/1' }));
+      const r = spawnSync(PYTHON, [path.join(PROJECT_ROOT, 'python/train.py'), '--run', runFile], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: path.dirname(blocked) } });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('transformers is not installed: pip install -r requirements.txt');
+      const config = spawnSync(PYTHON, ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: ACCELERATE_CONFIG, encoding: 'utf8' });
+      expect(config.status, config.stderr).toBe(0);
+      expect(JSON.parse(config.stdout)).toMatchObject({ distributed_type: 'MULTI_GPU', num_machines: 1, num_processes: 8, mixed_precision: 'no' });
+    },
+  },
   {
     command: 'npm test',
     why: 'it runs this test: it is what CI runs, and it runs this file',

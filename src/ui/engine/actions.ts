@@ -387,6 +387,11 @@ export class PlaygroundActions {
     await this.download(this.client.request({ type: 'exportMerged', runId }));
   }
 
+  /** A run's "Continue in PyTorch" bundle (.zip): export, run.json, train.py, data and README. */
+  async exportBundle(runId: string): Promise<void> {
+    await this.download(this.client.request({ type: 'exportBundle', runId }));
+  }
+
   private async download(reply: Promise<unknown>): Promise<void> {
     try {
       const ready = (await reply) as WorkerEventOf<'exportReady'>;

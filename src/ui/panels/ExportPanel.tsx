@@ -3,6 +3,7 @@ import { chartsToPng } from '../charts/charts-png';
 import { Panel } from '../components/Panel';
 import { RunOriginNote } from '../components/RunOriginNote';
 import { exportChoices, exportKind, methodsExportingAs } from '../../engine/adapters/handoff/export-kinds';
+import { DEFAULT_MAX_BUNDLE_DATA_BYTES } from '../../engine/adapters/handoff/pytorch-bundle';
 import { downloadBytes } from '../engine/download';
 import { useActions } from '../playground-context';
 import { metricsCsv, reportJson } from '../report';
@@ -11,6 +12,8 @@ import { adapterUnavailableReason, hasTrainedStatus } from '../store/run-origin'
 import { selectRunList } from '../store/selectors';
 import type { RunRecord } from '../store/types';
 import { CHARTS_ELEMENT_ID } from './ComparePanel';
+
+const BUNDLE_DATA_MIB = DEFAULT_MAX_BUNDLE_DATA_BYTES / 2 ** 20;
 
 export function ExportPanel() {
   const runs = usePlayground(useShallow(selectRunList));
@@ -50,6 +53,15 @@ export function ExportPanel() {
           checkpoint; {methodsExportingAs('parameters').join(', ')} as the trained tensors. Every zip has a README with the Python
           that loads it, and a classifier&apos;s label names in config.json. The merged model is a plain checkpoint in the
           base&apos;s dtype.
+        </p>
+      )}
+      {trained.length > 0 && (
+        <p className="muted small" data-testid="bundle-explanation">
+          <strong>Continue in PyTorch</strong> zips what it takes to carry a run on in Python, on one GPU or many: the export,
+          the run&apos;s exact settings (<code>run.json</code>), the data it trained on (up to {BUNDLE_DATA_MIB} MiB),{' '}
+          <code>train.py</code> (transformers with PEFT, or <code>wegeft.py</code> for WeGeFT), <code>requirements.txt</code> and an
+          Accelerate config. Unzip, then <code>pip install -r requirements.txt</code> and <code>python train.py</code>, or{' '}
+          <code>accelerate launch --config_file accelerate_config.yaml train.py</code> for several GPUs (README inside).
         </p>
       )}
       <ul className="export-list">
@@ -99,6 +111,15 @@ function ExportRow({ run }: { run: RunRecord }) {
             {choice.label}
           </button>
         ))}
+        <button
+          type="button"
+          {...disabledProps}
+          title="The export, run.json (the run's settings), its data, train.py and requirements.txt: python train.py or accelerate launch carries the run on in PyTorch (README inside)"
+          onClick={() => void actions.exportBundle(run.id)}
+          aria-label={`Download the Continue-in-PyTorch bundle of ${run.name}`}
+        >
+          Continue in PyTorch (.zip)
+        </button>
         {!fullCheckpoint && (
           <button
             type="button"
