@@ -119,11 +119,14 @@ export function summaryRows(runs: RunRecord[], metrics: Record<string, MetricPoi
         ? lastEval.kind === 'classifier'
           ? `accuracy ${(lastEval.accuracy * 100).toFixed(1)}%`
           : `perplexity ${lastEval.perplexity.toFixed(2)}`
-        : null,
+        : run.imported
+          ? 'not evaluated'
+          : null,
       medianStepMs: median(stepTimes),
       throughput: median(points.map(throughputOf)),
       peakMemoryBytes: points.length ? Math.max(...points.map((p) => p.memoryBytes)) : null,
-      status: run.status,
+      // An imported run was trained elsewhere: no steps, losses or timings here.
+      status: run.imported ? 'imported' : run.status,
     };
   });
 }
