@@ -77,4 +77,14 @@ test('import a PEFT LoRA folder onto the bundled ViT: a run in Try it and Compar
   await expect(further.getByTestId('run-eval')).toContainText('accuracy');
   await page.locator('#compare').scrollIntoViewIfNeeded();
   await snap(page, testInfo, 'trained-further');
+
+  // After a reload the imported run is kept like a trained one: Try it still has it, with its own answer.
+  await page.reload();
+  await expect(page.getByTestId('model-summary')).toBeVisible();
+  await expect(page.getByTestId('run').first().locator('.run-name')).toHaveText('lora_adapter (imported)');
+  await expect(page.getByTestId('run').first().getByTestId('run-train-further')).toBeEnabled();
+  await page.getByTestId('try-drop-files').setInputFiles(join(PUBLIC, 'datasets', 'digits', 'val', '7', digit));
+  await expect(outputs).toHaveCount(3);
+  await expect(outputs.locator('.error')).toHaveCount(0);
+  expect(await outputs.nth(1).locator('ol').innerText()).toBe(imported);
 });
