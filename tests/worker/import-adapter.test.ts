@@ -12,6 +12,7 @@ import { zipSync } from 'fflate';
 import { encode } from 'fast-png';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveAdapterSettings } from '../../src/engine/adapters/registry';
 import { parseSafetensors } from '../../src/engine/io/safetensors';
 import type { DroppedFile, RunSpec, TrainingSettings, WorkerEvent, WorkerEventOf } from '../../src/worker/protocol';
 import { formForMethod, toRunSettings } from '../../src/ui/schemas/run-form';
@@ -133,6 +134,37 @@ describe.each([
     expect(tf.memory().numTensors).toBeGreaterThan(before);
     await driver.send({ type: 'removeRun', runId: reply.run.id });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("PEFT's other methods and this app's own exports, as files the engine wrote (no PEFT-written fixtures exist for them)", () => {
+  const driver = new RuntimeDriver();
+  let t: TestModel;
+
+  beforeAll(async () => {
+    t = await fixtureModel('gpt2');
+    await driver.request({ type: 'loadModel', source: { kind: 'files', files: fixtureFiles('gpt2'), label: 'gpt2' } });
+  });
+
+  it.each(['dora', 'pissa', 'vera', 'ia3', 'full', 'bitfit', 'head'] as const)('%s: the run answers as the adapter that wrote the files', async (name) => {
+    const { method, settings } = resolveAdapterSettings(t.model, ['dora', 'pissa', 'vera'].includes(name) ? { method: name, rank: 2 } : { method: name });
+    const source = method.create(t.model, settings, 7);
+    // Moved off its initialisation (most methods start as the base model): every trainable tensor nudged.
+    source.trainable.forEach((v, key) => tf.tidy(() => v.assign(tf.add(v, tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', key.length), 0.2)))));
+    const files = await source.save();
+    const dropped: DroppedFile[] = [
+      { path: `${name}-run/adapter_config.json`, file: new File([JSON.stringify(files.config)], 'adapter_config.json') },
+      { path: `${name}-run/adapter_model.safetensors`, file: new File([files.weights as BlobPart], 'adapter_model.safetensors') },
+    ];
+    const reply = (await importFiles(driver, dropped)) as WorkerEventOf<'adapterImported'>;
+    expect(reply.type).toBe('adapterImported');
+    expect(reply.run.settings.method.method).toBe(name);
+    expect(reply.trainableParameters).toBe(source.trainableParameterCount());
+    const own = logitsWith(t, source.patch());
+    expect(maxAbsDiff(runLogits(driver, t, reply.run.id), own)).toBeLessThan(LOGITS_TOLERANCE);
+    expect(maxAbsDiff(logitsWith(t, null), own)).toBeGreaterThan(100 * LOGITS_TOLERANCE);
+    source.dispose();
+    await driver.send({ type: 'removeRun', runId: reply.run.id });
   });
 });
 
@@ -282,6 +314,29 @@ describe('training further from an imported adapter', () => {
     await driver.waitFor((e) => e.type === 'runFinished' && e.runId === 'moved', true);
     expect(maxAbsDiff(runLogits(driver, t, 'moved'), expectedLogits('gpt2', 'lora'))).toBeGreaterThan(1e-3);
     expect(maxAbsDiff(runLogits(driver, t, imported.run.id), expectedLogits('gpt2', 'lora'))).toBeLessThan(LOGITS_TOLERANCE);
+  });
+
+  it('pauses and resumes from its checkpoint to the weights of a run that never paused', async () => {
+    const steps = { learningRate: 5e-2, budget: { kind: 'steps' as const, steps: 8 } };
+    await driver.send({ type: 'addRun', run: further('straight', steps) });
+    await driver.send({ type: 'startRun', runId: 'straight' });
+    await driver.waitFor((e) => e.type === 'runFinished' && e.runId === 'straight', true);
+
+    await driver.send({ type: 'addRun', run: further('paused', steps) });
+    const reached = driver.waitFor((e) => e.type === 'runProgress' && e.runId === 'paused' && e.step >= 3);
+    await driver.send({ type: 'startRun', runId: 'paused' });
+    await reached;
+    await driver.send({ type: 'pauseRun', runId: 'paused' });
+    const { checkpoint } = (await driver.waitFor((e) => e.type === 'runCheckpoint' && e.checkpoint.runId === 'paused', true)) as WorkerEventOf<'runCheckpoint'>;
+    expect(checkpoint.step).toBeGreaterThanOrEqual(3);
+    expect(checkpoint.step).toBeLessThan(8);
+    // As after a reload: the run is given to the engine again, and resumed from its checkpoint.
+    await driver.send({ type: 'removeRun', runId: 'paused' });
+    await driver.send({ type: 'addRun', run: further('paused', steps) });
+    await driver.send({ type: 'startRun', runId: 'paused', resume: structuredClone(checkpoint) });
+    await driver.waitFor((e) => e.type === 'runFinished' && e.runId === 'paused', true);
+    expect(maxAbsDiff(runLogits(driver, t, 'paused'), runLogits(driver, t, 'straight'))).toBeLessThan(LOGITS_TOLERANCE);
+    expect(maxAbsDiff(runLogits(driver, t, 'paused'), expectedLogits('gpt2', 'lora'))).toBeGreaterThan(1e-3);
   });
 
   it('refuses another rank than the adapter it starts from, and a removed starting run', async () => {
