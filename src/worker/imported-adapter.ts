@@ -6,16 +6,17 @@
  * then start from such an adapter ("Train further") instead of a fresh one.
  */
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readAdapterFiles } from '../engine/adapters/common/files';
+import { loadAdapter } from '../engine/adapters/registry';
 import type { Adapter, AdapterFiles, AdapterSettings } from '../engine/adapters/types';
 import { archiveBudget, extractFromArchive, isArchive, listArchive } from '../engine/data/archive';
 import { baseName, dirName, normalizePath } from '../engine/data/files';
-import { InputFileError } from '../engine/errors';
+import { errorMessage, InputFileError } from '../engine/errors';
 import { MemorySource } from '../engine/io/source';
 import type { Model } from '../engine/models/model';
 import { paddedLength } from '../engine/train/batches';
 import { evaluate } from '../engine/train/evaluate';
 import type { DroppedFile, EvalResult, MethodSettings, RunClassReport } from './protocol';
-import type { RunData } from './run-data';
+import type { RunData, RunDataCache } from './run-data';
 import { headClassCount } from './continue-adapter';
 import { heldOutClassReport, toEvalResult } from './run-session';
 
@@ -142,4 +143,38 @@ export async function evaluateImported(model: Model, adapter: Adapter, data: Run
   const baseEval = baseComparable ? toEvalResult(await evaluate(model, null, validation, options)) : null;
   const classReport = validation.kind === 'images' && datasetLabels ? await heldOutClassReport(model, adapter.patch(), validation, [...datasetLabels], options.batchSize) : null;
   return { finalEval, baseEval, classReport, notEvaluated: null };
+}
+
+/**
+ * Dropped files as an adapter on `model`: read, loaded, checked against the
+ * loaded dataset's classes, and evaluated on its held-out split
+ * (sequences of `seqLength` tokens for text). The caller owns the adapter.
+ */
+export async function importAdapterFiles(
+  model: Model,
+  dropped: readonly DroppedFile[],
+  data: RunDataCache | null,
+  seqLength: number,
+): Promise<{ adapter: Adapter; label: string; peftType: string; evaluation: ImportedEvaluation }> {
+  const { label, files } = await readImportedFiles(dropped);
+  const adapter = loadAdapter(model, files, label);
+  try {
+    const labels = data?.labels();
+    checkHeadFitsData(model, adapter, labels, label);
+    const evaluation = await evaluateImported(model, adapter, evaluationData(data, seqLength), labels);
+    return { adapter, label, peftType: String(files.config.peft_type), evaluation };
+  } catch (error) {
+    adapter.dispose();
+    throw error;
+  }
+}
+
+/** The held-out data an imported adapter is evaluated on; why there is none, in words. */
+function evaluationData(data: RunDataCache | null, seqLength: number): RunData | string {
+  if (!data) return 'no dataset was loaded when it was imported';
+  try {
+    return data.forSequenceLength(seqLength);
+  } catch (error) {
+    return `the loaded dataset cannot be prepared for it (${errorMessage(error)})`;
+  }
 }

@@ -17,8 +17,8 @@ import { defaultModelCache, noModelCache } from '../engine/io/model-cache';
 import { measureDownload } from './download-size';
 import { fileSourceFor, loadModelFromSpec, summariseModel, type LoadedModel } from './model-host';
 import type { BackendName, BackendPreference, BackendSoftwareFacts, ModelSourceSpec, WorkerCommand, WorkerCommandOf } from './protocol';
-import { checkTaskMatch, MAX_EVALUATION_EXAMPLES, RunDataCache, type ModelAssets, type RunData } from './run-data';
-import { checkHeadFitsData, evaluateImported, methodSettingsOf, readImportedFiles, type ImportedEvaluation } from './imported-adapter';
+import { checkTaskMatch, MAX_EVALUATION_EXAMPLES, RunDataCache, type ModelAssets } from './run-data';
+import { importAdapterFiles, methodSettingsOf } from './imported-adapter';
 import { adapterSettingsFor } from './run-session';
 import { datasetRecordOf, FingerprintingSource, modelRecordOf } from './records';
 import { DeviceFaultError, RunScheduler } from './scheduler';
@@ -404,37 +404,17 @@ export class PlaygroundRuntime {
   private async importAdapter(command: WorkerCommandOf<'importAdapter'>): Promise<void> {
     const { model } = this.requireModel();
     if (this.scheduler.session(command.runId)) throw new Error(`a run "${command.runId}" exists already`);
-    const { label, files } = await readImportedFiles(command.files);
-    const adapter = loadAdapter(model, files, label);
-    let evaluation: ImportedEvaluation;
-    try {
-      const labels = this.dataCache?.labels();
-      checkHeadFitsData(model, adapter, labels, label);
-      evaluation = await evaluateImported(model, adapter, this.importEvaluationData(command.training.seqLength), labels);
-    } catch (error) {
-      adapter.dispose();
-      throw error;
-    }
+    const imported = await importAdapterFiles(model, command.files, this.dataCache, command.training.seqLength);
+    const { adapter, label } = imported;
     const run = { id: command.runId, name: `${label} (imported)`, settings: { method: methodSettingsOf(adapter.settings), training: command.training } };
     this.scheduler.addFinished(run, adapter);
     const trainableParameters = adapter.trainableParameterCount();
     const percent = (100 * trainableParameters) / model.parameterCount();
-    const peftType = String(files.config.peft_type);
-    const thumbnails = evaluation.classReport?.misclassified.map((m) => m.image.rgba.buffer as ArrayBuffer) ?? [];
-    this.emit({ type: 'adapterImported', requestId: command.requestId, run, label, peftType, trainableParameters, percent, ...evaluation }, thumbnails);
+    const thumbnails = imported.evaluation.classReport?.misclassified.map((m) => m.image.rgba.buffer as ArrayBuffer) ?? [];
+    this.emit({ type: 'adapterImported', requestId: command.requestId, run, label, peftType: imported.peftType, trainableParameters, percent, ...imported.evaluation }, thumbnails);
     // Kept by the page like a trained run's, so a reload gives it back.
     const saved = await adapter.save();
     this.emit({ type: 'adapterSaved', runId: run.id, files: saved }, [saved.weights.buffer as ArrayBuffer]);
-  }
-
-  /** The held-out data an imported adapter is evaluated on; why there is none, in words. */
-  private importEvaluationData(seqLength: number): RunData | string {
-    if (!this.dataCache) return 'no dataset was loaded when it was imported';
-    try {
-      return this.dataCache.forSequenceLength(seqLength);
-    } catch (error) {
-      return `the loaded dataset cannot be prepared for it (${errorMessage(error)})`;
-    }
   }
 
   private restoreAdapter(command: WorkerCommandOf<'restoreAdapter'>): void {

@@ -1,9 +1,13 @@
 import { useState } from 'react';
+import { METHOD_SPECS, STUDIED_METHOD } from '../../engine/adapters/methods';
 import { DropZone } from '../components/DropZone';
 import { useActions } from '../playground-context';
 import { usePlayground } from '../store';
 import { importBlocker } from '../store/run-start';
 import type { RunRecord } from '../store/types';
+
+/** The methods whose files load (every one in the registry: PEFT's types and this app's own), by label. */
+const IMPORTABLE = METHOD_SPECS.filter((m) => m.peftTypes.length > 0).map((m) => m.label).join(', ');
 
 /**
  * The Runs panel's drop target for adapters made elsewhere: a folder PEFT's
@@ -25,7 +29,7 @@ export function ImportAdapterZone() {
   return (
     <DropZone
       label="Import adapter…"
-      hint="A PEFT adapter folder (adapter_config.json + adapter_model.safetensors) or a .zip of one, made for the loaded model: LoRA, DoRA, PiSSA, VeRA, (IA)³, WeGeFT (this app's or its authors' format)."
+      hint={`A PEFT adapter folder (adapter_config.json + adapter_model.safetensors) or a .zip of one, made for the loaded model by PEFT or this app: ${IMPORTABLE} (${STUDIED_METHOD.label} in this app's or its authors' format).`}
       accept=".zip,.json,.safetensors"
       testId="adapter-import"
       disabled={blocker !== null || busy !== null}
