@@ -68,6 +68,13 @@ test('import a PEFT LoRA folder onto the bundled ViT: a run in Try it and Compar
   await expect(row).toContainText('imported');
   await expect(row).toContainText('accuracy');
 
+  // Insight: what the imported LoRA changed, module by module (the train CLI's default ViT target: attention.output.dense).
+  const insight = page.locator('#insight');
+  await insight.getByTestId('analyse-updates').click();
+  await expect(insight.getByTestId('anatomy-map')).toHaveCount(1, { timeout: 60_000 });
+  await expect(insight.getByTestId('alignment-table').locator('tbody tr')).toHaveCount(1);
+  await expect(insight.getByTestId('alignment-table')).toContainText('lora_adapter (imported)');
+
   // Train further: a new run of the same settings from the imported weights.
   await run.getByTestId('run-train-further').click();
   const further = page.getByTestId('run').nth(1);
