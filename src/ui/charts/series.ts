@@ -66,6 +66,8 @@ export const lossOfEval = (e: EvalResult) => e.loss;
  */
 export function evaluationSeries(runs: RunRecord[], metrics: Record<string, MetricPoint[]>, value: (e: EvalResult) => number): RunSeries[] {
   return runs
+    // An imported run has no steps here: its one evaluation (and the base model's) is in the summary and the efficiency chart, not drawn as a curve.
+    .filter((run) => !run.imported)
     .map((run) => {
       const evaluated = (metrics[run.id] ?? []).flatMap((p) => (p.validation ? [{ x: p.step, y: value(p.validation) }] : []));
       const base = run.baseEval ? [{ x: 0, y: value(run.baseEval) }] : [];
