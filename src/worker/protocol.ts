@@ -92,6 +92,8 @@ export interface RunSpec {
   id: string;
   name: string;
   settings: RunSettings;
+  /** "Train further": the run whose adapter this one starts from (a copy of it), instead of a fresh one. */
+  startFrom?: string;
 }
 
 export type RunStatus = 'idle' | 'queued' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed' | 'interrupted';
@@ -323,7 +325,13 @@ export type WorkerCommand =
   /** A run's "Continue in PyTorch" bundle: its export, run.json, train.py (+ wegeft.py), requirements, data, README. */
   | { type: 'exportBundle'; requestId: number; runId: string }
   /** Gives a run back the adapter it finished with (saved by the page before a reload). */
-  | { type: 'restoreAdapter'; runId: string; files: AdapterFileData };
+  | { type: 'restoreAdapter'; runId: string; files: AdapterFileData }
+  /**
+   * An adapter made elsewhere (PEFT in Python, an export): a dropped folder's files or one .zip. It becomes
+   * the finished run `runId` on the loaded model (evaluated on the loaded dataset's held-out split, if any);
+   * answered by `adapterImported`, then `adapterSaved` (its files for a reload).
+   */
+  | { type: 'importAdapter'; requestId: number; runId: string; files: DroppedFile[]; training: TrainingSettings };
 
 /** A file a model load would read: its size (null: the server did not say) and whether the model cache has it. */
 export interface DownloadFileSize {
@@ -410,6 +418,23 @@ export type WorkerEvent =
   | { type: 'runClassReport'; runId: string; report: RunClassReport }
   /** `message`: how it ended when not simply at its last step (stopped early, the best checkpoint kept). */
   | { type: 'runFinished'; runId: string; finalEval: EvalResult | null; trainableParameters: number; message?: string | null }
+  /**
+   * An imported adapter is the finished run `run` (its method settings read from adapter_config.json).
+   * `label`: the folder's or zip's name; `notEvaluated`: why finalEval is null.
+   */
+  | {
+      type: 'adapterImported';
+      requestId: number;
+      run: RunSpec;
+      label: string;
+      peftType: string;
+      trainableParameters: number;
+      percent: number;
+      finalEval: EvalResult | null;
+      baseEval: EvalResult | null;
+      classReport: RunClassReport | null;
+      notEvaluated: string | null;
+    }
   /** A finished run's adapter files, for the page to keep across a reload. */
   | { type: 'adapterSaved'; runId: string; files: AdapterFileData }
   | { type: 'runFailed'; runId: string; kind: FailureKind; message: string; suggestedBackend: BackendName | null }

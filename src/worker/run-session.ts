@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolveAdapterSettings } from '../engine/adapters/registry';
-import type { Adapter } from '../engine/adapters/types';
-import type { Model } from '../engine/models/model';
+import type { Adapter, AdapterFiles } from '../engine/adapters/types';
+import { adapterToContinue } from './continue-adapter';
+import type { Model, ModelPatch } from '../engine/models/model';
 import type { TrainingData } from '../engine/train/batches';
 import { classReport, thumbnail } from '../engine/train/class-report';
 import { predictClasses, type Evaluation } from '../engine/train/evaluate';
@@ -15,6 +16,12 @@ import { Trainer, type LossPoint, type StepMetrics } from '../engine/train/train
 import type { BackendName, EvalResult, MethodSettings, MetricPoint, RunCheckpoint, RunClassReport, RunSettings, RunSpec, RunStatus } from './protocol';
 import type { LoadedDataset } from './dataset-host';
 import type { ModelAssets, RunDataCache } from './run-data';
+
+/** The adapter files a run starts from instead of a fresh adapter, and the name of the run they are of. */
+export interface StartingAdapter {
+  files: AdapterFiles;
+  from: string;
+}
 
 const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -76,6 +83,19 @@ export function adapterSettingsFor(assets: ModelAssets, method: MethodSettings, 
   return { adapterMethod, settings, problems };
 }
 
+/** Per-class results on held-out images with `patch`, with thumbnails of the first misclassified ones; null for token data. */
+export async function heldOutClassReport(model: Model, patch: ModelPatch | null, data: TrainingData, labels: string[], batchSize: number): Promise<RunClassReport | null> {
+  if (data.kind !== 'images') return null;
+  const predicted = await predictClasses(model, patch, data, batchSize);
+  const report = classReport(data.samples.map((s) => s.label), predicted, labels);
+  const misclassified = report.misclassified.slice(0, MISCLASSIFIED_SHOWN).map((m) => {
+    const small = thumbnail(data.samples[m.index].image, THUMBNAIL_SIDE);
+    return { ...m, image: { width: small.width, height: small.height, rgba: new Uint8ClampedArray(small.data) } };
+  });
+  const { misclassified: all, ...rest } = report;
+  return { ...rest, misclassifiedCount: all.length, misclassified };
+}
+
 export class RunSession {
   status: RunStatus = 'idle';
   adapter: Adapter | null = null;
@@ -112,15 +132,21 @@ export class RunSession {
     return this.spec.id;
   }
 
-  /** A fresh adapter and trainer (any previous ones are freed); from `resume` when given. */
-  begin(assets: ModelAssets, data: RunDataCache, resume?: RunCheckpoint): void {
+  /**
+   * A fresh adapter and trainer (any previous ones are freed); from `resume`
+   * when given. With `start`, the adapter is not fresh but a copy of another
+   * run's (Train further), which a resume then overwrites with its weights.
+   */
+  begin(assets: ModelAssets, data: RunDataCache, resume?: RunCheckpoint, start?: StartingAdapter): void {
     this.release();
     if (resume && resume.runId !== this.id) throw new Error(`the checkpoint is of run "${resume.runId}", not "${this.id}"`);
     const { adapterMethod, settings, problems } = adapterSettingsFor(assets, this.spec.settings.method, data.labels());
     if (problems.length > 0) throw new Error(`${adapterMethod.displayName}: ${problems.join('; ')}`);
     const runData = data.forSequenceLength(this.spec.settings.training.seqLength);
     const trainSettings = trainSettingsFor(this.spec.settings);
-    const adapter = adapterMethod.create(assets.model, settings, this.spec.settings.training.seed);
+    const adapter = start
+      ? adapterToContinue(assets.model, start.files, settings, start.from, data.labels())
+      : adapterMethod.create(assets.model, settings, this.spec.settings.training.seed);
     try {
       this.trainer = new Trainer({
         model: assets.model,
@@ -252,15 +278,7 @@ export class RunSession {
     const started = performance.now();
     try {
       const { model, data, labels } = this.heldOut;
-      if (data.kind !== 'images') return null;
-      const predicted = await predictClasses(model, this.adapter.patch(), data, trainer.settings.evalBatchSize ?? trainer.settings.batchSize);
-      const report = classReport(data.samples.map((s) => s.label), predicted, labels);
-      const misclassified = report.misclassified.slice(0, MISCLASSIFIED_SHOWN).map((m) => {
-        const small = thumbnail(data.samples[m.index].image, THUMBNAIL_SIDE);
-        return { ...m, image: { width: small.width, height: small.height, rgba: new Uint8ClampedArray(small.data) } };
-      });
-      const { misclassified: all, ...rest } = report;
-      return { ...rest, misclassifiedCount: all.length, misclassified };
+      return await heldOutClassReport(model, this.adapter.patch(), data, labels, trainer.settings.evalBatchSize ?? trainer.settings.batchSize);
     } finally {
       this.evaluationMs += performance.now() - started;
     }

@@ -21,6 +21,7 @@ import { measureDownload } from './download-size';
 import { fileSourceFor, loadModelFromSpec, summariseModel, type LoadedModel } from './model-host';
 import type { BackendName, BackendPreference, BackendSoftwareFacts, ModelSourceSpec, WorkerCommand, WorkerCommandOf } from './protocol';
 import { checkTaskMatch, MAX_EVALUATION_EXAMPLES, RunDataCache, type ModelAssets } from './run-data';
+import { importAdapterFiles, methodSettingsOf } from './imported-adapter';
 import { adapterSettingsFor } from './run-session';
 import { datasetRecordOf, FingerprintingSource, modelRecordOf } from './records';
 import { DeviceFaultError, RunScheduler } from './scheduler';
@@ -45,7 +46,7 @@ export interface RuntimeOptions {
   checkpointIntervalMs?: number;
 }
 
-const SERIAL_COMMANDS: ReadonlySet<WorkerCommand['type']> = new Set(['setBackend', 'loadModel', 'loadDataset', 'restoreAdapter', 'startRun']);
+const SERIAL_COMMANDS: ReadonlySet<WorkerCommand['type']> = new Set(['setBackend', 'loadModel', 'loadDataset', 'restoreAdapter', 'startRun', 'importAdapter']);
 
 interface ModelState extends LoadedModel {
   assets: ModelAssets;
@@ -131,7 +132,7 @@ export class PlaygroundRuntime {
       case 'updateRun':
         return this.scheduler.upsert(command.run);
       case 'startRun':
-        return this.scheduler.start(command.runId, command.resume);
+        return this.startRun(command);
       case 'pauseRun':
         return this.scheduler.pause(command.runId);
       case 'stopRun':
@@ -157,6 +158,8 @@ export class PlaygroundRuntime {
         return this.exportBundle(command);
       case 'restoreAdapter':
         return this.restoreAdapter(command);
+      case 'importAdapter':
+        return this.importAdapter(command);
     }
   }
 
@@ -399,6 +402,43 @@ export class PlaygroundRuntime {
     });
     const fileName = `${fileStem(session.spec.name)}-continue-in-pytorch.zip`;
     this.emit({ type: 'exportReady', requestId: command.requestId, fileName, mimeType: 'application/zip', bytes }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /**
+   * Starts a run; one that trains further from another run's adapter is given
+   * a copy of that adapter's files (a paused one keeps the adapter it has).
+   */
+  private async startRun(command: WorkerCommandOf<'startRun'>): Promise<void> {
+    const session = this.scheduler.session(command.runId);
+    const fromId = session?.spec.startFrom;
+    if (!session || !fromId || (session.status === 'paused' && session.trainer && !command.resume)) {
+      return this.scheduler.start(command.runId, command.resume);
+    }
+    if (session.status === 'running' || session.status === 'queued') return;
+    const from = this.scheduler.session(fromId);
+    if (!from?.adapter) {
+      const what = from ? `"${from.spec.name}" has no adapter for this model in this session` : `the run it starts from ("${fromId}") was removed`;
+      return this.scheduler.refuseStart(command.runId, new Error(`cannot train further: ${what}`));
+    }
+    const starting = { files: await from.adapter.save(), from: from.spec.name };
+    this.scheduler.start(command.runId, command.resume, starting);
+  }
+
+  /** An adapter from dropped files becomes a finished run on the loaded model, evaluated on the loaded data. */
+  private async importAdapter(command: WorkerCommandOf<'importAdapter'>): Promise<void> {
+    const { model } = this.requireModel();
+    if (this.scheduler.session(command.runId)) throw new Error(`a run "${command.runId}" exists already`);
+    const imported = await importAdapterFiles(model, command.files, this.dataCache, command.training.seqLength);
+    const { adapter, label } = imported;
+    const run = { id: command.runId, name: `${label} (imported)`, settings: { method: methodSettingsOf(adapter.settings), training: command.training } };
+    this.scheduler.addFinished(run, adapter);
+    const trainableParameters = adapter.trainableParameterCount();
+    const percent = (100 * trainableParameters) / model.parameterCount();
+    const thumbnails = imported.evaluation.classReport?.misclassified.map((m) => m.image.rgba.buffer as ArrayBuffer) ?? [];
+    this.emit({ type: 'adapterImported', requestId: command.requestId, run, label, peftType: imported.peftType, trainableParameters, percent, ...imported.evaluation }, thumbnails);
+    // Kept by the page like a trained run's, so a reload gives it back.
+    const saved = await adapter.save();
+    this.emit({ type: 'adapterSaved', runId: run.id, files: saved }, [saved.weights.buffer as ArrayBuffer]);
   }
 
   private restoreAdapter(command: WorkerCommandOf<'restoreAdapter'>): void {

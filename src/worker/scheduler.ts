@@ -10,7 +10,8 @@ import { classifyFailure } from './failures';
 import { MetricBatcher } from './metric-batcher';
 import type { BackendName, MetricPoint, RunCheckpoint, RunSpec, RunStatus, ScheduleMode } from './protocol';
 import type { ModelAssets, RunDataCache } from './run-data';
-import { RunSession } from './run-session';
+import { RunSession, type StartingAdapter } from './run-session';
+import type { Adapter } from '../engine/adapters/types';
 
 /** What training needs from the runtime, at the moment a run starts. */
 export interface TrainingContext {
@@ -79,8 +80,25 @@ export class RunScheduler {
     this.updateWaitingStatuses();
   }
 
-  /** Starts a run, continues a paused one, or (with `resume`) continues one from its checkpoint. */
-  start(id: string, resume?: RunCheckpoint): void {
+  /** Adds a finished run that has its adapter already (an imported one). */
+  addFinished(spec: RunSpec, adapter: Adapter): void {
+    if (this.sessions.has(spec.id)) throw new Error(`a run "${spec.id}" exists already`);
+    const session = new RunSession(spec);
+    session.adapter = adapter;
+    session.status = 'finished';
+    this.sessions.set(spec.id, session);
+  }
+
+  /** Fails a run that cannot start (what it starts from is missing), saying why. */
+  refuseStart(id: string, error: Error): void {
+    this.fail(this.require(id), error);
+  }
+
+  /**
+   * Starts a run, continues a paused one, or (with `resume`) continues one
+   * from its checkpoint; `starting`: the adapter files it starts from (Train further).
+   */
+  start(id: string, resume?: RunCheckpoint, starting?: StartingAdapter): void {
     const session = this.require(id);
     if (session.status === 'running' || session.status === 'queued') return;
     if (resume || session.status !== 'paused' || !session.trainer) {
@@ -89,7 +107,7 @@ export class RunScheduler {
       if (!assets) return this.fail(session, new Error('load a model before starting a run'));
       if (!data) return this.fail(session, new Error('load a dataset before starting a run'));
       try {
-        session.begin(assets, data, resume);
+        session.begin(assets, data, resume, starting);
       } catch (error) {
         return this.fail(session, error);
       }

@@ -103,6 +103,8 @@ export const lossOfEval = (e: EvalResult) => e.loss;
  */
 export function evaluationSeries(runs: RunRecord[], metrics: Record<string, MetricPoint[]>, value: (e: EvalResult) => number): RunSeries[] {
   return runs
+    // An imported run has no steps here: its one evaluation (and the base model's) is in the summary and the efficiency chart, not drawn as a curve.
+    .filter((run) => !run.imported)
     .map((run) => {
       const evaluated = (metrics[run.id] ?? []).flatMap((p) => (p.validation ? [{ x: p.step, y: value(p.validation) }] : []));
       const base = run.baseEval ? [{ x: 0, y: value(run.baseEval) }] : [];
@@ -156,11 +158,14 @@ export function summaryRows(runs: RunRecord[], metrics: Record<string, MetricPoi
         ? lastEval.kind === 'classifier'
           ? `accuracy ${(lastEval.accuracy * 100).toFixed(1)}%`
           : `perplexity ${lastEval.perplexity.toFixed(2)}`
-        : null,
+        : run.imported
+          ? 'not evaluated'
+          : null,
       medianStepMs: median(stepTimes),
       throughput: median(points.map(throughputOf)),
       peakMemoryBytes: points.length ? Math.max(...points.map((p) => p.memoryBytes)) : null,
-      status: run.status,
+      // An imported run was trained elsewhere: no steps, losses or timings here.
+      status: run.imported ? 'imported' : run.status,
     };
   });
 }

@@ -6,7 +6,8 @@ import { fieldApplies, fieldsFor, formForMethod, validateRunForm, type FieldSpec
  * The form for a run's settings, generated from the fields table (the chosen
  * method's options from its declaration): a new setting needs no change here.
  */
-export function SettingsForm({ form, onChange, disabled }: { form: RunForm; onChange: (form: RunForm) => void; disabled?: boolean }) {
+/** `locked`: fields shown but not editable (a run that trains further keeps its adapter's method settings). */
+export function SettingsForm({ form, onChange, disabled, locked }: { form: RunForm; onChange: (form: RunForm) => void; disabled?: boolean; locked?: ReadonlySet<string> }) {
   const problems = validateRunForm(form);
   // Settings of one task only (sequence length) are hidden for a model of the other.
   const task = usePlayground((s) => s.model.summary?.task ?? null);
@@ -18,7 +19,7 @@ export function SettingsForm({ form, onChange, disabled }: { form: RunForm; onCh
           field={field}
           form={form}
           problem={problems[field.key] ?? null}
-          disabled={disabled}
+          disabled={disabled || locked?.has(field.key)}
           onChange={(value) => onChange(field.key === 'method' ? formForMethod(value as RunForm['method'], form, task ?? undefined) : { ...form, [field.key]: value })}
         />
       ))}

@@ -32,7 +32,8 @@ import {
   type PlaygroundDatabase,
   type StoredFiles,
 } from '../store/persistence';
-import { resumeBlocker, startBlocker } from '../store/run-start';
+import { importBlocker, resumeBlocker, startBlocker } from '../store/run-start';
+import { formFromMethodSettings } from '../schemas/imported-form';
 import { appliesToCurrentModel, sameModel } from '../store/run-origin';
 import type { RunRecord, TrainableCount } from '../store/types';
 import type { SharedModelPrompt } from '../store/ui-slice';
@@ -214,6 +215,10 @@ export class PlaygroundActions {
 
   startRun(id: string): void {
     const run = this.state.runs[id];
+    if (run.imported) {
+      this.state.notify('info', `${run.name}: an imported adapter is not trained here; "Train further" adds a run that starts from it.`);
+      return;
+    }
     const problems = Object.values(validateRunForm(run.form));
     if (problems.length > 0) {
       this.state.notify('error', `${run.name}: ${problems.join('; ')}`);
@@ -402,7 +407,72 @@ export class PlaygroundActions {
   }
 
   private specOf(run: RunRecord) {
-    return { id: run.id, name: run.name, settings: toRunSettings(run.form) };
+    return { id: run.id, name: run.name, settings: toRunSettings(run.form), ...(run.startsFrom ? { startFrom: run.startsFrom.runId } : {}) };
+  }
+
+  /** Ids of imports sent and not answered yet (their runs are not in the store yet). */
+  private readonly pendingImports = new Set<string>();
+
+  /**
+   * Imports an adapter made elsewhere (a dropped folder's files or a .zip)
+   * onto the loaded model as a finished run, evaluated on the loaded
+   * dataset's held-out split when there is one. Errors become a notice.
+   */
+  async importAdapter(files: DroppedFile[]): Promise<string | null> {
+    const { model, data, draftForm } = this.state;
+    const blocker = importBlocker(this.state);
+    if (blocker || !model.summary) {
+      this.state.notify('error', `Import failed: ${blocker ?? 'load a model first'}`);
+      return null;
+    }
+    const runId = this.newImportId();
+    this.pendingImports.add(runId);
+    try {
+      const training = toRunSettings(draftForm).training;
+      const reply = (await this.client.request({ type: 'importAdapter', runId, files, training })) as WorkerEventOf<'adapterImported'>;
+      const form = formFromMethodSettings(reply.run.settings.method, draftForm, model.summary.task);
+      this.state.addImportedRun({
+        id: runId,
+        name: reply.run.name,
+        form,
+        trainable: { count: reply.trainableParameters, percent: reply.percent, problems: [] },
+        finalEval: reply.finalEval,
+        baseEval: reply.baseEval,
+        classReport: reply.classReport,
+        model: model.record,
+        dataset: reply.finalEval ? data.record : null,
+        imported: { label: reply.label, peftType: reply.peftType, notEvaluated: reply.notEvaluated, importedAt: Date.now() },
+      });
+      // The store may have renamed it (another run had the name), and its form's training settings are the engine's now.
+      this.client.send({ type: 'updateRun', run: this.specOf(this.state.runs[runId]) });
+      return runId;
+    } catch (error) {
+      this.state.notify('error', `Import failed: ${(error as Error).message}`);
+      return null;
+    } finally {
+      this.pendingImports.delete(runId);
+    }
+  }
+
+  private newImportId(): string {
+    const taken = new Set([...this.state.runOrder, ...this.pendingImports]);
+    for (let i = 1; ; i++) if (!taken.has(`imported-${i}`)) return `imported-${i}`;
+  }
+
+  /**
+   * "Train further": a new run of the same method and settings whose adapter
+   * starts from a copy of `id`'s (an imported run, typically); it starts at
+   * once when a dataset is loaded. Its training settings can be changed and
+   * it restarted; its method settings are the adapter's.
+   */
+  trainFurther(id: string): string | null {
+    const from = this.state.runs[id];
+    if (!from) return null;
+    const newId = this.state.addRun(from.form, { name: `${from.name} trained further`, startsFrom: { runId: id, name: from.name } });
+    this.syncRun(this.state.runs[newId]);
+    void this.refreshTrainableCount(newId);
+    this.startRun(newId);
+    return newId;
   }
 
   private syncRun(run: RunRecord): void {
@@ -429,7 +499,8 @@ export class PlaygroundActions {
    */
   async refreshTrainableCount(id: string): Promise<void> {
     const run = this.state.runs[id];
-    if (!run || !this.state.model.summary || !appliesToCurrentModel(run, this.state.model.record)) return;
+    // An imported run's count is its adapter's, as the engine loaded it.
+    if (!run || run.imported || !this.state.model.summary || !appliesToCurrentModel(run, this.state.model.record)) return;
     const trainable = await this.countTrainable(run.form);
     // The form may have changed while the count was computed.
     if (this.state.runs[id]?.form === run.form) this.state.setRunTrainable(id, trainable);

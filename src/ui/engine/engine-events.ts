@@ -66,6 +66,7 @@ export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): vo
     case 'classification':
     case 'folderScores':
     case 'exportReady':
+    case 'adapterImported':
       return;
   }
 }

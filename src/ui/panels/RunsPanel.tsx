@@ -11,6 +11,9 @@ import { usePlayground } from '../store';
 import { selectRunList, selectScheduleMode } from '../store/selectors';
 import { canResumeFromCheckpoint, resumeBlocker, startBlocker } from '../store/run-start';
 import type { RunRecord } from '../store/types';
+import { adapterUnavailableReason } from '../store/run-origin';
+import { methodOptionKeys } from '../schemas/imported-form';
+import { ImportAdapterZone, ImportedNote } from './ImportAdapter';
 
 const STATUS_LABELS: Record<RunRecord['status'], string> = {
   idle: 'ready',
@@ -23,7 +26,8 @@ const STATUS_LABELS: Record<RunRecord['status'], string> = {
   interrupted: 'interrupted',
 };
 
-const canStart = (run: RunRecord) => run.status !== 'running' && run.status !== 'queued';
+// An imported run was trained elsewhere: it does not start, it is trained further by a new run.
+const canStart = (run: RunRecord) => run.status !== 'running' && run.status !== 'queued' && !run.imported;
 
 export function RunsPanel() {
   const runs = usePlayground(useShallow(selectRunList));
@@ -56,7 +60,7 @@ export function RunsPanel() {
         </div>
       }
     >
-      {runs.length === 0 ? <p className="muted">No runs yet: add one in Methods.</p> : null}
+      {runs.length === 0 ? <p className="muted">No runs yet: add one in Methods, or import an adapter below.</p> : null}
       {runs.length > 0 && blocker ? (
         <p className="muted small" data-testid="runs-start-blocked">
           Runs cannot start: {blocker}
@@ -67,6 +71,7 @@ export function RunsPanel() {
           <RunRow key={run.id} run={run} />
         ))}
       </ul>
+      <ImportAdapterZone />
     </Panel>
   );
 }
@@ -79,6 +84,8 @@ function RunRow({ run }: { run: RunRecord }) {
   const resumeBlocked = usePlayground((s) => (canResumeFromCheckpoint(run) ? resumeBlocker(s, run) : null));
   // After a device or worker failure the failure's own button resumes on another backend.
   const resumable = canResumeFromCheckpoint(run) && !(run.status === 'failed' && BACKEND_FAILURES.has(run.failure?.kind ?? ''));
+  const furtherBlocked = usePlayground((s) => (run.imported ? adapterUnavailableReason(s, run) : null));
+  const locked = run.startsFrom ? new Set<string>(['method', ...methodOptionKeys(run.form)]) : undefined;
   return (
     <li className="run" data-testid="run" data-run-id={run.id} data-status={run.status} style={{ borderLeftColor: run.color }}>
       <div className="run-head">
@@ -111,6 +118,7 @@ function RunRow({ run }: { run: RunRecord }) {
           </span>
         </div>
       )}
+      <ImportedNote run={run} />
       {run.statusMessage && run.status !== 'failed' && <p className="muted small">{run.statusMessage}</p>}
       {run.checkpoint && run.status !== 'finished' && (
         <p className="muted small" data-testid="run-checkpoint" data-step={run.checkpoint.step}>
@@ -163,6 +171,19 @@ function RunRow({ run }: { run: RunRecord }) {
             Stop
           </button>
         )}
+        {run.imported && (
+          <button
+            type="button"
+            className="primary"
+            disabled={furtherBlocked !== null}
+            title={furtherBlocked ?? 'A new run of the same method and settings whose adapter starts from this one'}
+            onClick={() => actions.trainFurther(run.id)}
+            aria-label={`Train ${run.name} further`}
+            data-testid="run-train-further"
+          >
+            Train further
+          </button>
+        )}
         <button type="button" className="danger" onClick={() => actions.removeRun(run.id)} aria-label={`Remove ${run.name}`}>
           Remove
         </button>
@@ -174,7 +195,7 @@ function RunRow({ run }: { run: RunRecord }) {
       )}
       <details>
         <summary>Settings: {describeMethod(run.form)}</summary>
-        <SettingsForm form={run.form} onChange={(form) => actions.updateRun(run.id, form)} disabled={!editable} />
+        <SettingsForm form={run.form} onChange={(form) => actions.updateRun(run.id, form)} disabled={!editable} locked={locked} />
       </details>
     </li>
   );

@@ -21,6 +21,13 @@ export function startBlocker(state: StartState): string | null {
   return null;
 }
 
+/** Why no adapter can be imported now (it is loaded onto the model), or null. */
+export function importBlocker(state: Pick<PlaygroundState, 'model'>): string | null {
+  if (state.model.status === 'loading') return 'Wait for the model to finish loading.';
+  if (!state.model.summary) return 'Load a model first (Model panel): an adapter is imported onto it.';
+  return null;
+}
+
 /** Why this run cannot resume from its checkpoint now, or null when it can. */
 export function resumeBlocker(state: StartState, run: RunRecord): string | null {
   if (!run.checkpoint) return 'This run has no checkpoint.';

@@ -17,8 +17,10 @@ export interface RunsSlice {
    * reload or a model change empties the engine). Exports and Try it need one.
    */
   adapterHeld: Record<string, boolean>;
-  /** Adds a run and returns its id. */
-  addRun(form: RunForm): string;
+  /** Adds a run and returns its id; `startsFrom`: the run whose adapter it trains further. */
+  addRun(form: RunForm, options?: { name?: string; startsFrom?: RunRecord['startsFrom'] }): string;
+  /** Adds an imported adapter as a finished run (the engine holds its adapter). */
+  addImportedRun(run: ImportedRunInput): void;
   /** Records the model and dataset a run starts training on. */
   setRunTrainedOn(id: string, model: ModelRecord | null, dataset: DatasetRecord | null): void;
   setAdapterHeld(id: string, held: boolean): void;
@@ -49,9 +51,16 @@ export function nextRunColor(runs: RunRecord[]): string {
   return RUN_COLORS.find((c) => !used.has(c)) ?? RUN_COLORS[runs.length % RUN_COLORS.length];
 }
 
+/** What an imported run is made of (the rest is a finished run's). */
+export type ImportedRunInput = Pick<RunRecord, 'id' | 'name' | 'form' | 'trainable' | 'finalEval' | 'baseEval' | 'classReport' | 'model' | 'dataset' | 'imported'>;
+
 /** A name no other run has, from the method's description. */
 export function uniqueRunName(form: RunForm, runs: RunRecord[]): string {
-  const base = describeMethod(form);
+  return uniqueName(describeMethod(form), runs);
+}
+
+/** `base`, or `base (2)`, `base (3)`…: the first no run has. */
+export function uniqueName(base: string, runs: RunRecord[]): string {
   const names = new Set(runs.map((r) => r.name));
   if (!names.has(base)) return base;
   for (let i = 2; ; i++) if (!names.has(`${base} (${i})`)) return `${base} (${i})`;
@@ -74,11 +83,11 @@ export const createRunsSlice: StateCreator<PlaygroundState, [], [], RunsSlice> =
   runOrder: [],
   scheduleMode: 'interleaved',
   adapterHeld: {},
-  addRun: (form) => {
+  addRun: (form, options = {}) => {
     const existing = get().runOrder.map((id) => get().runs[id]);
     const run: RunRecord = {
       id: newRunId(existing),
-      name: uniqueRunName(form, existing),
+      name: options.name ? uniqueName(options.name, existing) : uniqueRunName(form, existing),
       color: nextRunColor(existing),
       form,
       status: 'idle',
@@ -89,10 +98,27 @@ export const createRunsSlice: StateCreator<PlaygroundState, [], [], RunsSlice> =
       failure: null,
       model: null,
       dataset: null,
+      ...(options.startsFrom ? { startsFrom: options.startsFrom } : {}),
       createdAt: Date.now(),
     };
     set((s) => ({ runs: { ...s.runs, [run.id]: run }, runOrder: [...s.runOrder, run.id] }));
     return run.id;
+  },
+  addImportedRun: (input) => {
+    const existing = get().runOrder.map((id) => get().runs[id]);
+    const run: RunRecord = {
+      ...input,
+      name: uniqueName(input.name, existing),
+      color: nextRunColor(existing),
+      status: 'finished',
+      statusMessage: null,
+      progress: null,
+      failure: null,
+      checkpoint: null,
+      warnings: [],
+      createdAt: Date.now(),
+    };
+    set((s) => ({ runs: { ...s.runs, [run.id]: run }, runOrder: [...s.runOrder, run.id], adapterHeld: { ...s.adapterHeld, [run.id]: true } }));
   },
   updateRunForm: (id, form) => set((s) => patchRun(s, id, { form, trainable: null })),
   renameRun: (id, name) => set((s) => patchRun(s, id, { name })),

@@ -119,7 +119,21 @@ export interface RunRecord {
   checkpoint?: CheckpointInfo | null;
   /** Warnings about the run (a warm-up longer than the run, a diverging loss), with the step they arose at. */
   warnings?: { step: number; message: string }[];
+  /** An adapter made elsewhere (PEFT in Python, an export) and imported: it has no training history here. */
+  imported?: ImportedAdapterInfo | null;
+  /** "Train further": the run whose adapter this one starts from (a copy of it), instead of a fresh adapter. */
+  startsFrom?: { runId: string; name: string } | null;
   createdAt: number;
+}
+
+export interface ImportedAdapterInfo {
+  /** The dropped folder's or zip's name. */
+  label: string;
+  /** adapter_config.json's peft_type ("LORA", "WeGeFT", …). */
+  peftType: string;
+  /** Why it has no validation result (no dataset was loaded at import, …); null when evaluated. */
+  notEvaluated: string | null;
+  importedAt: number;
 }
 
 export interface Notice {

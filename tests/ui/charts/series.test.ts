@@ -61,6 +61,25 @@ describe('chart series', () => {
     expect(store.getState().runs[a].baseEval).toBeNull();
   });
 
+  it('an imported run draws no curve (no steps here); the summary says it is imported, evaluated or not', () => {
+    const store = createPlaygroundStore();
+    const imported = (id: string, evaluated: boolean) =>
+      store.getState().addImportedRun({
+        id, name: id, form: formForMethod('lora'), trainable: { count: 10, percent: 1, problems: [] },
+        finalEval: evaluated ? { kind: 'classifier', loss: 1, accuracy: 0.5 } : null,
+        baseEval: evaluated ? { kind: 'classifier', loss: 2, accuracy: 0.1 } : null,
+        classReport: null, model: null, dataset: null,
+        imported: { label: id, peftType: 'LORA', notEvaluated: evaluated ? null : 'not evaluated: no dataset was loaded', importedAt: 0 },
+      });
+    imported('seen', true);
+    imported('unseen', false);
+    const runs = selectRunList(store.getState());
+    expect(runs.map((r) => [r.status, store.getState().adapterHeld[r.id]])).toEqual([['finished', true], ['finished', true]]);
+    expect(evaluationSeries(runs, {}, metricOfEval)).toEqual([]);
+    const rows = summaryRows(runs, {}, (r) => describeMethod(r.form));
+    expect(rows.map((r) => [r.status, r.validation, r.steps, r.firstLoss])).toEqual([['imported', 'accuracy 50.0%', 0, null], ['imported', 'not evaluated', 0, null]]);
+  });
+
   it('the validation metric is accuracy for classifiers and perplexity for language models', () => {
     expect(validationOf(point('a', 1, 1, { validation: { kind: 'classifier', loss: 1, accuracy: 0.75 } }))).toBe(0.75);
     expect(validationOf(point('a', 1, 1, { validation: { kind: 'lm', loss: 2, perplexity: 7.39 } }))).toBe(7.39);

@@ -92,6 +92,19 @@ export class FakeEngineWorker implements WorkerLike {
       case 'restoreAdapter':
         this.adapters.add(command.runId);
         return;
+      case 'importAdapter': {
+        // As the runtime: onto the loaded model, named after the dropped folder; a folder without the config is refused.
+        if (!this.current) return fail(command.requestId, 'load a model first');
+        const folder = command.files[0]?.path.split('/')[0] ?? 'adapter';
+        if (!command.files.some((f) => f.path.endsWith('adapter_config.json'))) return fail(command.requestId, `${folder}: is not an adapter: no adapter_config.json in it`);
+        this.adapters.add(command.runId);
+        const method = { method: 'lora' as const, rank: 4, alpha: 8, targets: { kind: 'suffixes' as const, suffixes: ['c_attn'] } };
+        return this.emit({
+          type: 'adapterImported', requestId: command.requestId, label: folder, peftType: 'LORA', trainableParameters: 4096, percent: 0.4,
+          run: { id: command.runId, name: `${folder} (imported)`, settings: { method, training: command.training } },
+          finalEval: null, baseEval: null, classReport: null, notEvaluated: 'not evaluated: no dataset was loaded when it was imported',
+        });
+      }
       case 'measureDownload':
         return this.emit({ type: 'downloadSize', requestId: command.requestId, files: [{ path: 'config.json', bytes: 700, cached: false }] });
       case 'setBackend':
