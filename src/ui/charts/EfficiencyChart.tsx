@@ -79,7 +79,8 @@ export function EfficiencyChart({ runs, metrics }: { runs: RunRecord[]; metrics:
               name="Pareto frontier"
               data={frontier}
               legendType="circle"
-              fill="none"
+              // The legend's icon takes this fill (the ringed points draw their own, unfilled).
+              fill={FRONTIER_COLOR}
               line={{ stroke: FRONTIER_COLOR, strokeDasharray: '4 3', strokeWidth: 1 }}
               isAnimationActive={false}
               shape={(props: { cx?: number; cy?: number; payload?: EfficiencyPoint }) => (
