@@ -68,3 +68,21 @@ export function bundledModel(task: 'image-classification' | 'causal-lm'): Bundle
   if (!entry) throw new Error(`public/models/index.json lists no ${task} model`);
   return { ...entry, dir: join(PUBLIC, 'models', entry.name) };
 }
+
+/**
+ * A fresh app on WASM with the bundled ViT loaded and the digits dropped,
+ * evaluating at most 32 held-out images: the set-up of tests about what
+ * training shows (analysis, sweeps), not about the backend (SwiftShader's
+ * WebGPU would spend minutes per step).
+ */
+export async function openBundledVitOnDigits(page: Page): Promise<void> {
+  const vit = bundledModel('image-classification');
+  await openFreshApp(page);
+  await page.getByLabel('Backend preference').selectOption('wasm');
+  await expect(page.getByTestId('backend-badge')).toContainText('WASM', { timeout: 60_000 });
+  await page.getByRole('button', { name: `Load ${vit.title}` }).click();
+  await expect(page.getByTestId('model-summary')).toContainText(vit.name);
+  await page.getByLabel('Evaluate on at most').fill('32');
+  await page.getByTestId('data-drop-files').setInputFiles(join(PUBLIC, 'datasets', 'digits.zip'));
+  await expect(page.getByTestId('dataset-summary')).toBeVisible();
+}

@@ -8,21 +8,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { PUBLIC, bundledModel, openFreshApp, snap } from './helpers';
-
-const VIT = bundledModel('image-classification');
+import { PUBLIC, openBundledVitOnDigits, snap } from './helpers';
 
 test('bundled ViT: anatomy of every targeted module and cluster maps for WeGeFT and LoRA side by side', async ({ page }, testInfo) => {
   test.setTimeout(480_000);
-  await openFreshApp(page);
-  // WASM: this test is about the analysis, not the backend; SwiftShader would spend minutes per step.
-  await page.getByLabel('Backend preference').selectOption('wasm');
-  await expect(page.getByTestId('backend-badge')).toContainText('WASM', { timeout: 60_000 });
-  await page.getByRole('button', { name: `Load ${VIT.title}` }).click();
-  await expect(page.getByTestId('model-summary')).toContainText(VIT.name);
-  await page.getByLabel('Evaluate on at most').fill('32');
-  await page.getByTestId('data-drop-files').setInputFiles(join(PUBLIC, 'datasets', 'digits.zip'));
-  await expect(page.getByTestId('dataset-summary')).toBeVisible();
+  await openBundledVitOnDigits(page);
 
   const methods = page.locator('#methods');
   await methods.getByLabel('Steps', { exact: true }).fill('20');

@@ -4,24 +4,13 @@
  * the Compare panel's efficiency chart draws one point per run, rings the
  * Pareto frontier, and exports the sweep as CSV with the train CLI's columns.
  */
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { PUBLIC, bundledModel, openFreshApp, snap } from './helpers';
-
-const VIT = bundledModel('image-classification');
+import { openBundledVitOnDigits, snap } from './helpers';
 
 test('bundled ViT: a sweep of 3 ranks × 2 methods draws 6 points, the frontier ringed, and exports them', async ({ page }, testInfo) => {
   test.setTimeout(480_000);
-  await openFreshApp(page);
-  // WASM: this test is about the sweep, not the backend; SwiftShader would spend minutes per step.
-  await page.getByLabel('Backend preference').selectOption('wasm');
-  await expect(page.getByTestId('backend-badge')).toContainText('WASM', { timeout: 60_000 });
-  await page.getByRole('button', { name: `Load ${VIT.title}` }).click();
-  await expect(page.getByTestId('model-summary')).toContainText(VIT.name);
-  await page.getByLabel('Evaluate on at most').fill('32');
-  await page.getByTestId('data-drop-files').setInputFiles(join(PUBLIC, 'datasets', 'digits.zip'));
-  await expect(page.getByTestId('dataset-summary')).toBeVisible();
+  await openBundledVitOnDigits(page);
 
   const methods = page.locator('#methods');
   await methods.getByLabel('Steps', { exact: true }).fill('10');
