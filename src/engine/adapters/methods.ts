@@ -7,7 +7,7 @@
  * needs tfjs, so the page's main thread imports only this file).
  */
 import { bitfitMethod } from './bitfit/method';
-import type { MethodSpec, ModelTask, OptionSpec, TaskDefaults } from './common/method-spec';
+import type { MethodConfig, MethodSpec, ModelTask, OptionSpec, OptionValue, TaskDefaults } from './common/method-spec';
 import { doraMethod } from './dora/method';
 import { fullMethod } from './full/method';
 import { headMethod } from './head/method';
@@ -25,6 +25,28 @@ export type AdapterMethodName = (typeof METHOD_SPECS)[number]['name'];
 /** Every option key some method declares. */
 type OptionKeysOf<S> = S extends { options: infer O } ? keyof O : never;
 export type MethodOptionKey = OptionKeysOf<(typeof METHOD_SPECS)[number]> & string;
+
+type RegisteredSpec = (typeof METHOD_SPECS)[number];
+
+/** One registered method's typed config (`MethodConfigOf<'lora'>`: rank, alpha and targets present). */
+export type MethodConfigOf<N extends AdapterMethodName> = MethodConfig<Extract<RegisteredSpec, { name: N }>>;
+
+/** Any registered method's typed config: a union told apart by `method`. */
+export type AnyMethodConfig = { [N in AdapterMethodName]: MethodConfigOf<N> }[AdapterMethodName];
+
+/** The value an option key holds, from the declarations of the methods that have it. */
+type OptionValueOfKey<K extends string> = RegisteredSpec extends infer S
+  ? S extends { options: infer O }
+    ? K extends keyof O
+      ? O[K] extends OptionSpec
+        ? OptionValue<O[K]>
+        : never
+      : never
+    : never
+  : never;
+
+/** Every declared option, optional: the flat record of AdapterSettings. */
+export type FlatMethodOptions = { [K in MethodOptionKey]?: OptionValueOfKey<K> };
 
 export const METHOD_NAMES: readonly AdapterMethodName[] = METHOD_SPECS.map((m) => m.name);
 

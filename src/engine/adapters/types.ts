@@ -11,7 +11,7 @@ import type { SafetensorsFile } from '../io/safetensors';
 import type { Model, ModelPatch } from '../models/model';
 import type { LinearModule } from '../models/types';
 import type { MethodSpec } from './common/method-spec';
-import type { AdapterMethodName, MethodOptionKey } from './methods';
+import type { AdapterMethodName, FlatMethodOptions } from './methods';
 
 export type { AdapterMethodName } from './methods';
 
@@ -26,42 +26,23 @@ export type { AdapterMethodName } from './methods';
 export type TargetSpec = { kind: 'suffixes'; suffixes: string[] } | { kind: 'regex'; pattern: string } | { kind: 'all-linear' };
 
 /**
- * Plain, serialisable settings of one run's method (forms, saved runs and
- * URLs use these): the method, its options (each declared once, with its
- * bounds, default and help, in the method's folder: <method>/method.ts) and
- * a classifier's labels. One flat record: an option key means the same in
- * every method that declares it.
+ * Plain, serialisable settings of one run's method as a user gives them
+ * (forms, saved runs, URLs, command lines): the method, any of its options,
+ * and a classifier's labels. One flat record, so a form keeps its values
+ * when the user switches method: an option key means the same in every
+ * method that declares it (a test checks that). Its fields derive from the
+ * methods' declarations (<method>/method.ts), never written out here; a
+ * method's code reads its own typed config instead (MethodConfig: every
+ * option present), which resolveAdapterSettings makes from these.
  */
-export interface AdapterSettings {
+export type AdapterSettings = {
   method: AdapterMethodName;
-  // Each option's meaning, bounds, default and help: the declarations of the methods that have it
-  // (<method>/method.ts; `methodsWithOption(key)` lists them).
-  /** The rank of a low-rank update, or the width of shared projections. */
-  rank?: number;
-  /** Scaling alpha / rank of a low-rank update. */
-  alpha?: number;
-  /** The linear modules adapted; the method's defaults for the family when absent. */
-  targets?: TargetSpec;
-  /** The targets whose input (not output) is rescaled (PEFT's feedforward_modules). */
-  feedforward?: TargetSpec;
-  /** The initial value of a learned scaling vector (PEFT's d_initial). */
-  dInitial?: number;
-  /** The seed of shared random projections (PEFT's projection_prng_key). */
-  projectionSeed?: number;
-  /** Subspace iterations of a randomized SVD start; null for the exact SVD. */
-  pissaNiter?: number | null;
-  /** One pair of generator matrices per layer instead of one per module type. */
-  perLayer?: boolean;
   /**
    * Classifiers: the dataset's label names. When their count differs from the
    * checkpoint's, a new head of that size replaces the old one.
    */
   labels?: string[];
-}
-
-/** Compile-time check: every option a method declares is a field of AdapterSettings. */
-type UndeclaredOption = Exclude<MethodOptionKey, keyof AdapterSettings>;
-export const EVERY_OPTION_IS_A_SETTING: [UndeclaredOption] extends [never] ? true : UndeclaredOption = true;
+} & FlatMethodOptions;
 
 /** The files of an adapter in PEFT's layout. */
 export interface AdapterFiles {

@@ -90,6 +90,21 @@ describe('bad settings', () => {
     narrow.dispose();
   });
 
+  // A method's code reads its typed config (every declared option present): settings that skipped the
+  // defaults and lack a targets option must be stopped before count or create see them.
+  it.each(adapterMethods.flatMap((m) => Object.entries(m.spec.options).filter(([, o]) => o.kind === 'targets').map(([key, o]) => [m.name, key, o.label] as const)))(
+    '%s without its "%s" option is refused before its code reads it',
+    (name, key, label) => {
+      const method = getAdapterMethod(name);
+      const settings: Record<string, unknown> = { ...method.withDefaults(gpt2.model, {}) };
+      delete settings[key];
+      const problem = `no ${label.toLowerCase()} given`;
+      expect(method.validate(gpt2.model, settings as never)).toContain(problem);
+      expect(() => method.countTrainable(gpt2.model, settings as never)).toThrow(AdapterSettingsError);
+      expect(() => method.create(gpt2.model, settings as never, 0)).toThrow(problem);
+    },
+  );
+
   it('settings for another method are refused', () => {
     const settings = lora.withDefaults(gpt2.model, {});
     expect(wegeft.validate(gpt2.model, settings)).toContain('these settings are for "lora", not "wegeft"');

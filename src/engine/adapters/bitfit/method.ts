@@ -1,5 +1,5 @@
 /** BitFit's declaration (no tfjs: the page imports it). */
-import { defineMethod } from '../common/method-spec';
+import { defineMethod, type MethodConfig } from '../common/method-spec';
 
 export const bitfitMethod = defineMethod({
   name: 'bitfit',
@@ -17,3 +17,6 @@ export const bitfitMethod = defineMethod({
   trains: 'the bias terms (linear layers and norms)',
   source: 'Ben Zaken, Ravfogel, Goldberg, ACL 2022 (arXiv 2106.10199); not in PEFT (peft_type BITFIT here)',
 });
+
+/** bitfit settings resolved for a model (every option present, targets filled in): what its code reads. */
+export type BitfitConfig = MethodConfig<typeof bitfitMethod>;

@@ -15,10 +15,11 @@ import type { LinearModule } from '../../models/types';
 import type { Adapter, AdapterFiles, AdapterMethodName, AdapterSettings, DeltaWeight } from '../types';
 import { writeAdapterWeights } from './files';
 
-export interface AdapterParts {
+/** `C`: the method's typed config (MethodConfig), which is a valid AdapterSettings. */
+export interface AdapterParts<C extends AdapterSettings = AdapterSettings> {
   model: Model;
   method: AdapterMethodName;
-  settings: AdapterSettings;
+  settings: C;
   /** Trainable variables by saved key, in save order. */
   trainable: Map<string, tf.Variable>;
   /** Keys of `trainable` that belong to the task head (modules_to_save). */
@@ -31,9 +32,9 @@ export interface AdapterParts {
   labels: string[] | null;
 }
 
-export abstract class BaseAdapter implements Adapter {
+export abstract class BaseAdapter<C extends AdapterSettings = AdapterSettings> implements Adapter {
   readonly method: AdapterMethodName;
-  readonly settings: AdapterSettings;
+  readonly settings: C;
   readonly trainable: ReadonlyMap<string, tf.Variable>;
   readonly headKeys: readonly string[];
   protected readonly model: Model;
@@ -46,7 +47,7 @@ export abstract class BaseAdapter implements Adapter {
   private mergedParams: Map<string, tf.Tensor> | null = null;
   private readonly livePatch: ModelPatch;
 
-  constructor(parts: AdapterParts) {
+  constructor(parts: AdapterParts<C>) {
     this.model = parts.model;
     this.method = parts.method;
     this.settings = parts.settings;

@@ -26,8 +26,8 @@ export interface LowRankTensors {
 }
 
 /** Fresh tensors: `own` as the method made them, and a head for the settings' labels. */
-export function withFreshHead(model: Model, settings: AdapterSettings, seed: number, own: Map<string, tf.Variable>): LowRankTensors {
-  const head = classifierHead(model, settings.labels);
+export function withFreshHead(model: Model, config: { labels?: string[] }, seed: number, own: Map<string, tf.Variable>): LowRankTensors {
+  const head = classifierHead(model, config.labels);
   const headVariables = head ? createHeadVariables(model, head, deriveSeed(seed, 'head')) : new Map();
   return { own, head, headVariables };
 }
@@ -73,13 +73,13 @@ export function requireMatchedTargets(matched: number, model: Model, configFile:
  * then the head's under their modules_to_save keys (the head keys); the
  * head's variables replace the model's head parameters in the forward pass.
  */
-export function lowRankAdapterParts(
+export function lowRankAdapterParts<C extends AdapterSettings>(
   model: Model,
   method: AdapterMethodName,
-  settings: AdapterSettings,
+  settings: C,
   tensors: LowRankTensors,
   hooks: Map<string, LinearHook>,
-): AdapterParts {
+): AdapterParts<C> {
   const trainable = new Map(tensors.own);
   const headKeys: string[] = [];
   for (const [name, variable] of tensors.headVariables) {

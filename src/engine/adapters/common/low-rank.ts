@@ -7,6 +7,12 @@
 import type { Model } from '../../models/model';
 import type { LinearModule } from '../../models/types';
 import type { AdapterSettings, TargetSpec } from '../types';
+
+/** The options every low-rank method has, resolved (its typed config has them). */
+export interface LowRankOptions {
+  rank: number;
+  targets: TargetSpec;
+}
 import { resolveTargets, validateTargets } from './targets';
 
 export function defaultTargets(model: Model): TargetSpec {
@@ -43,16 +49,15 @@ export function lowRankDefaults(model: Model, declared: AdapterSettings, given: 
 }
 
 /** Checks that need the model: the targets match its layers, and the rank fits them. */
-export function validateLowRank(model: Model, settings: AdapterSettings, rankLimit: RankLimit): string[] {
-  if (!settings.targets) return ['no target modules given'];
-  const targetProblems = validateTargets(model, settings.targets);
-  if (targetProblems.length > 0 || settings.rank === undefined) return targetProblems;
-  const tooNarrow = resolveTargets(model, settings.targets).find((m) => settings.rank! > rankLimit.limit(m));
+export function validateLowRank(model: Model, config: LowRankOptions, rankLimit: RankLimit): string[] {
+  const targetProblems = validateTargets(model, config.targets);
+  if (targetProblems.length > 0) return targetProblems;
+  const tooNarrow = resolveTargets(model, config.targets).find((m) => config.rank > rankLimit.limit(m));
   if (!tooNarrow) return [];
-  return [`rank ${settings.rank} is too large for ${tooNarrow.path}: ${rankLimit.why(rankLimit.limit(tooNarrow))}`];
+  return [`rank ${config.rank} is too large for ${tooNarrow.path}: ${rankLimit.why(rankLimit.limit(tooNarrow))}`];
 }
 
 /** alpha / rank, the scaling of ΔW. */
-export function scaling(settings: AdapterSettings): number {
-  return settings.alpha! / settings.rank!;
+export function scaling(config: { alpha: number; rank: number }): number {
+  return config.alpha / config.rank;
 }

@@ -53,6 +53,17 @@ export type OptionValue<O extends OptionSpec> = O extends { kind: 'targets' }
       ? number | null
       : number;
 
+/**
+ * A method's options once resolved for a model (src/engine/adapters/registry.ts,
+ * resolveAdapterSettings): every declared option present with its kind's
+ * value, targets filled in from the family's defaults. Derived from the
+ * declaration, so a method's code reads `config.rank` as a number.
+ */
+export type MethodOptions<S extends MethodSpec> = { -readonly [K in keyof S['options']]: OptionValue<S['options'][K]> };
+
+/** A method's typed config: its name, its resolved options, and a classifier's label names. */
+export type MethodConfig<S extends MethodSpec> = { method: S['name']; labels?: string[] } & MethodOptions<S>;
+
 /** A default: a number, a flag, or null for an option that may be empty. */
 export type DefaultValue = number | boolean | null;
 

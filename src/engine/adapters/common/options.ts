@@ -5,17 +5,20 @@
  */
 import type { OptionSpec } from './method-spec';
 
-export function rankOption(help: string, max = 4096): OptionSpec {
+/** One kind of option (the helpers keep their kind in their type, so a method's typed config knows its values' types). */
+type OptionOfKind<K extends OptionSpec['kind']> = Extract<OptionSpec, { kind: K }>;
+
+export function rankOption(help: string, max = 4096): OptionOfKind<'integer'> {
   return { kind: 'integer', label: 'Rank r', help, flag: 'rank', urlKey: 'r', short: 'r', min: 1, max };
 }
 
-export function alphaOption(help = 'The update is scaled by α / r.'): OptionSpec {
+export function alphaOption(help = 'The update is scaled by α / r.'): OptionOfKind<'number'> {
   return { kind: 'number', label: 'Alpha α', help, flag: 'alpha', urlKey: 'a', short: 'α', min: 0, max: 1e6, exclusiveMin: true };
 }
 
 export function targetsOption(
   help = 'Which linear layers: module-name suffixes (q_proj, v_proj), every linear layer, or a regular expression on module paths.',
   emptyMeans = "the model family's defaults",
-): OptionSpec {
+): OptionOfKind<'targets'> {
   return { kind: 'targets', label: 'Target modules', help, flag: 'targets', urlKey: 't', emptyMeans };
 }

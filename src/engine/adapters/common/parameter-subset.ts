@@ -192,8 +192,10 @@ export function subsetMethod(
   const name = basics.spec.name as AdapterMethodName;
   return validatedMethod({
     ...basics,
-    count: (model, settings) => planParameterCount(plan(model, settings.labels)),
-    create: (model, settings, seed) => ParameterSubsetAdapter.create(model, name, settings, plan(model, settings.labels), seed),
+    count: (model, config) => planParameterCount(plan(model, config.labels)),
+    // A subset baseline has no options: its settings are its name and labels.
+    create: (model, config, seed) =>
+      ParameterSubsetAdapter.create(model, name, { method: name, labels: config.labels }, plan(model, config.labels), seed),
     load: (model, config, weights) => ParameterSubsetAdapter.load(model, name, config, weights, (labels) => plan(model, labels)),
   });
 }

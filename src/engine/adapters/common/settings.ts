@@ -7,7 +7,7 @@ import type { SafetensorsFile } from '../../io/safetensors';
 import type { Model } from '../../models/model';
 import type { Adapter, AdapterMethod, AdapterMethodName, AdapterSettings } from '../types';
 import { validateLabels } from './head';
-import { declaredOptionProblems, undeclaredOptions, type MethodSpec } from './method-spec';
+import { declaredOptionProblems, undeclaredOptions, type MethodConfig, type MethodSpec } from './method-spec';
 
 export class AdapterSettingsError extends Error {
   override readonly name = 'AdapterSettingsError';
@@ -30,15 +30,15 @@ export function requireValidSettings(problems: string[], method: AdapterMethodNa
  * width), and the checks that need the model (beyond the declared bounds,
  * which every method gets from its declaration).
  */
-export interface MethodBasics {
-  spec: MethodSpec;
+export interface MethodBasics<S extends MethodSpec = MethodSpec> {
+  spec: S;
   /**
    * Model-dependent defaults, given the settings with the declared defaults
    * for the model's task already filled in, and what the caller gave.
    */
   withDefaults?: (model: Model, declared: AdapterSettings, given: Partial<AdapterSettings>) => AdapterSettings;
-  /** Checks that need the model; run only once the declared options are valid. */
-  validate?: (model: Model, settings: AdapterSettings) => string[];
+  /** Checks that need the model; run only once the declared options are valid (so the config is typed). */
+  validate?: (model: Model, config: MethodConfig<S>) => string[];
 }
 
 /** The settings with every option the caller left out taken from the method's defaults for the model's task. */
@@ -60,14 +60,34 @@ export function declaredDefaults(spec: MethodSpec, model: Model, given: Partial<
  * labels, options the method does not have, every declared option against
  * its declaration, then (when those pass) the method's own checks.
  */
-export function validateDeclared(spec: MethodSpec, model: Model, settings: AdapterSettings, extra?: MethodBasics['validate']): string[] {
+export function validateDeclared<S extends MethodSpec>(
+  spec: S,
+  model: Model,
+  settings: AdapterSettings,
+  extra?: MethodBasics<S>['validate'],
+): string[] {
   const problems = validateCommon(model, settings, spec.name as AdapterMethodName);
-  for (const key of undeclaredOptions(spec, settings as unknown as Record<string, unknown>)) {
+  for (const key of undeclaredOptions(spec, settings)) {
     problems.push(`"${key}" is not an option of ${spec.label}`);
   }
-  problems.push(...declaredOptionProblems(spec, settings as unknown as Record<string, unknown>));
+  problems.push(...declaredOptionProblems(spec, settings));
+  // Targets may be absent from input (the family's default); once defaults are filled in they must be there.
+  for (const [key, option] of Object.entries(spec.options)) {
+    if (option.kind === 'targets' && (settings as Record<string, unknown>)[key] === undefined) {
+      problems.push(`no ${option.label.toLowerCase()} given`);
+    }
+  }
   if (problems.length > 0 || !extra) return problems;
-  return extra(model, settings);
+  return extra(model, asConfig(spec, settings));
+}
+
+/**
+ * Settings as a method's typed config, once validateDeclared found no
+ * problem: every declared option is present with its kind's value (the
+ * one place that turns the flat record into a method's own type).
+ */
+function asConfig<S extends MethodSpec>(_spec: S, settings: AdapterSettings): MethodConfig<S> {
+  return settings as unknown as MethodConfig<S>;
 }
 
 /**
@@ -76,10 +96,10 @@ export function validateDeclared(spec: MethodSpec, model: Model, settings: Adapt
  * method's own rules; countTrainable and create first validate, throwing
  * AdapterSettingsError on any problem.
  */
-export function validatedMethod(
-  basics: MethodBasics & {
-    count: (model: Model, settings: AdapterSettings) => number;
-    create: (model: Model, settings: AdapterSettings, seed: number) => Adapter;
+export function validatedMethod<S extends MethodSpec>(
+  basics: MethodBasics<S> & {
+    count: (model: Model, config: MethodConfig<S>) => number;
+    create: (model: Model, config: MethodConfig<S>, seed: number) => Adapter;
     load: (model: Model, config: Record<string, unknown>, weights: SafetensorsFile) => Adapter;
   },
 ): AdapterMethod {
@@ -98,11 +118,11 @@ export function validatedMethod(
     validate,
     countTrainable(model, settings) {
       requireValidSettings(validate(model, settings), name);
-      return basics.count(model, settings);
+      return basics.count(model, asConfig(spec, settings));
     },
     create(model, settings, seed) {
       requireValidSettings(validate(model, settings), name);
-      return basics.create(model, settings, seed);
+      return basics.create(model, asConfig(spec, settings), seed);
     },
     load: (model, config, weights) => basics.load(model, config, weights),
   };

@@ -25,7 +25,7 @@ import {
   loadLowRankTensors, lowRankAdapterParts, requireMatchedTargets, withFreshHead, type LowRankTensors,
 } from '../common/low-rank-adapter';
 import { resolveTargets } from '../common/targets';
-import type { AdapterSettings } from '../types';
+import type { DoraConfig } from './method';
 import { doraConfigJson, doraSettingsFromConfig } from './config';
 
 const keyA = (m: LinearModule) => adapterTensorKey(m.path, 'lora_A');
@@ -100,8 +100,8 @@ function doraHook(a: tf.Variable, b: tf.Variable, m: tf.Variable, scale: number)
   return (x, base) => (tf.engine().isTapeOn() ? fusedDora(x, base, a, b, m, scale) : plainDora(x, base, a, b, m, scale));
 }
 
-export class DoraAdapter extends BaseAdapter {
-  private constructor(model: Model, settings: AdapterSettings, private readonly modules: LinearModule[], tensors: LowRankTensors) {
+export class DoraAdapter extends BaseAdapter<DoraConfig> {
+  private constructor(model: Model, settings: DoraConfig, private readonly modules: LinearModule[], tensors: LowRankTensors) {
     const { own } = tensors;
     const hooks = new Map<string, LinearHook>();
     for (const m of modules) {
@@ -111,9 +111,9 @@ export class DoraAdapter extends BaseAdapter {
   }
 
   /** A fresh adapter: LoRA's A and B = 0, and m = ‖W‖ per row, so the layer is the base layer (PEFT's init). */
-  static create(model: Model, settings: AdapterSettings, seed: number): DoraAdapter {
-    const modules = resolveTargets(model, settings.targets!);
-    const r = settings.rank!;
+  static create(model: Model, settings: DoraConfig, seed: number): DoraAdapter {
+    const modules = resolveTargets(model, settings.targets);
+    const r = settings.rank;
     const own = new Map<string, tf.Variable>();
     for (const m of modules) {
       const a = kaimingUniform(r, m.dIn, deriveSeed(seed, `lora_A:${m.path}`));
@@ -128,9 +128,9 @@ export class DoraAdapter extends BaseAdapter {
   static load(model: Model, config: Record<string, unknown>, weights: SafetensorsFile): DoraAdapter {
     const configFile = configFileFor(weights.file);
     const recorded = doraSettingsFromConfig(config, configFile);
-    const modules = resolveTargets(model, recorded.targets!);
+    const modules = resolveTargets(model, recorded.targets);
     requireMatchedTargets(modules.length, model, configFile);
-    const r = recorded.rank!;
+    const r = recorded.rank;
     const tensors = loadLowRankTensors(model, weights, (own) => {
       for (const m of modules) {
         own.set(keyA(m), trainableVariable(() => readAdapterTensor(weights, keyA(m), [r, m.dIn], `LoRA A of ${m.path}`)));

@@ -8,21 +8,20 @@ import type { Model } from '../../models/model';
 import { classifierHead, headParameterCount } from '../common/head';
 import { resolveTargets } from '../common/targets';
 import { loraConfigJson, loraSettingsFromConfig } from '../lora/config';
-import type { AdapterSettings } from '../types';
-import { isDoraConfig } from './method';
+import { isDoraConfig, type DoraConfig } from './method';
 
 /** Sum over target modules of r·(d_in + d_out) + d_out (the magnitude), plus a classifier head. */
-export function countDora(model: Model, settings: AdapterSettings): number {
-  const adapters = resolveTargets(model, settings.targets!).reduce((sum, m) => sum + settings.rank! * (m.dIn + m.dOut) + m.dOut, 0);
+export function countDora(model: Model, settings: DoraConfig): number {
+  const adapters = resolveTargets(model, settings.targets).reduce((sum, m) => sum + settings.rank * (m.dIn + m.dOut) + m.dOut, 0);
   return adapters + headParameterCount(classifierHead(model, settings.labels));
 }
 
-export function doraConfigJson(model: Model, settings: AdapterSettings): Record<string, unknown> {
+export function doraConfigJson(model: Model, settings: DoraConfig): Record<string, unknown> {
   return { ...loraConfigJson(model, settings), use_dora: true };
 }
 
 /** Settings recorded in a PEFT DoRA adapter_config.json; every other LoRA variant is refused as LoRA refuses it. */
-export function doraSettingsFromConfig(config: Record<string, unknown>, configFile: string): AdapterSettings {
+export function doraSettingsFromConfig(config: Record<string, unknown>, configFile: string): DoraConfig {
   if (!isDoraConfig(config)) throw new InputFileError(configFile, '"use_dora" must be true for a DoRA adapter');
   return { ...loraSettingsFromConfig({ ...config, use_dora: false }, configFile), method: 'dora' };
 }

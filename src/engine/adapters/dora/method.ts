@@ -1,5 +1,5 @@
 /** DoRA's declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
-import { defineMethod } from '../common/method-spec';
+import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { alphaOption, rankOption, targetsOption } from '../common/options';
 
 /** Whether a LORA adapter_config.json is DoRA's (PEFT: use_dora). */
@@ -26,3 +26,6 @@ export const doraMethod = defineMethod({
   trains: 'LoRA\'s A and B, plus a magnitude vector (d_out) per targeted layer',
   source: 'Liu et al., ICML 2024 (arXiv 2402.09353); PEFT tuners/lora with use_dora',
 });
+
+/** dora settings resolved for a model (every option present, targets filled in): what its code reads. */
+export type DoraConfig = MethodConfig<typeof doraMethod>;

@@ -1,5 +1,5 @@
 /** Full fine-tuning's declaration (no tfjs: the page imports it). */
-import { defineMethod } from '../common/method-spec';
+import { defineMethod, type MethodConfig } from '../common/method-spec';
 
 export const fullMethod = defineMethod({
   name: 'full',
@@ -17,3 +17,6 @@ export const fullMethod = defineMethod({
   trains: 'every parameter',
   source: 'the baseline (transformers\' Trainer); saved here in PEFT\'s layout, peft_type FULL',
 });
+
+/** full settings resolved for a model (every option present, targets filled in): what its code reads. */
+export type FullConfig = MethodConfig<typeof fullMethod>;

@@ -1,5 +1,5 @@
 /** Head-only's declaration (no tfjs: the page imports it). */
-import { defineMethod } from '../common/method-spec';
+import { defineMethod, type MethodConfig } from '../common/method-spec';
 
 export const headMethod = defineMethod({
   name: 'head',
@@ -16,3 +16,6 @@ export const headMethod = defineMethod({
   trains: 'the output head (classifier, or lm_head untied from the embedding)',
   source: 'a linear probe; peft_type HEAD here',
 });
+
+/** head settings resolved for a model (every option present, targets filled in): what its code reads. */
+export type HeadConfig = MethodConfig<typeof headMethod>;

@@ -21,7 +21,7 @@ import {
   loadLowRankTensors, lowRankAdapterParts, requireMatchedTargets, withFreshHead, type LowRankTensors,
 } from '../common/low-rank-adapter';
 import { resolveTargets } from '../common/targets';
-import type { AdapterSettings } from '../types';
+import type { Ia3Config } from './method';
 import { ia3ConfigJson, ia3SettingsFromConfig, isFeedforward } from './config';
 
 /** PEFT's key: ia3_l is a bare parameter (no `.weight`). */
@@ -38,12 +38,12 @@ function ia3Hook(m: LinearModule, l: tf.Variable, feedforward: boolean): LinearH
     });
 }
 
-export class Ia3Adapter extends BaseAdapter {
+export class Ia3Adapter extends BaseAdapter<Ia3Config> {
   private readonly feedforward: Set<string>;
 
-  private constructor(model: Model, settings: AdapterSettings, private readonly modules: LinearModule[], tensors: LowRankTensors) {
+  private constructor(model: Model, settings: Ia3Config, private readonly modules: LinearModule[], tensors: LowRankTensors) {
     const { own } = tensors;
-    const feedforward = new Set(modules.filter((m) => isFeedforward(m, settings.feedforward!)).map((m) => m.path));
+    const feedforward = new Set(modules.filter((m) => isFeedforward(m, settings.feedforward)).map((m) => m.path));
     const hooks = new Map<string, LinearHook>();
     for (const m of modules) hooks.set(m.path, ia3Hook(m, own.get(keyL(m))!, feedforward.has(m.path)));
     super(lowRankAdapterParts(model, 'ia3', settings, tensors, hooks));
@@ -51,21 +51,21 @@ export class Ia3Adapter extends BaseAdapter {
   }
 
   /** Fresh: every ia3_l is ones (PEFT's reset_ia3_parameters). */
-  static create(model: Model, settings: AdapterSettings, seed: number): Ia3Adapter {
-    const modules = resolveTargets(model, settings.targets!);
+  static create(model: Model, settings: Ia3Config, seed: number): Ia3Adapter {
+    const modules = resolveTargets(model, settings.targets);
     const own = new Map<string, tf.Variable>();
-    for (const m of modules) own.set(keyL(m), trainableVariable(() => tf.ones(vectorShape(m, isFeedforward(m, settings.feedforward!)))));
+    for (const m of modules) own.set(keyL(m), trainableVariable(() => tf.ones(vectorShape(m, isFeedforward(m, settings.feedforward)))));
     return new Ia3Adapter(model, settings, modules, withFreshHead(model, settings, seed, own));
   }
 
   static load(model: Model, config: Record<string, unknown>, weights: SafetensorsFile): Ia3Adapter {
     const configFile = configFileFor(weights.file);
     const recorded = ia3SettingsFromConfig(model, config, configFile);
-    const modules = resolveTargets(model, recorded.targets!);
+    const modules = resolveTargets(model, recorded.targets);
     requireMatchedTargets(modules.length, model, configFile);
     const tensors = loadLowRankTensors(model, weights, (own) => {
       for (const m of modules) {
-        const shape = vectorShape(m, isFeedforward(m, recorded.feedforward!));
+        const shape = vectorShape(m, isFeedforward(m, recorded.feedforward));
         own.set(keyL(m), trainableVariable(() => readAdapterTensor(weights, keyL(m), shape, `(IA)³ vector of ${m.path}`)));
       }
     });

@@ -15,6 +15,7 @@ import { defaultTargets } from '../common/low-rank';
 import { compileTargetPattern } from '../common/target-pattern';
 import { resolveTargets, targetsFromConfig, targetsFromPeft, targetsToPeft, validateTargets } from '../common/targets';
 import type { AdapterSettings, TargetSpec } from '../types';
+import type { Ia3Config } from './method';
 
 export const PEFT_TYPE = 'IA3';
 const PEFT_VERSION = '0.21.0';
@@ -59,12 +60,9 @@ export function isFeedforward(module: LinearModule, feedforward: TargetSpec): bo
   }
 }
 
-export function validateIa3(model: Model, settings: AdapterSettings): string[] {
-  const problems: string[] = [];
-  if (!settings.targets) return [...problems, 'no target modules given'];
-  problems.push(...validateTargets(model, settings.targets));
+export function validateIa3(model: Model, settings: Ia3Config): string[] {
+  const problems = validateTargets(model, settings.targets);
   const ff = settings.feedforward;
-  if (!ff) return [...problems, 'no feedforward modules given (an empty list rescales every target\'s output)'];
   if (ff.kind === 'regex') {
     const re = compileTargetPattern(ff.pattern);
     if (typeof re === 'string') problems.push(`feedforward modules: ${re}`);
@@ -79,31 +77,31 @@ export function validateIa3(model: Model, settings: AdapterSettings): string[] {
 }
 
 /** Per target module d_in (feedforward: the input is rescaled) or d_out (the output), plus a classifier head. */
-export function countIa3(model: Model, settings: AdapterSettings): number {
-  const adapters = resolveTargets(model, settings.targets!).reduce(
-    (sum, m) => sum + (isFeedforward(m, settings.feedforward!) ? m.dIn : m.dOut),
+export function countIa3(model: Model, settings: Ia3Config): number {
+  const adapters = resolveTargets(model, settings.targets).reduce(
+    (sum, m) => sum + (isFeedforward(m, settings.feedforward) ? m.dIn : m.dOut),
     0,
   );
   return adapters + headParameterCount(classifierHead(model, settings.labels));
 }
 
-export function ia3ConfigJson(model: Model, settings: AdapterSettings): Record<string, unknown> {
+export function ia3ConfigJson(model: Model, settings: Ia3Config): Record<string, unknown> {
   const head = classifierHead(model, settings.labels);
-  const conv1d = resolveTargets(model, settings.targets!).some((m) => m.layout === 'conv1d');
+  const conv1d = resolveTargets(model, settings.targets).some((m) => m.layout === 'conv1d');
   return {
     auto_mapping: autoMapping(model),
     base_model_name_or_path: typeof model.config.raw._name_or_path === 'string' ? model.config.raw._name_or_path : null,
     exclude_modules: null, fan_in_fan_out: conv1d,
-    feedforward_modules: targetsToPeft(settings.feedforward!),
+    feedforward_modules: targetsToPeft(settings.feedforward),
     inference_mode: true, init_ia3_weights: true,
     modules_to_save: head ? head.modules : null,
     peft_type: PEFT_TYPE, peft_version: PEFT_VERSION, revision: null,
-    target_modules: targetsToPeft(settings.targets!), task_type: null,
+    target_modules: targetsToPeft(settings.targets), task_type: null,
   };
 }
 
 /** Settings recorded in a PEFT IA3 adapter_config.json (feedforward_modules null: the family's mapping, as PEFT fills it in). */
-export function ia3SettingsFromConfig(model: Model, config: Record<string, unknown>, configFile: string): AdapterSettings {
+export function ia3SettingsFromConfig(model: Model, config: Record<string, unknown>, configFile: string): Ia3Config {
   const excluded = config.exclude_modules;
   if (excluded !== undefined && excluded !== null && !(Array.isArray(excluded) && excluded.length === 0)) {
     throw new InputFileError(configFile, 'uses exclude_modules, which this app does not support');

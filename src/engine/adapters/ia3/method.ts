@@ -1,5 +1,5 @@
 /** (IA)³'s declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
-import { defineMethod } from '../common/method-spec';
+import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { targetsOption } from '../common/options';
 
 export const ia3Method = defineMethod({
@@ -31,3 +31,6 @@ export const ia3Method = defineMethod({
   trains: 'one vector per targeted layer: d_out (keys, values) or d_in (feed-forward input)',
   source: 'Liu et al., NeurIPS 2022 (arXiv 2205.05638); PEFT tuners/ia3',
 });
+
+/** ia3 settings resolved for a model (every option present, targets filled in): what its code reads. */
+export type Ia3Config = MethodConfig<typeof ia3Method>;

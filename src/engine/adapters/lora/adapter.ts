@@ -20,7 +20,7 @@ import {
   loadLowRankTensors, lowRankAdapterParts, requireMatchedTargets, withFreshHead, type LowRankTensors,
 } from '../common/low-rank-adapter';
 import { resolveTargets } from '../common/targets';
-import type { AdapterSettings } from '../types';
+import type { LoraConfig } from './method';
 import { loraConfigJson, loraSettingsFromConfig } from './config';
 
 const keyA = (m: LinearModule) => adapterTensorKey(m.path, 'lora_A');
@@ -77,8 +77,8 @@ function loraHook(a: tf.Variable, b: tf.Variable, scale: number, first: FirstAda
   };
 }
 
-export class LoraAdapter extends BaseAdapter {
-  private constructor(model: Model, settings: AdapterSettings, private readonly modules: LinearModule[], tensors: LowRankTensors) {
+export class LoraAdapter extends BaseAdapter<LoraConfig> {
+  private constructor(model: Model, settings: LoraConfig, private readonly modules: LinearModule[], tensors: LowRankTensors) {
     const { own } = tensors;
     const hooks = new Map<string, LinearHook>();
     const first = new FirstAdaptedInput(model, modules.map((m) => m.path));
@@ -87,9 +87,9 @@ export class LoraAdapter extends BaseAdapter {
   }
 
   /** A fresh adapter: B = 0 so ΔW = 0, A Kaiming-uniform, as PEFT initialises. */
-  static create(model: Model, settings: AdapterSettings, seed: number): LoraAdapter {
-    const modules = resolveTargets(model, settings.targets!);
-    const r = settings.rank!;
+  static create(model: Model, settings: LoraConfig, seed: number): LoraAdapter {
+    const modules = resolveTargets(model, settings.targets);
+    const r = settings.rank;
     const pairs = new Map<string, tf.Variable>();
     for (const m of modules) {
       const a = kaimingUniform(r, m.dIn, deriveSeed(seed, `lora_A:${m.path}`));
@@ -103,16 +103,16 @@ export class LoraAdapter extends BaseAdapter {
   static load(model: Model, config: Record<string, unknown>, weights: SafetensorsFile): LoraAdapter {
     const configFile = configFileFor(weights.file);
     const recorded = loraSettingsFromConfig(config, configFile);
-    const modules = resolveTargets(model, recorded.targets!);
+    const modules = resolveTargets(model, recorded.targets);
     requireMatchedTargets(modules.length, model, configFile);
-    const r = recorded.rank!;
+    const r = recorded.rank;
     const tensors = loadLowRankTensors(model, weights, (pairs) => {
       for (const m of modules) {
         pairs.set(keyA(m), trainableVariable(() => readAdapterTensor(weights, keyA(m), [r, m.dIn], `LoRA A of ${m.path}`)));
         pairs.set(keyB(m), trainableVariable(() => readAdapterTensor(weights, keyB(m), [m.dOut, r], `LoRA B of ${m.path}`)));
       }
     });
-    const settings: AdapterSettings = { ...recorded, labels: tensors.head?.labels };
+    const settings: LoraConfig = { ...recorded, labels: tensors.head?.labels };
     return new LoraAdapter(model, settings, modules, tensors);
   }
 

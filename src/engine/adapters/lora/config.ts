@@ -9,9 +9,10 @@ import type { Model } from '../../models/model';
 import { autoMapping } from '../handoff/base-model';
 import { positiveIntegerField, positiveNumberField } from '../common/files';
 import { classifierHead, headParameterCount } from '../common/head';
-import { LOW_RANK_PRODUCT_LIMIT, lowRankDefaults, validateLowRank } from '../common/low-rank';
+import { LOW_RANK_PRODUCT_LIMIT, lowRankDefaults, validateLowRank, type LowRankOptions } from '../common/low-rank';
 import { resolveTargets, targetsFromConfig, targetsToPeft } from '../common/targets';
 import type { AdapterSettings } from '../types';
+import type { LoraConfig } from './method';
 
 export const PEFT_TYPE = 'LORA';
 /** The PEFT release whose adapter_config.json layout we write (the fixtures'). */
@@ -22,20 +23,23 @@ export function loraDefaults(model: Model, declared: AdapterSettings, given: Par
   return lowRankDefaults(model, declared, given, LOW_RANK_PRODUCT_LIMIT);
 }
 
-export function validateLora(model: Model, settings: AdapterSettings): string[] {
+export function validateLora(model: Model, settings: LowRankConfig): string[] {
   return validateLowRank(model, settings, LOW_RANK_PRODUCT_LIMIT);
 }
 
 /** Sum over target modules of r·(d_in + d_out), plus a classifier head. */
-export function countLora(model: Model, settings: AdapterSettings): number {
-  const adapters = resolveTargets(model, settings.targets!).reduce((sum, m) => sum + settings.rank! * (m.dIn + m.dOut), 0);
+export function countLora(model: Model, settings: LowRankConfig): number {
+  const adapters = resolveTargets(model, settings.targets).reduce((sum, m) => sum + settings.rank * (m.dIn + m.dOut), 0);
   return adapters + headParameterCount(classifierHead(model, settings.labels));
 }
 
+/** What a LoRA-shaped adapter_config.json records (LoRA's and its variants' configs have these). */
+export type LowRankConfig = LowRankOptions & { alpha: number; labels?: string[] };
+
 /** PEFT 0.21's LoraConfig fields with the values a plain LoRA has. */
-export function loraConfigJson(model: Model, settings: AdapterSettings): Record<string, unknown> {
+export function loraConfigJson(model: Model, settings: LowRankConfig): Record<string, unknown> {
   const head = classifierHead(model, settings.labels);
-  const conv1d = resolveTargets(model, settings.targets!).some((m) => m.layout === 'conv1d');
+  const conv1d = resolveTargets(model, settings.targets).some((m) => m.layout === 'conv1d');
   return {
     alora_invocation_tokens: null, alpha_pattern: {}, arrow_config: null, auto_mapping: autoMapping(model),
     base_model_name_or_path: typeof model.config.raw._name_or_path === 'string' ? model.config.raw._name_or_path : null,
@@ -47,7 +51,7 @@ export function loraConfigJson(model: Model, settings: AdapterSettings): Record<
     modules_to_save: head ? head.modules : null,
     monteclora_config: null, peft_type: PEFT_TYPE, peft_version: PEFT_VERSION, qalora_group_size: 16,
     r: settings.rank, rank_pattern: {}, revision: null,
-    target_modules: targetsToPeft(settings.targets!),
+    target_modules: targetsToPeft(settings.targets),
     target_parameters: null, task_type: null, trainable_token_indices: null, use_bdlora: null,
     use_dora: false, use_qalora: false, use_rslora: false, velora_config: null,
   };
@@ -82,7 +86,7 @@ function isNonEmpty(value: unknown): boolean {
 }
 
 /** Settings recorded in a PEFT LoRA adapter_config.json; `configFile` names it in errors. */
-export function loraSettingsFromConfig(config: Record<string, unknown>, configFile: string): AdapterSettings {
+export function loraSettingsFromConfig(config: Record<string, unknown>, configFile: string): LoraConfig {
   for (const [field, isUsed, what] of UNSUPPORTED) {
     if (isUsed(config[field])) throw new InputFileError(configFile, `uses ${what}, which this app does not support`);
   }

@@ -1,5 +1,5 @@
 /** LoRA's declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
-import { defineMethod } from '../common/method-spec';
+import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { alphaOption, rankOption, targetsOption } from '../common/options';
 
 export const loraMethod = defineMethod({
@@ -22,3 +22,6 @@ export const loraMethod = defineMethod({
   trains: 'A (r × d_in) and B (d_out × r) per targeted layer',
   source: 'Hu et al., ICLR 2022 (arXiv 2106.09685); PEFT tuners/lora',
 });
+
+/** lora settings resolved for a model (every option present, targets filled in): what its code reads. */
+export type LoraConfig = MethodConfig<typeof loraMethod>;

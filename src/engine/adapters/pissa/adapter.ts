@@ -23,7 +23,7 @@ import {
   loadLowRankTensors, lowRankAdapterParts, requireMatchedTargets, withFreshHead, type LowRankTensors,
 } from '../common/low-rank-adapter';
 import { resolveTargets } from '../common/targets';
-import type { AdapterSettings } from '../types';
+import type { PissaConfig } from './method';
 import { pissaConfigJson, pissaSettingsFromConfig } from './config';
 import { pissaStart } from './init';
 
@@ -41,18 +41,18 @@ function pissaHook(residual: tf.Tensor2D, a: tf.Variable, b: tf.Variable, scale:
 }
 
 /** The PiSSA start (A, B and W_res) of every target module, from the base weights. */
-function startsFor(model: Model, modules: LinearModule[], settings: AdapterSettings) {
+function startsFor(model: Model, modules: LinearModule[], settings: PissaConfig) {
   const scale = scaling(settings);
   return modules.map((m) => {
     const weight = model.baseParam(m.weight).dataSync() as Float32Array;
-    return { module: m, start: pissaStart(weight, m, settings.rank!, scale, settings.pissaNiter ?? null) };
+    return { module: m, start: pissaStart(weight, m, settings.rank, scale, settings.pissaNiter) };
   });
 }
 
-export class PissaAdapter extends BaseAdapter {
+export class PissaAdapter extends BaseAdapter<PissaConfig> {
   private constructor(
     model: Model,
-    settings: AdapterSettings,
+    settings: PissaConfig,
     private readonly modules: LinearModule[],
     tensors: LowRankTensors,
     /** W_res by weight parameter name, frozen, owned by this adapter. */
@@ -65,9 +65,9 @@ export class PissaAdapter extends BaseAdapter {
   }
 
   /** A fresh adapter: A, B from W's top-r SVD, W_res = W − s·B·A (deterministic: the seed only draws a new head). */
-  static create(model: Model, settings: AdapterSettings, seed: number): PissaAdapter {
-    const modules = resolveTargets(model, settings.targets!);
-    const r = settings.rank!;
+  static create(model: Model, settings: PissaConfig, seed: number): PissaAdapter {
+    const modules = resolveTargets(model, settings.targets);
+    const r = settings.rank;
     const own = new Map<string, tf.Variable>();
     const residuals = new Map<string, tf.Tensor2D>();
     for (const { module: m, start } of startsFor(model, modules, settings)) {
@@ -82,9 +82,9 @@ export class PissaAdapter extends BaseAdapter {
   static load(model: Model, config: Record<string, unknown>, weights: SafetensorsFile): PissaAdapter {
     const configFile = configFileFor(weights.file);
     const recorded = pissaSettingsFromConfig(config, configFile);
-    const modules = resolveTargets(model, recorded.targets!);
+    const modules = resolveTargets(model, recorded.targets);
     requireMatchedTargets(modules.length, model, configFile);
-    const r = recorded.rank!;
+    const r = recorded.rank;
     const tensors = loadLowRankTensors(model, weights, (own) => {
       for (const m of modules) {
         own.set(keyA(m), trainableVariable(() => readAdapterTensor(weights, keyA(m), [r, m.dIn], `LoRA A of ${m.path}`)));

@@ -8,8 +8,7 @@
 import { InputFileError, quoted } from '../../errors';
 import type { Model } from '../../models/model';
 import { countLora, loraConfigJson, loraSettingsFromConfig } from '../lora/config';
-import type { AdapterSettings } from '../types';
-import { isPissaConfig } from './method';
+import { isPissaConfig, type PissaConfig } from './method';
 
 const PISSA_INIT = /^pissa(?:_niter_(\d+))?$/;
 
@@ -17,15 +16,15 @@ const PISSA_INIT = /^pissa(?:_niter_(\d+))?$/;
 export const countPissa = countLora;
 
 /** PEFT's init_lora_weights for these settings. */
-export function pissaInitName(settings: AdapterSettings): string {
-  return settings.pissaNiter === undefined || settings.pissaNiter === null ? 'pissa' : `pissa_niter_${settings.pissaNiter}`;
+export function pissaInitName(settings: PissaConfig): string {
+  return settings.pissaNiter === null ? 'pissa' : `pissa_niter_${settings.pissaNiter}`;
 }
 
-export function pissaConfigJson(model: Model, settings: AdapterSettings): Record<string, unknown> {
+export function pissaConfigJson(model: Model, settings: PissaConfig): Record<string, unknown> {
   return { ...loraConfigJson(model, settings), init_lora_weights: pissaInitName(settings) };
 }
 
-export function pissaSettingsFromConfig(config: Record<string, unknown>, configFile: string): AdapterSettings {
+export function pissaSettingsFromConfig(config: Record<string, unknown>, configFile: string): PissaConfig {
   const match = typeof config.init_lora_weights === 'string' ? PISSA_INIT.exec(config.init_lora_weights) : null;
   if (!match) {
     throw new InputFileError(configFile, `"init_lora_weights" must be "pissa" or "pissa_niter_N", got ${quoted(config.init_lora_weights)}`);

@@ -1,5 +1,5 @@
 /** PiSSA's declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
-import { defineMethod } from '../common/method-spec';
+import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { alphaOption, rankOption, targetsOption } from '../common/options';
 
 /** Whether a LORA adapter_config.json is PiSSA's (PEFT: init_lora_weights "pissa" or "pissa_niter_N"). */
@@ -41,3 +41,6 @@ export const pissaMethod = defineMethod({
   trains: 'LoRA\'s A and B, started from the top-r SVD of W (the residual frozen)',
   source: 'Meng, Wang, Zhang, NeurIPS 2024 (arXiv 2404.02948); PEFT tuners/lora with init_lora_weights "pissa"',
 });
+
+/** pissa settings resolved for a model (every option present, targets filled in): what its code reads. */
+export type PissaConfig = MethodConfig<typeof pissaMethod>;

@@ -24,7 +24,8 @@ import {
   loadLowRankTensors, lowRankAdapterParts, requireMatchedTargets, withFreshHead, type LowRankTensors,
 } from '../common/low-rank-adapter';
 import { resolveTargets } from '../common/targets';
-import type { AdapterFiles, AdapterSettings } from '../types';
+import type { AdapterFiles } from '../types';
+import type { VeraConfig } from './method';
 import { veraConfigJson, veraSettingsFromConfig } from './config';
 
 /** PEFT's keys: λ vectors are bare parameters (no `.weight`); the projections live on the model, not a layer. */
@@ -99,10 +100,10 @@ function veraHook(m: LinearModule, projections: Projections, lambdaD: tf.Variabl
   };
 }
 
-export class VeraAdapter extends BaseAdapter {
+export class VeraAdapter extends BaseAdapter<VeraConfig> {
   private constructor(
     model: Model,
-    settings: AdapterSettings,
+    settings: VeraConfig,
     private readonly modules: LinearModule[],
     tensors: LowRankTensors,
     private readonly projections: Projections,
@@ -114,15 +115,15 @@ export class VeraAdapter extends BaseAdapter {
   }
 
   /** Fresh: projections from the settings' seed, λ_d = d_initial, λ_b = 0 (PEFT's reset_vera_parameters). */
-  static create(model: Model, settings: AdapterSettings, seed: number): VeraAdapter {
-    const modules = resolveTargets(model, settings.targets!);
-    const r = settings.rank!;
+  static create(model: Model, settings: VeraConfig, seed: number): VeraAdapter {
+    const modules = resolveTargets(model, settings.targets);
+    const r = settings.rank;
     const shapes = projectionShapes(modules, r);
-    const values = randomProjections(shapes, settings.projectionSeed!);
+    const values = randomProjections(shapes, settings.projectionSeed);
     const projections = new Projections(tf.tensor2d(values.a, shapes.a), tf.tensor2d(values.b, shapes.b));
     const own = new Map<string, tf.Variable>();
     for (const m of modules) {
-      own.set(keyD(m), trainableVariable(() => tf.fill([r], settings.dInitial!)));
+      own.set(keyD(m), trainableVariable(() => tf.fill([r], settings.dInitial)));
       own.set(keyB(m), trainableVariable(() => tf.zeros([m.dOut])));
     }
     return new VeraAdapter(model, settings, modules, withFreshHead(model, settings, seed, own), projections);
@@ -132,9 +133,9 @@ export class VeraAdapter extends BaseAdapter {
   static load(model: Model, config: Record<string, unknown>, weights: SafetensorsFile): VeraAdapter {
     const configFile = configFileFor(weights.file);
     const recorded = veraSettingsFromConfig(config, configFile);
-    const modules = resolveTargets(model, recorded.targets!);
+    const modules = resolveTargets(model, recorded.targets);
     requireMatchedTargets(modules.length, model, configFile);
-    const r = recorded.rank!;
+    const r = recorded.rank;
     const shapes = projectionShapes(modules, r);
     const tensors = loadLowRankTensors(
       model,

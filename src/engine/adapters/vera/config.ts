@@ -12,6 +12,7 @@ import { classifierHead, headParameterCount } from '../common/head';
 import { defaultTargets } from '../common/low-rank';
 import { resolveTargets, targetsFromConfig, targetsToPeft, validateTargets } from '../common/targets';
 import type { AdapterSettings } from '../types';
+import type { VeraConfig } from './method';
 
 export const PEFT_TYPE = 'VERA';
 const PEFT_VERSION = '0.21.0';
@@ -23,20 +24,19 @@ export function veraDefaults(model: Model, declared: AdapterSettings): AdapterSe
   return { ...declared, targets: declared.targets ?? defaultTargets(model) };
 }
 
-export function validateVera(model: Model, settings: AdapterSettings): string[] {
-  if (!settings.targets) return ['no target modules given'];
+export function validateVera(model: Model, settings: VeraConfig): string[] {
   return validateTargets(model, settings.targets);
 }
 
 /** Per target module r (lambda_d) + d_out (lambda_b); the shared projections are frozen. Plus a classifier head. */
-export function countVera(model: Model, settings: AdapterSettings): number {
-  const adapters = resolveTargets(model, settings.targets!).reduce((sum, m) => sum + settings.rank! + m.dOut, 0);
+export function countVera(model: Model, settings: VeraConfig): number {
+  const adapters = resolveTargets(model, settings.targets).reduce((sum, m) => sum + settings.rank + m.dOut, 0);
   return adapters + headParameterCount(classifierHead(model, settings.labels));
 }
 
-export function veraConfigJson(model: Model, settings: AdapterSettings): Record<string, unknown> {
+export function veraConfigJson(model: Model, settings: VeraConfig): Record<string, unknown> {
   const head = classifierHead(model, settings.labels);
-  const conv1d = resolveTargets(model, settings.targets!).some((m) => m.layout === 'conv1d');
+  const conv1d = resolveTargets(model, settings.targets).some((m) => m.layout === 'conv1d');
   return {
     auto_mapping: autoMapping(model),
     base_model_name_or_path: typeof model.config.raw._name_or_path === 'string' ? model.config.raw._name_or_path : null,
@@ -45,12 +45,12 @@ export function veraConfigJson(model: Model, settings: AdapterSettings): Record<
     modules_to_save: head ? head.modules : null,
     peft_type: PEFT_TYPE, peft_version: PEFT_VERSION,
     projection_prng_key: settings.projectionSeed, r: settings.rank, revision: null, save_projection: true,
-    target_modules: targetsToPeft(settings.targets!), task_type: null, vera_dropout: 0.0,
+    target_modules: targetsToPeft(settings.targets), task_type: null, vera_dropout: 0.0,
   };
 }
 
 /** Settings recorded in a PEFT VeRA adapter_config.json. */
-export function veraSettingsFromConfig(config: Record<string, unknown>, configFile: string): AdapterSettings {
+export function veraSettingsFromConfig(config: Record<string, unknown>, configFile: string): VeraConfig {
   if (config.bias !== undefined && config.bias !== null && config.bias !== 'none') {
     throw new InputFileError(configFile, `uses trained biases ("bias" ${quoted(config.bias)}), which this app does not support`);
   }

@@ -1,5 +1,5 @@
 /** VeRA's declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
-import { defineMethod } from '../common/method-spec';
+import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { rankOption, targetsOption } from '../common/options';
 
 export const veraMethod = defineMethod({
@@ -32,3 +32,6 @@ export const veraMethod = defineMethod({
   trains: 'λd (r) and λb (d_out) per targeted layer; A and B are frozen and shared',
   source: 'Kopiczko, Blankevoort, Asano, ICLR 2024 (arXiv 2310.11454); PEFT tuners/vera',
 });
+
+/** vera settings resolved for a model (every option present, targets filled in): what its code reads. */
+export type VeraConfig = MethodConfig<typeof veraMethod>;

@@ -21,7 +21,7 @@ import { scaling } from '../common/low-rank';
 import {
   loadLowRankTensors, lowRankAdapterParts, requireMatchedTargets, withFreshHead, type LowRankTensors,
 } from '../common/low-rank-adapter';
-import type { AdapterSettings } from '../types';
+import type { WegeftConfig } from './method';
 import { FirstAdaptedInput } from '../common/first-input';
 import { wegeftHook } from './paths';
 import { checkRecordedGroups, wegeftConfigJson, wegeftGroups, wegeftSettingsFromConfig, type WegeftGroup } from './config';
@@ -32,8 +32,8 @@ function weightTimesPhiT(weight: tf.Tensor2D, phi: tf.Tensor2D, layout: LinearMo
   return tf.matMul(weight, phi, layout === 'conv1d', true);
 }
 
-export class WegeftAdapter extends BaseAdapter {
-  private constructor(model: Model, settings: AdapterSettings, private readonly groups: WegeftGroup[], tensors: LowRankTensors) {
+export class WegeftAdapter extends BaseAdapter<WegeftConfig> {
+  private constructor(model: Model, settings: WegeftConfig, private readonly groups: WegeftGroup[], tensors: LowRankTensors) {
     const { own } = tensors;
     const hooks = new Map<string, LinearHook>();
     const first = new FirstAdaptedInput(model, groups.flatMap((g) => g.members.map((m) => m.path)));
@@ -45,9 +45,9 @@ export class WegeftAdapter extends BaseAdapter {
   }
 
   /** A fresh adapter: phi = 0 (so ΔW = 0), psi Kaiming-uniform (a = √5), as the authors initialise. */
-  static create(model: Model, settings: AdapterSettings, seed: number): WegeftAdapter {
+  static create(model: Model, settings: WegeftConfig, seed: number): WegeftAdapter {
     const groups = wegeftGroups(model, settings);
-    const r = settings.rank!;
+    const r = settings.rank;
     const pairs = new Map<string, tf.Variable>();
     for (const g of groups) {
       pairs.set(g.phiKey, trainableVariable(() => tf.zeros([r, g.dIn])));
@@ -68,11 +68,11 @@ export class WegeftAdapter extends BaseAdapter {
       for (const g of groups) {
         for (const key of [g.phiKey, g.psiKey]) {
           const what = `WeGeFT ${key.includes('wegeft_phi') ? 'phi' : 'psi'} of ${g.name}`;
-          pairs.set(key, trainableVariable(() => readAdapterTensor(weights, key, [recorded.rank!, g.dIn], what)));
+          pairs.set(key, trainableVariable(() => readAdapterTensor(weights, key, [recorded.rank, g.dIn], what)));
         }
       }
     });
-    const settings: AdapterSettings = { ...recorded, labels: tensors.head?.labels };
+    const settings: WegeftConfig = { ...recorded, labels: tensors.head?.labels };
     return new WegeftAdapter(model, settings, groups, tensors);
   }
 

@@ -27,6 +27,7 @@ import { compileTargetPattern } from '../common/target-pattern';
 import { resolveTargets, targetsFromConfig } from '../common/targets';
 import { autoMapping } from '../handoff/base-model';
 import type { Adapter } from '../types';
+import { wegeftMethod, type WegeftConfig } from './method';
 
 export const AUTHORS_PEFT_TYPE = 'WeGeFT';
 
@@ -45,12 +46,14 @@ export function moduleTypePattern(moduleType: string): string {
  * under its first member.
  */
 export function toAuthorsConfig(model: Model, adapter: Adapter, ours: Record<string, unknown>): Record<string, unknown> {
-  const settings = adapter.settings;
-  const modules = resolveTargets(model, settings.targets!);
-  const perLayer = settings.perLayer ?? false;
+  // Only WeGeFT has the authors' format (its declaration's exportAs says so): its settings are a WegeftConfig.
+  if (adapter.method !== wegeftMethod.name) throw new Error(`the authors' format is WeGeFT's, not ${adapter.method}'s`);
+  const settings = adapter.settings as WegeftConfig;
+  const modules = resolveTargets(model, settings.targets);
+  const perLayer = settings.perLayer;
   const types = [...groupModules(modules, false).keys()];
   // A list, never a pattern: the fork iterates target_modules to key transform_dim by each entry's last segment.
-  const targetModules = settings.targets!.kind === 'suffixes' ? [...settings.targets!.suffixes] : modules.map((m) => m.path);
+  const targetModules = settings.targets.kind === 'suffixes' ? [...settings.targets.suffixes] : modules.map((m) => m.path);
   return {
     alpha_pattern: {},
     auto_mapping: autoMapping(model),

@@ -21,6 +21,7 @@ import { adapterTensorKey } from '../common/keys';
 import { lowRankDefaults, validateLowRank, type RankLimit } from '../common/low-rank';
 import { resolveTargets, targetsFromConfig, targetsToPeft } from '../common/targets';
 import type { AdapterSettings } from '../types';
+import type { WegeftConfig } from './method';
 
 export const PEFT_TYPE = 'WEGEFT';
 
@@ -44,10 +45,10 @@ export function wegeftDefaults(model: Model, declared: AdapterSettings, given: P
   return lowRankDefaults(model, declared, given, WEGEFT_RANK_LIMIT);
 }
 
-export function validateWegeft(model: Model, settings: AdapterSettings): string[] {
+export function validateWegeft(model: Model, settings: WegeftConfig): string[] {
   const problems = validateLowRank(model, settings, WEGEFT_RANK_LIMIT);
-  if (problems.length > 0 || !settings.targets) return problems;
-  for (const group of groupModules(resolveTargets(model, settings.targets), settings.perLayer ?? false).values()) {
+  if (problems.length > 0) return problems;
+  for (const group of groupModules(resolveTargets(model, settings.targets), settings.perLayer).values()) {
     const widths = new Set(group.map((m) => m.dIn));
     if (widths.size > 1) {
       problems.push(`the modules of type ${group[0].path} have different input widths (${[...widths]}): they cannot share phi and psi`);
@@ -57,9 +58,9 @@ export function validateWegeft(model: Model, settings: AdapterSettings): string[
 }
 
 /** The groups for these (valid) settings, in forward order. */
-export function wegeftGroups(model: Model, settings: AdapterSettings): WegeftGroup[] {
-  const modules = resolveTargets(model, settings.targets!);
-  return [...groupModules(modules, settings.perLayer ?? false)].map(([name, members]) => ({
+export function wegeftGroups(model: Model, settings: WegeftConfig): WegeftGroup[] {
+  const modules = resolveTargets(model, settings.targets);
+  return [...groupModules(modules, settings.perLayer)].map(([name, members]) => ({
     name,
     members,
     dIn: members[0].dIn,
@@ -69,14 +70,14 @@ export function wegeftGroups(model: Model, settings: AdapterSettings): WegeftGro
 }
 
 /** Sum over groups of 2·r·d_in (independent of depth when shared), plus a classifier head. */
-export function countWegeft(model: Model, settings: AdapterSettings): number {
-  const pairs = wegeftGroups(model, settings).reduce((sum, g) => sum + 2 * settings.rank! * g.dIn, 0);
+export function countWegeft(model: Model, settings: WegeftConfig): number {
+  const pairs = wegeftGroups(model, settings).reduce((sum, g) => sum + 2 * settings.rank * g.dIn, 0);
   return pairs + headParameterCount(classifierHead(model, settings.labels));
 }
 
-export function wegeftConfigJson(model: Model, settings: AdapterSettings, groups: WegeftGroup[]): Record<string, unknown> {
+export function wegeftConfigJson(model: Model, settings: WegeftConfig, groups: WegeftGroup[]): Record<string, unknown> {
   const head = classifierHead(model, settings.labels);
-  const shared = !(settings.perLayer ?? false);
+  const shared = !settings.perLayer;
   const byName = new Map(groups.map((g) => [g.name, g.members]));
   return {
     base_model_name_or_path: typeof model.config.raw._name_or_path === 'string' ? model.config.raw._name_or_path : null,
@@ -86,7 +87,7 @@ export function wegeftConfigJson(model: Model, settings: AdapterSettings, groups
     peft_type: PEFT_TYPE,
     r: settings.rank,
     shared,
-    target_modules: targetsToPeft(settings.targets!),
+    target_modules: targetsToPeft(settings.targets),
     tied_modules: shared ? groups.map((g) => [g.name]) : null,
     transform_dim: 'input',
     wegeft_alpha: settings.alpha,
@@ -94,7 +95,7 @@ export function wegeftConfigJson(model: Model, settings: AdapterSettings, groups
 }
 
 /** Settings recorded in a WeGeFT adapter_config.json; `configFile` names it in errors. */
-export function wegeftSettingsFromConfig(config: Record<string, unknown>, configFile: string): AdapterSettings {
+export function wegeftSettingsFromConfig(config: Record<string, unknown>, configFile: string): WegeftConfig {
   const targets = targetsFromConfig(config, configFile);
   const transformDim = config.transform_dim ?? 'input';
   if (transformDim !== 'input') {

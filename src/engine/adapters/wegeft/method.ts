@@ -1,5 +1,5 @@
 /** WeGeFT's declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
-import { defineMethod } from '../common/method-spec';
+import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { alphaOption, rankOption, targetsOption } from '../common/options';
 
 export const wegeftMethod = defineMethod({
@@ -35,3 +35,6 @@ export const wegeftMethod = defineMethod({
   trains: 'φ, ψ (r × d_in) per module type, shared by all layers',
   source: 'Savadikar, Song, Wu, ICML 2025 (arXiv 2312.00700); the authors\' code savadikarc/gift; not in PEFT (peft_type WEGEFT in PEFT\'s layout)',
 });
+
+/** wegeft settings resolved for a model (every option present, targets filled in): what its code reads. */
+export type WegeftConfig = MethodConfig<typeof wegeftMethod>;
