@@ -7,6 +7,7 @@
  * `requestId`, and its reply event carries the same id.
  */
 import type { AdapterSettings } from '../engine/adapters/types';
+import type { TrainSettings } from '../engine/train/settings';
 import type { TrainerCheckpoint } from '../engine/train/trainer';
 import type { ModuleReport } from '../engine/analysis/updates';
 
@@ -61,27 +62,25 @@ export type DatasetSourceSpec =
  */
 export type MethodSettings = Omit<AdapterSettings, 'labels'>;
 
-export type ScheduleName = 'constant' | 'linear' | 'cosine';
+export type { ScheduleName } from '../engine/train/schedule';
 
-/** Common hyperparameters of a run. */
-export interface TrainingSettings {
-  learningRate: number;
-  /** Train for this many optimizer steps, or for this many epochs. */
-  budget: { kind: 'steps'; steps: number } | { kind: 'epochs'; epochs: number };
-  batchSize: number;
-  schedule: ScheduleName;
-  warmupSteps: number;
-  weightDecay: number;
-  seed: number;
-  /** Language models: tokens per training sequence. */
-  seqLength: number;
-  /** Evaluate on the validation split every this many steps (0: only at the end). */
-  evalEvery: number;
-  /** Early stopping after this many evaluations without a lower validation loss (0 or absent: off). */
-  patience?: number;
-  /** Keep the weights of the evaluation with the lowest validation loss (absent: off). */
-  keepBest?: boolean;
-}
+/**
+ * What a user sets of a run's training: the engine's TrainSettings fields
+ * the app offers (their meaning is documented there, once), with the budget
+ * as one choice of steps or epochs, and what the run session owns: when it
+ * evaluates, and a language model's sequence length. run-session.ts
+ * (trainSettingsFor) makes the engine's TrainSettings from these, filling
+ * in the rest (AdamW's betas, clipping, loss readback) from its defaults.
+ */
+export type TrainingSettings = Required<Pick<TrainSettings, 'learningRate' | 'batchSize' | 'schedule' | 'warmupSteps' | 'weightDecay' | 'seed'>> &
+  Pick<TrainSettings, 'patience' | 'keepBest'> & {
+    /** Train for this many optimizer steps, or for this many epochs (TrainSettings' steps or epochs). */
+    budget: { kind: 'steps'; steps: number } | { kind: 'epochs'; epochs: number };
+    /** Language models: tokens per training sequence. */
+    seqLength: number;
+    /** Evaluate on the validation split every this many steps (0: only at the end); the session times these apart from training. */
+    evalEvery: number;
+  };
 
 export interface RunSettings {
   method: MethodSettings;
