@@ -8,7 +8,7 @@ import { targetPatternProblem } from '../../engine/adapters/common/target-patter
 import { allOptions, METHOD_SPECS, methodSpec, STUDIED_METHOD, type MethodOptionKey } from '../../engine/adapters/methods';
 import type { AdapterMethodName, TargetSpec } from '../../engine/adapters/types';
 import { STOPPING_OPTIONS, stoppingProblem } from '../../engine/train/settings';
-import type { RunSettings, ScheduleName } from '../../worker/protocol';
+import type { RunSettings, ScheduleName, TrainingSettings } from '../../worker/protocol';
 
 export type { ModelTask };
 
@@ -22,21 +22,17 @@ export type OptionFormValue = number | boolean | string | null;
  */
 export type MethodOptionForm = { [K in MethodOptionKey]: OptionFormValue };
 
-export interface TrainingForm {
-  learningRate: number;
-  budgetKind: 'steps' | 'epochs';
+/**
+ * The form's training fields: the protocol's TrainingSettings (itself the
+ * engine's TrainSettings fields the app offers), every one present, with
+ * the budget as its kind plus both counts, so switching between steps and
+ * epochs keeps what the user typed in each.
+ */
+export type TrainingForm = Required<Omit<TrainingSettings, 'budget'>> & {
+  budgetKind: TrainingSettings['budget']['kind'];
   steps: number;
   epochs: number;
-  batchSize: number;
-  schedule: ScheduleName;
-  warmupSteps: number;
-  weightDecay: number;
-  seed: number;
-  seqLength: number;
-  evalEvery: number;
-  patience: number;
-  keepBest: boolean;
-}
+};
 
 export type RunForm = { method: AdapterMethodName } & MethodOptionForm & TrainingForm;
 
