@@ -44,6 +44,40 @@ describe('wasm training kernels', () => {
     expect(maxAbsDiff(actual, expected)).toBeLessThan(1e-5);
   });
 
+  // Batched products go one XNNPACK product per matrix, or one tall product against a shared b.
+  it.each([
+    ['equal batches', [3, 6, 5], [3, 5, 4], false, false],
+    ['equal batches, both transposed', [3, 5, 6], [3, 4, 5], true, true],
+    ['batch × heads (rank 4)', [2, 3, 6, 5], [2, 3, 4, 5], false, true],
+    ['a batch against one shared b', [4, 6, 5], [1, 5, 4], false, false],
+    ['one a against a batch of b (the original kernel)', [1, 6, 5], [4, 5, 4], false, false],
+  ] as const)('batched matMul, %s, agrees with the cpu backend', async (_, aShape, bShape, transposeA, transposeB) => {
+    const sizeOf = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+    const a = () => tf.reshape(tf.range(0, sizeOf(aShape)).div(37).sin(), [...aShape]);
+    const b = () => tf.reshape(tf.range(0, sizeOf(bShape)).div(11).cos(), [...bShape]);
+    const product = () => tf.tidy(() => tf.matMul(a(), b(), transposeA, transposeB));
+    const expected = await on('cpu', product);
+    const actual = await on('wasm', product);
+    expect(actual.length).toBe(expected.length);
+    expect(maxAbsDiff(actual, expected)).toBeLessThan(1e-5);
+  });
+
+  it('gradients through a batched matMul agree with the cpu backend, and leave no backend buffer behind', async () => {
+    const grads = () =>
+      tf.tidy(() => {
+        const a = tf.reshape(tf.range(0, 2 * 3 * 4 * 5).div(13).sin(), [2, 3, 4, 5]);
+        const b = tf.reshape(tf.range(0, 2 * 3 * 5 * 4).div(7).cos(), [2, 3, 5, 4]);
+        const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x, y, false, true))))([a, tf.transpose(b, [0, 1, 3, 2])]);
+        return tf.concat([da.flatten(), db.flatten()]);
+      });
+    expect(maxAbsDiff(await on('wasm', grads), await on('cpu', grads))).toBeLessThan(1e-4);
+    await tf.setBackend('wasm');
+    const buffers = () => tf.engine().backend.numDataIds();
+    const before = buffers();
+    for (let i = 0; i < 3; i++) grads().dispose();
+    expect(buffers()).toBe(before);
+  });
+
   it('fused matMul (bias, activation) with a transposed weight agrees with the cpu backend', async () => {
     const fused = () =>
       tf.tidy(() =>
