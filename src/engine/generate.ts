@@ -6,14 +6,21 @@
  * Both run whatever adapter patch is attached to the model (model.attach):
  * they only call model.forward.
  *
- * Generation recomputes the whole context at every step (no key/value
- * cache): simple, and cheap for the small models the app trains. The context
- * is cropped to the model's last `maxPositions` tokens. Sampling happens in
- * JavaScript on the last position's logits, with a seeded generator, so a
- * seed gives the same tokens on every backend whose logits agree.
+ * Generation keeps a key/value cache by default (models/kv-cache.ts): the
+ * prompt is run once (prefill), then each step runs only the newest token
+ * through the same forward, attending to the cached keys and values. The
+ * plain path (`useCache: false`) recomputes the whole context every step and
+ * is kept as the reference the cached one is tested against. The context is
+ * cropped to the model's last `maxPositions` tokens; once a sequence is that
+ * long, every token shifts position at every step (learned positions, RoPE),
+ * so the cached path re-runs the cropped context each step, as the plain
+ * path does, and gives the same tokens. Sampling happens in JavaScript on
+ * the last position's logits, with a seeded generator, so a seed gives the
+ * same tokens on every backend whose logits agree.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from './errors';
+import { KvCache } from './models/kv-cache';
 import type { Model } from './models/model';
 import type { CausalLMConfig, ImageClassifierConfig } from './models/types';
 import { createRng } from './random';
@@ -35,6 +42,8 @@ export interface GenerateOptions {
   onToken?: (tokenId: number, index: number) => void;
   /** Stops generation between two tokens. */
   signal?: AbortSignal;
+  /** Keep a key/value cache (the default); false recomputes the whole context every step (the reference path). */
+  useCache?: boolean;
 }
 
 export interface GenerateResult {
@@ -67,13 +76,17 @@ function checkPrompt(prompt: ArrayLike<number>, vocabSize: number): number[] {
   return ids;
 }
 
-/** The logits of the next token after `context` (the last maxPositions tokens). */
-async function nextTokenLogits(model: Model, context: number[]): Promise<Float32Array> {
+/**
+ * The logits of the next token after `tokens`: the whole context (at most
+ * maxPositions tokens), or, with a cache, the tokens after those it holds
+ * (which it then holds too).
+ */
+async function nextTokenLogits(model: Model, tokens: number[], cache?: KvCache): Promise<Float32Array> {
   const logits = tf.tidy(() => {
-    const ids = tf.tensor2d(context, [1, context.length], 'int32'); // (1, T)
-    const all = model.forward({ inputIds: ids }) as tf.Tensor3D; // (1, T, V)
+    const ids = tf.tensor2d(tokens, [1, tokens.length], 'int32'); // (1, T)
+    const all = model.forward({ inputIds: ids, cache }) as tf.Tensor3D; // (1, T, V)
     const vocab = all.shape[2];
-    return all.slice([0, context.length - 1, 0], [1, 1, vocab]).reshape([vocab]); // (V)
+    return all.slice([0, tokens.length - 1, 0], [1, 1, vocab]).reshape([vocab]); // (V)
   });
   try {
     return (await logits.data()) as Float32Array;
@@ -129,17 +142,35 @@ export async function generate(model: Model, prompt: ArrayLike<number>, options:
   const { temperature = 0, topK = 0, eosTokenId = null, stopAtEos = true } = options;
   const random = createRng(options.seed ?? 0);
   const tokens: number[] = [];
-  while (tokens.length < options.maxNewTokens) {
-    if (options.signal?.aborted) return { tokens, stoppedBy: 'aborted' };
-    const context = sequence.slice(-config.maxPositions);
-    const logits = await nextTokenLogits(model, context);
-    const token = sampleToken(logits, temperature, topK, random());
-    tokens.push(token);
-    sequence.push(token);
-    options.onToken?.(token, tokens.length - 1);
-    if (stopAtEos && eosTokenId !== null && token === eosTokenId) return { tokens, stoppedBy: 'eos' };
+  const cache = options.useCache === false ? null : new KvCache(config.numLayers);
+  // The cache holds sequence[cacheStart, cacheStart + cache.length).
+  let cacheStart = 0;
+  try {
+    while (tokens.length < options.maxNewTokens) {
+      if (options.signal?.aborted) return { tokens, stoppedBy: 'aborted' };
+      let logits: Float32Array;
+      if (!cache) {
+        logits = await nextTokenLogits(model, sequence.slice(-config.maxPositions));
+      } else {
+        let fresh = sequence.slice(cacheStart + cache.length);
+        if (cache.length + fresh.length > config.maxPositions) {
+          // Cropping moves every token to a new position: start over from the cropped context.
+          cache.dispose();
+          cacheStart = Math.max(0, sequence.length - config.maxPositions);
+          fresh = sequence.slice(cacheStart);
+        }
+        logits = await nextTokenLogits(model, fresh, cache);
+      }
+      const token = sampleToken(logits, temperature, topK, random());
+      tokens.push(token);
+      sequence.push(token);
+      options.onToken?.(token, tokens.length - 1);
+      if (stopAtEos && eosTokenId !== null && token === eosTokenId) return { tokens, stoppedBy: 'eos' };
+    }
+    return { tokens, stoppedBy: 'max-new-tokens' };
+  } finally {
+    cache?.dispose();
   }
-  return { tokens, stoppedBy: 'max-new-tokens' };
 }
 
 export interface GenerateTextResult extends GenerateResult {

@@ -68,10 +68,10 @@ export function rmsNormOp(x: tf.Tensor2D, weight: tf.Tensor, eps: number): tf.Te
 
 /** How attention scores are shaped and masked (see layers.ts `attention`). */
 export interface AttentionCore {
-  /** (B, H, T, T) view of the scores, for the mask; (B, KV, group·T, T) as computed. */
+  /** (B, H, T, S) view of the scores, for the mask; (B, KV, group·T, S) as computed (S keys: T, or more with a cache). */
   headsShape: [number, number, number, number];
   groupedShape: [number, number, number, number];
-  /** Additive (T, T) mask. */
+  /** Additive (T, S) mask. */
   mask: tf.Tensor2D;
   scale: number;
 }

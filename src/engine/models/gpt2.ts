@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../errors';
 import { boolField, CONFIG_LIMITS, intField, positiveNumberField, requireDivisible, stringField, tokenIdField } from './config-fields';
 import { activation, attention, attentionMask, embed, layerNorm, positionIds } from './layers';
-import { lmHeadLogits, requireCausalInputs } from './causal-lm';
+import { beginCache, lmHeadLogits, requireCausalInputs } from './causal-lm';
 import { blockLinearModules, layerNormParameters, linearParameters } from './specs';
 import type { CausalLMConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
 
@@ -93,12 +93,12 @@ function parameters(c: Gpt2Config): ParameterSpec[] {
 /** A GPT-2-layout model's config, as far as its embeddings and head need it. */
 type Gpt2LayoutGraph = ModelGraph<CausalLMConfig & { layerNormEps: number }>;
 
-/** Token plus learned position embeddings, wte[ids] + wpe[0..T): ids (B, T) → (B*T, D). */
-export function gpt2Embeddings(model: Gpt2LayoutGraph, ids: tf.Tensor2D): tf.Tensor2D {
+/** Token plus learned position embeddings, wte[ids] + wpe[past..past+T): ids (B, T) → (B*T, D). */
+export function gpt2Embeddings(model: Gpt2LayoutGraph, ids: tf.Tensor2D, past = 0): tf.Tensor2D {
   const [B, T] = ids.shape;
   return tf.add(
     embed(model.param(`${PREFIX}wte.weight`), ids),
-    tf.gather(model.param(`${PREFIX}wpe.weight`), positionIds(B, T)),
+    tf.gather(model.param(`${PREFIX}wpe.weight`), positionIds(B, T, past)),
   ) as tf.Tensor2D;
 }
 
@@ -116,9 +116,10 @@ function forward(model: ModelGraph<Gpt2Config>, inputs: ModelInputs): tf.Tensor 
   const D = c.hiddenSize;
   const headDim = D / c.numHeads;
   const act = activation(c.activation, 'config.json');
-  return tf.tidy(() => {
-    const mask = attentionMask(T, null);
-    let h = gpt2Embeddings(model, ids); // (B*T, D)
+  const { cache, past } = beginCache(inputs, ids, c);
+  const logits = tf.tidy(() => {
+    const mask = attentionMask(T, null, past); // (T, past + T)
+    let h = gpt2Embeddings(model, ids, past); // (B*T, D)
     for (let i = 0; i < c.numLayers; i++) {
       const block = `${PREFIX}h.${i}`;
       const ln = (name: string, x: tf.Tensor2D) =>
@@ -130,7 +131,7 @@ function forward(model: ModelGraph<Gpt2Config>, inputs: ModelInputs): tf.Tensor 
       if (c.scaleAttnByInverseLayerIdx) scale /= i + 1;
       const context = attention(q, k, v, mask, {
         batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numHeads, headDim, scale,
-      });
+      }, cache ? { cache, layer: i } : undefined);
       h = tf.add(h, model.linear(`${block}.attn.c_proj`, context));
 
       const up = act(model.linear(`${block}.mlp.c_fc`, ln('ln_2', h))) as tf.Tensor2D;
@@ -138,6 +139,8 @@ function forward(model: ModelGraph<Gpt2Config>, inputs: ModelInputs): tf.Tensor 
     }
     return gpt2Logits(model, h, B, T);
   });
+  cache?.commit();
+  return logits;
 }
 
 export const gpt2: ModelFamily<Gpt2Config> = {

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InputFileError, quoted } from '../errors';
 import { boolField, CONFIG_LIMITS, intField, positiveNumberField, requireDivisible, stringField, tokenIdField } from './config-fields';
 import { activation, attention, attentionMask, layerNorm } from './layers';
-import { requireCausalInputs } from './causal-lm';
+import { beginCache, requireCausalInputs } from './causal-lm';
 import { gpt2Embeddings, gpt2LayoutParameters, gpt2Logits } from './gpt2';
 import { blockLinearModules } from './specs';
 import type { CausalLMConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
@@ -120,10 +120,12 @@ function forward(model: ModelGraph<GptNeoConfig>, inputs: ModelInputs): tf.Tenso
   const [B, T] = ids.shape;
   const headDim = c.hiddenSize / c.numHeads;
   const act = activation(c.activation, 'config.json');
-  return tf.tidy(() => {
-    const globalMask = attentionMask(T, null);
-    const localMask = c.attentionLayers.includes('local') ? attentionMask(T, c.windowSize) : globalMask;
-    let h = gpt2Embeddings(model, ids); // (B*T, D): GPT-2's embeddings
+  const { cache, past } = beginCache(inputs, ids, c);
+  const logits = tf.tidy(() => {
+    // (T, past + T) each; a cached local layer keeps every key and masks those out of its window.
+    const globalMask = attentionMask(T, null, past);
+    const localMask = c.attentionLayers.includes('local') ? attentionMask(T, c.windowSize, past) : globalMask;
+    let h = gpt2Embeddings(model, ids, past); // (B*T, D): GPT-2's embeddings
     for (let i = 0; i < c.numLayers; i++) {
       const block = `${PREFIX}h.${i}`;
       const ln = (name: string, x: tf.Tensor2D) =>
@@ -137,7 +139,7 @@ function forward(model: ModelGraph<GptNeoConfig>, inputs: ModelInputs): tf.Tenso
       // GPT-Neo does not scale attention scores by 1/√head_dim.
       const context = attention(q, k, v, mask, {
         batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numHeads, headDim, scale: 1,
-      });
+      }, cache ? { cache, layer: i } : undefined);
       h = tf.add(h, model.linear(`${block}.attn.attention.out_proj`, context));
 
       const up = act(model.linear(`${block}.mlp.c_fc`, ln('ln_2', h))) as tf.Tensor2D;
@@ -145,6 +147,8 @@ function forward(model: ModelGraph<GptNeoConfig>, inputs: ModelInputs): tf.Tenso
     }
     return gpt2Logits(model, h, B, T); // GPT-2's ln_f and head
   });
+  cache?.commit();
+  return logits;
 }
 
 export const gptNeo: ModelFamily<GptNeoConfig> = {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../errors';
 import { attentionOp, layerNormOp, rmsNormOp } from './fused-ops';
+import type { KvCache } from './kv-cache';
 
 /** torch.nn.LayerNorm over the last axis (biased variance, as PyTorch). x: (N, D). */
 export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
@@ -99,8 +100,25 @@ export function activation(name: string, file: string): Activation {
   return fn;
 }
 
-/** Additive attention mask (T, T): 0 where query i may see key j, -1e9 elsewhere. */
-export function attentionMask(seqLength: number, window: number | null): tf.Tensor2D {
+/**
+ * Additive attention mask (T, past + T): 0 where query i (at position
+ * past + i) may see key j, -1e9 elsewhere. `past`: positions already in a
+ * key/value cache.
+ */
+export function attentionMask(seqLength: number, window: number | null, past = 0): tf.Tensor2D {
+  if (past > 0) {
+    // Built here: bandPart's band is relative to the diagonal of a square
+    // matrix and cannot express "i + past − window < j ≤ i + past".
+    const keys = past + seqLength;
+    const mask = new Float32Array(seqLength * keys);
+    for (let i = 0; i < seqLength; i++) {
+      const position = past + i;
+      for (let j = 0; j < keys; j++) {
+        if (j > position || (window !== null && position - j >= window)) mask[i * keys + j] = -1e9;
+      }
+    }
+    return tf.tensor2d(mask, [seqLength, keys]);
+  }
   return tf.tidy(() => {
     const ones = tf.ones([seqLength, seqLength]);
     // Causal: j <= i. Local (GPT-Neo): also i - j < window. A window at
@@ -123,9 +141,16 @@ export interface AttentionShape {
   scale: number;
 }
 
+/** Where a layer keeps its keys and values between forward passes (generation). */
+export interface LayerCache {
+  cache: KvCache;
+  layer: number;
+}
+
 /**
- * Softmax attention. q: (B*T, H*hd); k, v: (B*T, KV*hd); mask: (T, T) additive.
- * Returns (B*T, H*hd).
+ * Softmax attention. q: (B*T, H*hd); k, v: (B*T, KV*hd) of the T new tokens;
+ * mask: (T, S) additive, S = T, or past + T with a cache, whose keys and
+ * values the new ones are appended to. Returns (B*T, H*hd).
  */
 export function attention(
   q: tf.Tensor2D,
@@ -133,6 +158,7 @@ export function attention(
   v: tf.Tensor2D,
   mask: tf.Tensor2D,
   s: AttentionShape,
+  cached?: LayerCache,
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const { batch: B, seqLength: T, numHeads: H, numKvHeads: KV, headDim: hd } = s;
@@ -140,10 +166,12 @@ export function attention(
     // (B*T, H*hd) → (B, T, H, hd) → (B, H, T, hd) → (B, KV, group*T, hd): query head h = kv*group + g
     // shares kv head `kv`, so grouping queries avoids copying k and v `group` times.
     const qh = tf.reshape(tf.transpose(tf.reshape(q, [B, T, H, hd]), [0, 2, 1, 3]), [B, KV, group * T, hd]) as tf.Tensor4D;
-    const kh = tf.transpose(tf.reshape(k, [B, T, KV, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // (B, KV, T, hd)
-    const vh = tf.transpose(tf.reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // (B, KV, T, hd)
-    // Scores (B, KV, group*T, T), masked as (B, H, T, T).
-    const grouped = attentionOp(qh, kh, vh, { headsShape: [B, H, T, T], groupedShape: [B, KV, group * T, T], mask, scale: s.scale });
+    let kh = tf.transpose(tf.reshape(k, [B, T, KV, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // (B, KV, T, hd)
+    let vh = tf.transpose(tf.reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // (B, KV, T, hd)
+    if (cached) ({ k: kh, v: vh } = cached.cache.append(cached.layer, kh, vh)); // (B, KV, S, hd)
+    const S = kh.shape[2];
+    // Scores (B, KV, group*T, S), masked as (B, H, T, S).
+    const grouped = attentionOp(qh, kh, vh, { headsShape: [B, H, T, S], groupedShape: [B, KV, group * T, S], mask, scale: s.scale });
     const context = tf.reshape(grouped, [B, H, T, hd]); // (B, KV, group*T, hd) → (B, H, T, hd)
     return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [B * T, H * hd]) as tf.Tensor2D;
   });
@@ -154,7 +182,7 @@ export function embed(table: tf.Tensor, ids: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.gather(table, tf.reshape(ids, [-1])) as tf.Tensor2D);
 }
 
-/** Position ids 0..T-1 repeated for each sequence: (B*T,). */
-export function positionIds(batch: number, seqLength: number): tf.Tensor1D {
-  return tf.tidy(() => tf.tile(tf.range(0, seqLength, 1, 'int32'), [batch]) as tf.Tensor1D);
+/** Position ids offset..offset+T-1 repeated for each sequence: (B*T,). */
+export function positionIds(batch: number, seqLength: number, offset = 0): tf.Tensor1D {
+  return tf.tidy(() => tf.tile(tf.range(offset, offset + seqLength, 1, 'int32'), [batch]) as tf.Tensor1D);
 }

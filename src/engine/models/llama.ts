@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InputFileError, quoted } from '../errors';
 import { boolField, CONFIG_LIMITS, intField, positiveNumberField, requireDivisible, stringField, tokenIdField } from './config-fields';
 import { activation, attention, attentionMask, embed, rmsNorm } from './layers';
-import { lmHeadLogits, requireCausalInputs } from './causal-lm';
+import { beginCache, lmHeadLogits, requireCausalInputs } from './causal-lm';
 import { blockLinearModules, linearParameters } from './specs';
 import type { CausalLMConfig, LinearModule, ModelFamily, ModelGraph, ModelInputs, ParameterSpec } from './types';
 
@@ -179,15 +179,18 @@ export function ropeInverseFrequencies(c: LlamaConfig): Float32Array {
   return inv;
 }
 
-/** cos and sin tables (T, head_dim), each frequency repeated for both halves as transformers does. */
-function ropeTables(c: LlamaConfig, seqLength: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+/**
+ * cos and sin tables (T, head_dim) of positions past..past+T, each frequency
+ * repeated for both halves as transformers does.
+ */
+function ropeTables(c: LlamaConfig, seqLength: number, past = 0): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
   const inv = ropeInverseFrequencies(c);
   const half = inv.length;
   const cos = new Float32Array(seqLength * c.headDim);
   const sin = new Float32Array(seqLength * c.headDim);
   for (let t = 0; t < seqLength; t++) {
     for (let i = 0; i < half; i++) {
-      const angle = Math.fround(t * inv[i]);
+      const angle = Math.fround((past + t) * inv[i]);
       const row = t * c.headDim;
       cos[row + i] = cos[row + half + i] = Math.cos(angle);
       sin[row + i] = sin[row + half + i] = Math.sin(angle);
@@ -216,9 +219,11 @@ function forward(model: ModelGraph<LlamaConfig>, inputs: ModelInputs): tf.Tensor
   const ids = requireCausalInputs(inputs, c);
   const [B, T] = ids.shape;
   const act = activation(c.activation, 'config.json');
-  return tf.tidy(() => {
-    const mask = attentionMask(T, null);
-    const { cos, sin } = ropeTables(c, T);
+  const { cache, past } = beginCache(inputs, ids, c);
+  const logits = tf.tidy(() => {
+    const mask = attentionMask(T, null, past); // (T, past + T)
+    // Keys are cached rotated: each new token is rotated at its own position.
+    const { cos, sin } = ropeTables(c, T, past);
     let h = embed(model.param(`${PREFIX}embed_tokens.weight`), ids); // (B*T, D)
     for (let i = 0; i < c.numLayers; i++) {
       const block = `${PREFIX}layers.${i}`;
@@ -229,7 +234,7 @@ function forward(model: ModelGraph<LlamaConfig>, inputs: ModelInputs): tf.Tensor
       const context = attention(q, k, v, mask, {
         batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim,
         scale: 1 / Math.sqrt(c.headDim),
-      });
+      }, cache ? { cache, layer: i } : undefined);
       h = tf.add(h, model.linear(`${block}.self_attn.o_proj`, context));
 
       const y = rmsNorm(h, model.param(`${block}.post_attention_layernorm.weight`), c.rmsNormEps);
@@ -240,6 +245,8 @@ function forward(model: ModelGraph<LlamaConfig>, inputs: ModelInputs): tf.Tensor
     h = rmsNorm(h, model.param(`${PREFIX}norm.weight`), c.rmsNormEps);
     return tf.reshape(lmHeadLogits(model, h, `${PREFIX}embed_tokens.weight`), [B, T, c.vocabSize]);
   });
+  cache?.commit();
+  return logits;
 }
 
 export const llama: ModelFamily<LlamaConfig> = {

@@ -8,6 +8,7 @@
  * same paths PEFT uses.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { KvCache } from './kv-cache';
 
 export type Task = 'causal-lm' | 'image-classification';
 
@@ -77,6 +78,12 @@ export interface LinearModule {
 export interface CausalLMInputs {
   /** int32 (B, T) token ids. */
   inputIds: tf.Tensor2D;
+  /**
+   * The keys and values of the tokens before these (generation): the ids are
+   * then the next T tokens, at positions cache.length …, and the cache is
+   * extended with them. Without it, the ids start at position 0.
+   */
+  cache?: KvCache;
 }
 
 export interface ImageInputs {
