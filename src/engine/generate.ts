@@ -40,7 +40,11 @@ export interface GenerateOptions {
   stopAtEos?: boolean;
   /** Called with each new token as soon as it is chosen (for streaming to the UI). */
   onToken?: (tokenId: number, index: number) => void;
-  /** Stops generation between two tokens. */
+  /**
+   * Stops generation between two tokens. With a signal, generation lets
+   * other tasks run every YIELD_MS (a Stop message in a worker), since on
+   * the CPU backends a forward's data() settles without ever doing so.
+   */
   signal?: AbortSignal;
   /** Keep a key/value cache (the default); false recomputes the whole context every step (the reference path). */
   useCache?: boolean;
@@ -131,6 +135,9 @@ export function sampleToken(logits: ArrayLike<number>, temperature: number, topK
   return last; // rounding left a sliver: the last candidate
 }
 
+/** How long generation with a signal runs before it lets other tasks in (a timer costs about 4 ms). */
+const YIELD_MS = 30;
+
 /**
  * Generates up to `maxNewTokens` tokens after `prompt` (token ids). Leaves no
  * tensors behind.
@@ -145,8 +152,13 @@ export async function generate(model: Model, prompt: ArrayLike<number>, options:
   const cache = options.useCache === false ? null : new KvCache(config.numLayers);
   // The cache holds sequence[cacheStart, cacheStart + cache.length).
   let cacheStart = 0;
+  let lastYield = performance.now();
   try {
     while (tokens.length < options.maxNewTokens) {
+      if (options.signal && performance.now() - lastYield >= YIELD_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
       if (options.signal?.aborted) return { tokens, stoppedBy: 'aborted' };
       let logits: Float32Array;
       if (!cache) {

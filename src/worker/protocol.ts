@@ -310,7 +310,10 @@ export type WorkerCommand =
   | { type: 'stopRun'; runId: string }
   | { type: 'removeRun'; runId: string }
   | { type: 'setScheduleMode'; mode: ScheduleMode }
+  /** Text for the base model and each run, one after another; each one's text so far streams as `generationText` events. */
   | { type: 'generate'; requestId: number; prompt: string; runIds: string[]; settings: GenerationSettings }
+  /** Stops every generation in progress between two tokens: each answers with what it had (`stopped`). */
+  | { type: 'stopGeneration' }
   | { type: 'classify'; requestId: number; image: RgbaImageData; runIds: string[]; k: number }
   /** Accuracy of the base model and each run on a labelled folder or zip (one subfolder per class); progress as folderProgress. */
   | { type: 'scoreFolder'; requestId: number; files: DroppedFile[]; runIds: string[] }
@@ -352,6 +355,8 @@ export interface GenerationOutput {
   runId: string | null;
   text: string;
   error: string | null;
+  /** Stopped by stopGeneration: `text` is what it had (empty when it had not started). */
+  stopped?: boolean;
 }
 
 /** One candidate's accuracy on a labelled folder, or why it has none. */
@@ -437,6 +442,8 @@ export type WorkerEvent =
   /** A finished run's adapter files, for the page to keep across a reload. */
   | { type: 'adapterSaved'; runId: string; files: AdapterFileData }
   | { type: 'runFailed'; runId: string; kind: FailureKind; message: string; suggestedBackend: BackendName | null }
+  /** A generate request's progress: one candidate's new text so far, after each token (no runId: the base model's). */
+  | { type: 'generationText'; requestId: number; runId?: string; text: string; tokens: number }
   | { type: 'generation'; requestId: number; outputs: GenerationOutput[] }
   | { type: 'classification'; requestId: number; outputs: ClassificationOutput[] }
   | { type: 'folderProgress'; requestId: number; stage: 'reading' | 'scoring'; done: number; total: number }

@@ -61,6 +61,8 @@ export class PlaygroundRuntime {
   private backend: Promise<BackendInfo> | null = null;
   private backendName: BackendName | null = null;
   private serial: Promise<void> = Promise.resolve();
+  /** Generations in progress, for stopGeneration. */
+  private readonly generations = new Set<AbortController>();
   /** Why the current backend's device can no longer be used (lost), until another backend is chosen. */
   private deviceFailure: string | null = null;
   readonly scheduler: RunScheduler;
@@ -143,6 +145,9 @@ export class PlaygroundRuntime {
         return this.scheduler.setMode(command.mode);
       case 'generate':
         return this.generate(command);
+      case 'stopGeneration':
+        for (const controller of this.generations) controller.abort();
+        return;
       case 'classify':
         return this.classify(command);
       case 'scoreFolder':
@@ -308,10 +313,20 @@ export class PlaygroundRuntime {
   }
 
   private async generate(command: WorkerCommandOf<'generate'>): Promise<void> {
+    const { requestId } = command;
     const { candidates, missing } = this.candidates(command.runIds);
-    const outputs = await generateForEach(this.requireModel().assets, command.prompt, candidates, command.settings);
-    outputs.push(...missing.map((m) => ({ runId: m.runId, text: '', error: m.error })));
-    this.emit({ type: 'generation', requestId: command.requestId, outputs });
+    const controller = new AbortController();
+    this.generations.add(controller);
+    try {
+      const outputs = await generateForEach(this.requireModel().assets, command.prompt, candidates, command.settings, {
+        signal: controller.signal,
+        onText: (runId, text, tokens) => this.emit({ type: 'generationText', requestId, ...(runId === null ? {} : { runId }), text, tokens }),
+      });
+      outputs.push(...missing.map((m) => ({ runId: m.runId, text: '', error: m.error })));
+      this.emit({ type: 'generation', requestId, outputs });
+    } finally {
+      this.generations.delete(controller);
+    }
   }
 
   private async classify(command: WorkerCommandOf<'classify'>): Promise<void> {

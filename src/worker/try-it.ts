@@ -32,12 +32,35 @@ async function withAdapter<T>(model: Model, adapter: Adapter | null, fn: () => P
   }
 }
 
-export async function generateForEach(assets: ModelAssets, prompt: string, candidates: Candidate[], settings: GenerationSettings): Promise<GenerationOutput[]> {
+/** How a generation streams and stops: `onText` gets a candidate's new text so far after each token. */
+export interface GenerationStream {
+  onText?: (runId: string | null, text: string, tokens: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Generates for each candidate in turn (they share one model and backend),
+ * streaming each one's text as its tokens come. Once `signal` aborts, the
+ * candidate being generated keeps what it had and the rest are left out,
+ * each marked `stopped`.
+ */
+export async function generateForEach(
+  assets: ModelAssets,
+  prompt: string,
+  candidates: Candidate[],
+  settings: GenerationSettings,
+  stream: GenerationStream = {},
+): Promise<GenerationOutput[]> {
   const { model, tokenizer } = assets;
   if (model.config.task !== 'causal-lm') throw new Error('text generation needs a language model; this model classifies images');
   if (!tokenizer) throw new Error('this checkpoint has no tokenizer.json, so it cannot turn text into tokens');
   const outputs: GenerationOutput[] = [];
   for (const candidate of candidates) {
+    if (stream.signal?.aborted) {
+      outputs.push({ runId: candidate.runId, text: '', error: null, stopped: true });
+      continue;
+    }
+    const tokens: number[] = [];
     try {
       const result = await withAdapter(model, candidate.adapter, () =>
         generateText(model, tokenizer, prompt, {
@@ -45,9 +68,15 @@ export async function generateForEach(assets: ModelAssets, prompt: string, candi
           temperature: settings.temperature,
           topK: settings.topK,
           seed: settings.seed,
+          signal: stream.signal,
+          // The text so far, decoded whole: a token may be part of a character that the next one completes.
+          onToken: stream.onText && ((token) => {
+            tokens.push(token);
+            stream.onText!(candidate.runId, tokenizer.decode(tokens, { skipSpecialTokens: true }), tokens.length);
+          }),
         }),
       );
-      outputs.push({ runId: candidate.runId, text: result.text, error: null });
+      outputs.push({ runId: candidate.runId, text: result.text, error: null, ...(result.stoppedBy === 'aborted' ? { stopped: true } : {}) });
     } catch (error) {
       outputs.push({ runId: candidate.runId, text: '', error: errorMessage(error) });
     }

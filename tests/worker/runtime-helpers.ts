@@ -48,7 +48,7 @@ export function imageFiles(perClass: number): DroppedFile[] {
 }
 
 /** Events a request sends before its reply. */
-const PROGRESS: ReadonlySet<string> = new Set(['modelLoading', 'backend', 'analysisProgress', 'folderProgress']);
+const PROGRESS: ReadonlySet<string> = new Set(['modelLoading', 'backend', 'analysisProgress', 'folderProgress', 'generationText']);
 
 export class RuntimeDriver {
   readonly events: WorkerEvent[] = [];

@@ -251,6 +251,34 @@ describe('the worker runtime, on a language model', () => {
       ['t', null],
     ]);
     expect(reply.outputs[0].text.length).toBeGreaterThan(0);
+    // Each candidate's text streamed token by token before the answer, ending with the answer's text.
+    const streamed = driver.of('generationText').filter((e) => e.requestId === reply.requestId);
+    for (const output of reply.outputs) {
+      const own = streamed.filter((e) => (e.runId ?? null) === output.runId);
+      expect(own.map((e) => e.tokens)).toEqual([1, 2, 3, 4, 5]);
+      expect(own.at(-1)!.text).toBe(output.text);
+    }
+  });
+
+  it('Stop ends a generation between two tokens: the one under way keeps its text, the rest are left out', async () => {
+    const maxNewTokens = 256; // far more than it gets to make before the Stop lands
+    const first = driver.waitFor((e) => e.type === 'generationText');
+    const answer = driver.request({ type: 'generate', prompt: 'the cat', runIds: ['t'], settings: { maxNewTokens, temperature: 0, topK: 0, seed: 0 } });
+    await first;
+    // Sent as a separate task, as a message from the page would come: generation must let it in.
+    setTimeout(() => void driver.send({ type: 'stopGeneration' }), 0);
+    const reply = (await answer) as WorkerEventOf<'generation'>;
+    const [base, run] = reply.outputs;
+    expect(base).toMatchObject({ runId: null, error: null, stopped: true });
+    const streamed = driver.of('generationText').filter((e) => e.requestId === reply.requestId);
+    expect(streamed.length).toBeGreaterThan(0);
+    expect(streamed.length).toBeLessThan(maxNewTokens);
+    expect(streamed.at(-1)!.text).toBe(base.text);
+    expect(run).toEqual({ runId: 't', text: '', error: null, stopped: true });
+    // Nothing in flight any more: a Stop now changes nothing, and the next generation runs to its end.
+    await driver.send({ type: 'stopGeneration' });
+    const next = (await driver.request({ type: 'generate', prompt: 'the', runIds: [], settings: { maxNewTokens: 3, temperature: 0, topK: 0, seed: 0 } })) as WorkerEventOf<'generation'>;
+    expect(next.outputs[0].stopped).toBeUndefined();
   });
 
   it('a dropped text file named *.val.* is held out as the validation data', async () => {

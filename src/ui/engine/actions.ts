@@ -351,9 +351,22 @@ export class PlaygroundActions {
     else this.startRun(id);
   }
 
-  async generate(prompt: string, runIds: string[], settings: GenerationSettings): Promise<GenerationOutput[]> {
-    const reply = (await this.client.request({ type: 'generate', prompt, runIds, settings })) as WorkerEventOf<'generation'>;
+  /** The base model's and each run's text; `onText` gets each one's text so far as its tokens come (runId null: the base model). */
+  async generate(
+    prompt: string,
+    runIds: string[],
+    settings: GenerationSettings,
+    onText?: (runId: string | null, text: string) => void,
+  ): Promise<GenerationOutput[]> {
+    const reply = (await this.client.request({ type: 'generate', prompt, runIds, settings }, (event) => {
+      if (event.type === 'generationText') onText?.(event.runId ?? null, event.text);
+    })) as WorkerEventOf<'generation'>;
     return reply.outputs;
+  }
+
+  /** Stops the generation in progress; it answers with what it had. */
+  stopGeneration(): void {
+    this.client.send({ type: 'stopGeneration' });
   }
 
   async classify(image: RgbaImageData, runIds: string[], k = 5): Promise<ClassificationOutput[]> {

@@ -30,7 +30,7 @@ export class EngineRequestError extends Error {
 }
 
 /** Events that report a request's progress; its answer comes later. */
-const PROGRESS_EVENTS: ReadonlySet<WorkerEvent['type']> = new Set(['modelLoading', 'analysisProgress', 'folderProgress']);
+const PROGRESS_EVENTS: ReadonlySet<WorkerEvent['type']> = new Set(['modelLoading', 'analysisProgress', 'folderProgress', 'generationText']);
 
 export class EngineClient {
   private nextRequestId = 1;

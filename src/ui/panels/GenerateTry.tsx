@@ -4,7 +4,11 @@ import { compactBlankLines } from '../format';
 import { useActions } from '../playground-context';
 import type { RunRecord } from '../store/types';
 
-/** A prompt, continued by the base model and by each trained run side by side. */
+/**
+ * A prompt, continued by the base model and by each trained run side by
+ * side: each card fills as its tokens come (the worker generates one after
+ * another), and Stop ends the generation, keeping what each had.
+ */
 export function GenerateTry({ runs }: { runs: RunRecord[] }) {
   const actions = useActions();
   const [prompt, setPrompt] = useState('');
@@ -18,9 +22,13 @@ export function GenerateTry({ runs }: { runs: RunRecord[] }) {
     event.preventDefault();
     setBusy(true);
     setError(null);
+    // A card per candidate from the start, filled as their text streams in.
+    setOutputs([null, ...runs.map((r) => r.id)].map((runId) => ({ runId, text: '', error: null })));
+    setShownPrompt(prompt);
+    const onText = (runId: string | null, text: string) =>
+      setOutputs((shown) => shown && shown.map((o) => (o.runId === runId ? { ...o, text } : o)));
     try {
-      setOutputs(await actions.generate(prompt, runs.map((r) => r.id), settings));
-      setShownPrompt(prompt);
+      setOutputs(await actions.generate(prompt, runs.map((r) => r.id), settings, onText));
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -47,6 +55,11 @@ export function GenerateTry({ runs }: { runs: RunRecord[] }) {
         <button type="submit" className="primary" disabled={busy || prompt.trim() === ''}>
           {busy ? 'Generating…' : 'Generate'}
         </button>
+        {busy && (
+          <button type="button" onClick={() => actions.stopGeneration()}>
+            Stop
+          </button>
+        )}
       </div>
       {error && (
         <p className="error" role="alert">
@@ -66,6 +79,7 @@ export function GenerateTry({ runs }: { runs: RunRecord[] }) {
                     <strong>{compactBlankLines(o.text)}</strong>
                   </p>
                 )}
+                {o.stopped && <p className="muted">Stopped{o.text === '' ? ' before it started' : ''}.</p>}
               </article>
             );
           })}
