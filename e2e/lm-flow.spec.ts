@@ -39,11 +39,21 @@ test('bundled language model: drop a text file, train WeGeFT and LoRA, compare, 
   await tryIt.getByLabel('New tokens').fill('12');
   await tryIt.getByRole('button', { name: 'Generate' }).click();
   const generations = page.getByTestId('generation');
+  // The cards come at once and fill as tokens stream in; the texts are final once the panel says done.
   await expect(generations).toHaveCount(3);
+  await expect(page.getByTestId('generations')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
   await expect(generations.nth(0)).toContainText('Base model');
   // Every column continues the prompt with words.
   const texts = await generations.locator('strong').allTextContents();
   expect(texts).toHaveLength(3);
   for (const text of texts) expect(text).toMatch(/\w/);
   await snap(page, testInfo, 'generation');
+
+  // A long generation streams into the base model's card, and Stop ends it between two tokens: the last run never starts.
+  await tryIt.getByLabel('New tokens').fill('256');
+  await tryIt.getByRole('button', { name: 'Generate' }).click();
+  await expect(generations.nth(0).locator('strong')).toHaveText(/\w/);
+  await tryIt.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('generations')).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  await expect(generations.nth(2)).toContainText('Stopped before it started.');
 });

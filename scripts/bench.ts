@@ -25,11 +25,13 @@ import { DirectorySource } from '../src/engine/io/node-source';
 import { BENCH_USAGE, parseBenchArgs, type BenchCliOptions } from './lib/bench/args';
 import { runCli, UsageError } from './lib/cli';
 import { runInBrowser } from './lib/bench/browser';
+import { GENERATE_USAGE, runGenerateBench } from './lib/bench/generate';
 import { startCliBackend, type NodeBackend } from './lib/node-backend';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--generate')) return runGenerateBench(argv, log);
   const options = parseBenchArgs(argv);
   if (!isBenchPresetName(options.model) && !existsSync(options.model)) {
     throw new UsageError(`--model: "${options.model}" is neither a preset nor an existing folder`);
@@ -82,4 +84,4 @@ function printRecords(records: BenchRecord[], options: BenchCliOptions): void {
   process.stdout.write(`${formatTable(records)}\n`);
 }
 
-runCli({ name: 'bench', usage: BENCH_USAGE }, main);
+runCli({ name: 'bench', usage: `${BENCH_USAGE}\n${GENERATE_USAGE}` }, main);

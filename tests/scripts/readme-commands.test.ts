@@ -306,6 +306,19 @@ const RUNS: Run[] = [
     },
   },
   {
+    line: 'npm run bench -- --generate --new-tokens 6 --rounds 1 --json',
+    timeoutMs: 120_000,
+    check: (r) => {
+      ok(r);
+      const record = lastJsonLine(r.stdout) as Record<string, unknown>;
+      expect(record).toMatchObject({
+        bench: 'generate', model: 'public/models/gpt2-tiny-moby-brown', backend: 'wasm', new_tokens: 6, same_tokens: true, num_tensors_growth: 0,
+      });
+      expect(record.cached_tokens_per_second).toBeGreaterThan(0);
+      expect(record.plain_tokens_per_second).toBeGreaterThan(0);
+    },
+  },
+  {
     // The bundle must work on its own, as on the GPU machine it is made for.
     line: `npm run bench:bundle -- --out ${bundle} && node ${bundle} --help`,
     timeoutMs: 120_000,

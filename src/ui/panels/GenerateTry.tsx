@@ -67,7 +67,7 @@ export function GenerateTry({ runs }: { runs: RunRecord[] }) {
         </p>
       )}
       {outputs && (
-        <div className="side-by-side" data-testid="generations">
+        <div className="side-by-side" data-testid="generations" data-state={busy ? 'generating' : 'done'}>
           {outputs.map((o) => {
             const run = runs.find((r) => r.id === o.runId);
             return (
