@@ -24,7 +24,7 @@ paths give the same tokens.
   --model <dir>          a causal language model folder (default public/models/gpt2-tiny-moby-brown)
   --prompt-tokens <n>    prompt length (default 16)
   --new-tokens <n>       tokens generated per round and path (default 64)
-  --rounds <r>           rounds, each timing both paths (default 2)
+  --rounds <r>           rounds, each timing both paths (default 3)
   --backend <b>          cpu, wasm (default) or webgpu
   --seed <s>             the prompt's seed (default 42)
   --json                 one JSON line on stdout
@@ -56,7 +56,7 @@ export function parseGenerateArgs(argv: string[]): GenerateBenchOptions {
     model: values.model ?? 'public/models/gpt2-tiny-moby-brown',
     promptTokens: whole('prompt-tokens', 1) ?? 16,
     newTokens: whole('new-tokens', 1) ?? 64,
-    rounds: whole('rounds', 1) ?? 2,
+    rounds: whole('rounds', 1) ?? 3,
     backend: asUsage(() => parseBackend(values.backend ?? 'wasm')),
     seed: whole('seed', 0) ?? 42,
     json: values.json ?? false,
@@ -78,7 +78,11 @@ export interface GenerateBenchRecord {
   num_tensors_growth: number;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 
 export async function runGenerateBench(argv: string[], log: (line: string) => void): Promise<number> {
   const options = parseGenerateArgs(argv);
