@@ -50,7 +50,11 @@ function showResults(records: BenchRecord[]): void {
 
 function run(request: PageBenchRequest): void {
   window.__bench = { state: 'running', records: [], error: null };
-  history.replaceState(null, '', `?${paramsFromRequest(request)}`);
+  // autorun stays: the dev server reloads the page when it re-bundles the
+  // dependencies on a first visit, and without it the reloaded page sat idle
+  // (and `npm run bench -- --browser` waited for it forever).
+  const autorun = new URLSearchParams(location.search).get('autorun') === '1' ? '&autorun=1' : '';
+  history.replaceState(null, '', `?${paramsFromRequest(request)}${autorun}`);
   element('bench-table').textContent = '';
   element('bench-details').hidden = true;
   setRunning(true);

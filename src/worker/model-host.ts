@@ -4,7 +4,7 @@
  */
 import { bundledModelSource, hubSource, type FetchFunction } from '../engine/io/url-source';
 import { BrowserFilesSource, type FileSource, type ProgressCallback } from '../engine/io/source';
-import { loadModel } from '../engine/models/load';
+import { loadModel, type TensorProgress } from '../engine/models/load';
 import type { Model } from '../engine/models/model';
 import type { DroppedFile, ModelSourceSpec, ModelSummary } from './protocol';
 
@@ -47,9 +47,10 @@ export async function loadModelFromSpec(
   onProgress: ProgressCallback,
   /** Sees every read the loader makes (the runtime hashes the model's files on the way through). */
   wrapSource: (source: FileSource) => FileSource = (source) => source,
+  onTensor?: (progress: TensorProgress) => void,
 ): Promise<LoadedModel> {
   const source = wrapSource(fileSourceFor(spec, options));
-  const model = await loadModel(source, { onProgress });
+  const model = await loadModel(source, { onProgress, onTensor });
   return { model, source, spec };
 }
 

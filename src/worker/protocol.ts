@@ -391,7 +391,8 @@ export interface FolderScores {
 
 export type WorkerEvent =
   | ({ type: 'backend'; requestId: number | null; backend: BackendName; fallbackReasons: string[]; adapterInfo: string | null } & BackendSoftwareFacts)
-  | { type: 'modelLoading'; requestId: number; file: string; loaded: number; total: number | null }
+  /** Bytes of `file` so far; with `tensor` when the weights are read tensor by tensor (loaded/total then count the tensors' bytes). */
+  | { type: 'modelLoading'; requestId: number; file: string; loaded: number; total: number | null; tensor?: { name: string; index: number; count: number } }
   | { type: 'modelLoaded'; requestId: number; summary: ModelSummary; record: ModelRecord }
   | { type: 'downloadSize'; requestId: number; files: DownloadFileSize[] }
   | { type: 'datasetLoaded'; requestId: number; summary: DatasetSummary; record: DatasetRecord }

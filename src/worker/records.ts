@@ -22,8 +22,21 @@ const SAMPLE_BYTES = 4096;
  */
 export class FingerprintingSource implements FileSource {
   private readonly parts = new Map<string, Uint8Array>();
+  /** safetensors files the loader read by range (never whole): sampled at fingerprint() instead. */
+  private readonly ranged = new Set<string>();
+  readPrefix?: FileSource['readPrefix'];
+  readRange?: FileSource['readRange'];
 
-  constructor(private readonly inner: FileSource) {}
+  constructor(private readonly inner: FileSource) {
+    // Only what the inner source can do: the loader streams a file only when both exist.
+    if (inner.readPrefix) this.readPrefix = (path, length) => inner.readPrefix!(path, length);
+    if (inner.readRange) {
+      this.readRange = (path, begin, end) => {
+        if (/\.safetensors$/i.test(path)) this.ranged.add(path);
+        return inner.readRange!(path, begin, end);
+      };
+    }
+  }
 
   get label(): string {
     return this.inner.label;
@@ -46,6 +59,10 @@ export class FingerprintingSource implements FileSource {
 
   /** The hash of everything read so far, in path order (so read order does not matter). */
   async fingerprint(): Promise<string> {
+    for (const path of this.ranged) {
+      // The same digest input as a whole read gives, from ~64 KB of reads: one model, one hash, however it was loaded.
+      if (!this.parts.has(path)) this.parts.set(path, await rangedDigestInput(this.inner, path));
+    }
     const chunks: Uint8Array[] = [];
     for (const path of [...this.parts.keys()].sort()) chunks.push(utf8(`${path}\n`), this.parts.get(path)!);
     return contentHash(chunks);
@@ -57,19 +74,30 @@ function safetensorsDigestInput(bytes: Uint8Array): Uint8Array {
   if (bytes.byteLength < 8) return bytes;
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   const dataStart = Math.min(bytes.byteLength, 8 + headerLength);
-  const dataLength = bytes.byteLength - dataStart;
-  const samples: Uint8Array[] = [bytes.subarray(0, dataStart)];
-  if (dataLength <= SAMPLES_PER_WEIGHT_FILE * SAMPLE_BYTES) {
-    samples.push(bytes.subarray(dataStart));
-  } else {
-    // From the first byte to the last: the first and last tensors are always covered.
-    const stride = (dataLength - SAMPLE_BYTES) / (SAMPLES_PER_WEIGHT_FILE - 1);
-    for (let i = 0; i < SAMPLES_PER_WEIGHT_FILE; i++) {
-      const start = dataStart + Math.round(i * stride);
-      samples.push(bytes.subarray(start, start + SAMPLE_BYTES));
-    }
-  }
-  return concat(samples);
+  return concat([bytes.subarray(0, dataStart), ...digestRanges(dataStart, bytes.byteLength).map(([a, b]) => bytes.subarray(a, b))]);
+}
+
+/** safetensorsDigestInput of a file read by range: its header and the same samples, read on their own. */
+async function rangedDigestInput(source: FileSource, path: string): Promise<Uint8Array> {
+  const start = await source.readPrefix!(path, 8);
+  if (start.bytes.byteLength < 8) return start.bytes;
+  const headerLength = Number(new DataView(start.bytes.buffer, start.bytes.byteOffset, 8).getBigUint64(0, true));
+  const dataStart = Math.min(start.totalBytes, 8 + headerLength);
+  const header = await source.readPrefix!(path, dataStart);
+  const samples = await Promise.all(digestRanges(dataStart, start.totalBytes).map(([a, b]) => source.readRange!(path, a, b)));
+  return concat([header.bytes, ...samples]);
+}
+
+/** The byte ranges of a file's data that its digest samples. */
+function digestRanges(dataStart: number, totalBytes: number): Array<[number, number]> {
+  const dataLength = totalBytes - dataStart;
+  if (dataLength <= SAMPLES_PER_WEIGHT_FILE * SAMPLE_BYTES) return [[dataStart, totalBytes]];
+  // From the first byte to the last: the first and last tensors are always covered.
+  const stride = (dataLength - SAMPLE_BYTES) / (SAMPLES_PER_WEIGHT_FILE - 1);
+  return Array.from({ length: SAMPLES_PER_WEIGHT_FILE }, (_, i) => {
+    const start = dataStart + Math.round(i * stride);
+    return [start, start + SAMPLE_BYTES] as [number, number];
+  });
 }
 
 /** The record of a loaded model, from its source spec, its summary and its content hash. */

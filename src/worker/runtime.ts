@@ -8,6 +8,8 @@ import { loadAdapter } from '../engine/adapters/registry';
 import type { AdapterFiles } from '../engine/adapters/types';
 import { errorMessage, InputFileError } from '../engine/errors';
 import type { FetchFunction, UrlSource } from '../engine/io/url-source';
+import type { FileSource } from '../engine/io/source';
+import type { TensorProgress } from '../engine/models/load';
 import { loadImagePreprocessor } from '../engine/preprocess/image';
 import { loadTokenizer } from '../engine/tokenizer';
 import { parseDatasetFiles, readDatasetFiles, readLabelledFolder, summariseDataset, type LoadedDataset } from './dataset-host';
@@ -214,10 +216,13 @@ export class PlaygroundRuntime {
     const progress = (file: string, loaded: number, total: number | undefined) =>
       this.emit({ type: 'modelLoading', requestId, file, loaded, total: total ?? null });
     const seen: { source?: FingerprintingSource } = {};
-    const loaded = await loadModelFromSpec(spec, { baseUrl: this.options.baseUrl, fetch: this.options.fetch }, progress, (source) => {
+    const onTensor = (p: TensorProgress) =>
+      this.emit({ type: 'modelLoading', requestId, file: p.path, loaded: p.loadedBytes, total: p.totalBytes, tensor: { name: p.name, index: p.index, count: p.count } });
+    const wrap = (source: FileSource) => {
       seen.source = new FingerprintingSource(source);
       return seen.source;
-    });
+    };
+    const loaded = await loadModelFromSpec(spec, { baseUrl: this.options.baseUrl, fetch: this.options.fetch }, progress, wrap, onTensor);
     let state: ModelState;
     let hash: string;
     const notes: string[] = [];

@@ -4,6 +4,7 @@
  */
 import { InputFileError, quoted } from '../errors';
 import { parseSafetensors, parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsFile, type SafetensorsHeader } from './safetensors';
+import { canStream, inMemoryReader, openSafetensors, type SafetensorsReader } from './safetensors-stream';
 import { readJson, type FileSource, type ProgressCallback } from './source';
 
 export const CONFIG_FILE = 'config.json';
@@ -40,6 +41,20 @@ export type HeaderIndex = Map<string, SafetensorsHeader>;
 /** Reads the weight file(s); keys map to the parsed file holding them. */
 export async function readWeights(source: FileSource, onProgress?: ProgressCallback): Promise<WeightIndex> {
   return indexWeights(source, async (path) => parseSafetensors(await source.read(path, onProgress), source.describe(path)));
+}
+
+/** Every tensor of a checkpoint, with a reader of the file that holds it. */
+export type TensorIndex = Map<string, SafetensorsReader>;
+
+/**
+ * The weight file(s) opened for reading tensor by tensor. Where the source
+ * reads byte ranges (a folder on disk, dropped files, memory), only the
+ * headers are read here and each tensor's bytes when it is read; elsewhere
+ * (HTTP) each file is read whole first (with `onProgress`), as readWeights does.
+ */
+export async function openWeights(source: FileSource, onProgress?: ProgressCallback): Promise<TensorIndex> {
+  if (canStream(source)) return indexWeights(source, (path) => openSafetensors(source, path));
+  return indexWeights(source, async (path) => inMemoryReader(parseSafetensors(await source.read(path, onProgress), source.describe(path)), path));
 }
 
 /**

@@ -63,6 +63,29 @@ export class DirectorySource implements FileSource {
     }
   }
 
+  /** Bytes [begin, end) through a file handle: the rest of the file is never read. */
+  async readRange(file: string, begin: number, end: number): Promise<Uint8Array> {
+    const full = path.join(this.directory, file);
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(full, 'r');
+      const bytes = new Uint8Array(Math.max(0, end - begin));
+      let filled = 0;
+      // read() may return fewer bytes than asked (large ranges, pipes): loop until the range is full or the file ends.
+      while (filled < bytes.byteLength) {
+        const { bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, begin + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return filled === bytes.byteLength ? bytes : bytes.subarray(0, filled);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new InputFileError(full, code === 'ENOENT' ? 'file not found' : `could not be read (${code ?? (error as Error).message})`);
+    } finally {
+      await handle?.close();
+    }
+  }
+
   describe(file: string): string {
     return path.join(this.directory, file);
   }

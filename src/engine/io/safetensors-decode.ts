@@ -12,8 +12,15 @@ export function elementCount(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Copies into a fresh, aligned buffer: data offsets need not be multiples of the element size. */
+/**
+ * The bytes as an ArrayBuffer of their own, aligned for any typed array:
+ * data offsets need not be multiples of the element size, and a view into a
+ * whole file must not keep the file alive, so a slice is copied. A range read
+ * on its own (the streaming reader's) already is such a buffer and is used
+ * as is, so a tensor costs one copy of its bytes, not two.
+ */
 function aligned(raw: Uint8Array): ArrayBuffer {
+  if (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer) return raw.buffer;
   const copy = new Uint8Array(raw.byteLength);
   copy.set(raw);
   return copy.buffer;

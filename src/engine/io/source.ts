@@ -49,6 +49,13 @@ export interface FileSource {
    * gigabytes of weights are read into memory.
    */
   readPrefix?(path: string, length: number): Promise<FilePrefix>;
+  /**
+   * Bytes [begin, end) of the file (fewer when it ends sooner), without
+   * reading the rest: where a source has this (and readPrefix), a
+   * safetensors file is read one tensor at a time, straight from the file,
+   * so a load never holds the whole file beside the weights it becomes.
+   */
+  readRange?(path: string, begin: number, end: number): Promise<Uint8Array>;
 }
 
 export interface FilePrefix {
@@ -130,6 +137,12 @@ export class MemorySource implements FileSource {
     return { bytes: bytes.subarray(0, length), totalBytes: bytes.byteLength };
   }
 
+  async readRange(path: string, begin: number, end: number): Promise<Uint8Array> {
+    const bytes = this.files.get(path);
+    if (!bytes) throw new InputFileError(this.describe(path), 'file not found');
+    return bytes.subarray(begin, end);
+  }
+
   describe(path: string): string {
     return `${this.label}/${path}`;
   }
@@ -183,6 +196,17 @@ export class BrowserFilesSource implements FileSource {
     if (!file) throw new InputFileError(this.describe(path), 'file not found among the dropped files');
     try {
       return { bytes: new Uint8Array(await file.slice(0, length).arrayBuffer()), totalBytes: file.size };
+    } catch (error) {
+      throw new InputFileError(this.describe(path), `could not be read (${(error as Error).message})`);
+    }
+  }
+
+  /** A slice of the File: the browser reads that range from disk, not the whole file. */
+  async readRange(path: string, begin: number, end: number): Promise<Uint8Array> {
+    const file = this.files.get(path);
+    if (!file) throw new InputFileError(this.describe(path), 'file not found among the dropped files');
+    try {
+      return new Uint8Array(await file.slice(begin, end).arrayBuffer());
     } catch (error) {
       throw new InputFileError(this.describe(path), `could not be read (${(error as Error).message})`);
     }

@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputFileError, quoted } from '../errors';
-import { CONFIG_FILE, readConfig, readWeightHeaders, readWeights, WEIGHTS_FILE, type HeaderIndex, type WeightIndex } from '../io/checkpoint';
+import { CONFIG_FILE, openWeights, readConfig, readWeightHeaders, WEIGHTS_FILE, type HeaderIndex, type TensorIndex } from '../io/checkpoint';
+import { canStream } from '../io/safetensors-stream';
 import { isFloatDtype } from '../io/safetensors';
 import { LAYER_COUNT_FIELDS } from './config-fields';
 import type { FileSource, ProgressCallback } from '../io/source';
@@ -15,8 +16,26 @@ import { Model } from './model';
 import { familyFor } from './registry';
 import type { AnyModelConfig, ModelFamily, ParameterSpec } from './types';
 
+/** One checkpoint tensor read into a parameter, reported as it completes. */
+export interface TensorProgress {
+  /** The file's path in the source (`model.safetensors`, a shard). */
+  path: string;
+  /** The tensor's key in the checkpoint. */
+  name: string;
+  /** 1-based position among the `count` tensors this load reads, in the order read. */
+  index: number;
+  count: number;
+  /** This tensor's bytes in the file, and the running and final totals over the tensors read. */
+  bytes: number;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
 export interface LoadModelOptions {
+  /** Bytes of a weight file read whole (sources without range reads: HTTP). */
   onProgress?: ProgressCallback;
+  /** After each tensor is read, checked and made a parameter. */
+  onTensor?: (progress: TensorProgress) => void;
   /** Seed for parameters the checkpoint lacks (a new classification head). */
   seed?: number;
 }
@@ -35,16 +54,29 @@ export async function loadModel(source: FileSource, options: LoadModelOptions = 
   const initStd = initializerRange(config, configFile);
   const files = { configFile, weightsFile: source.describe(WEIGHTS_FILE) };
   // Every name, shape and dtype is checked against the safetensors headers
-  // before a single tensor is decoded or allocated: from the headers alone
-  // where the source can read part of a file (dropped files, a folder on
-  // disk), so a mismatched config costs kilobytes, not the whole checkpoint.
-  const headers = await readWeightHeaders(source);
-  if (headers) planParameters(family, config, headers, files);
-  const weights = await readWeights(source, options.onProgress);
+  // before a single tensor is decoded or allocated. A source that reads byte
+  // ranges (dropped files, a folder on disk) is opened headers only, and each
+  // tensor is then read from the file on its own: the load holds the weights
+  // plus one tensor's bytes, never the whole file beside them. Elsewhere the
+  // headers are checked first where the source can read a prefix, so a
+  // mismatched config costs kilobytes, not the whole checkpoint.
+  if (!canStream(source)) {
+    const headers = await readWeightHeaders(source);
+    if (headers) planParameters(family, config, headers, files);
+  }
+  const weights = await openWeights(source, options.onProgress);
   const plan = planParameters(family, config, weights, files);
+  const sizes = plan.read.map(([, key]) => entryBytes(weights, key));
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const params = new Map<string, tf.Tensor>();
   try {
-    for (const [spec, key] of plan.read) params.set(spec.name, readParameter(weights, key, spec));
+    let loadedBytes = 0;
+    for (const [i, [spec, key]] of plan.read.entries()) {
+      params.set(spec.name, await readParameter(weights, key, spec));
+      loadedBytes += sizes[i];
+      const path = weights.get(key)!.path;
+      options.onTensor?.({ path, name: key, index: i + 1, count: plan.read.length, bytes: sizes[i], loadedBytes, totalBytes });
+    }
     for (const spec of plan.initialise) params.set(spec.name, initialiseParameter(spec, initStd, options.seed ?? 0));
   } catch (error) {
     for (const t of params.values()) t.dispose();
@@ -173,9 +205,14 @@ function findKey(weights: HeaderIndex, name: string, prefix: string): string | u
   return undefined;
 }
 
-function readParameter(weights: WeightIndex, key: string, spec: ParameterSpec): tf.Tensor {
+function entryBytes(weights: TensorIndex, key: string): number {
+  const entry = weights.get(key)!.entries.get(key)!;
+  return entry.end - entry.begin;
+}
+
+async function readParameter(weights: TensorIndex, key: string, spec: ParameterSpec): Promise<tf.Tensor> {
   const file = weights.get(key)!;
-  const decoded = file.read(key);
+  const decoded = await file.read(key);
   const values = decoded.values;
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {

@@ -13,7 +13,7 @@ export function applyEngineEvent(store: PlaygroundStore, event: WorkerEvent): vo
       state.backendReady(event.backend, event.fallbackReasons, event.adapterInfo, event);
       return;
     case 'modelLoading':
-      state.modelProgress(event.file, event.loaded, event.total);
+      state.modelProgress(event.file, event.loaded, event.total, event.tensor);
       return;
     case 'modelLoaded':
       state.modelLoaded(event.summary, event.record);

@@ -165,9 +165,10 @@ function ModelStatus() {
           <p>
             Loading {pendingName ? `${pendingName}: ` : ''}
             {progress ? progress.file : 'the model'}
+            {progress?.tensor ? `, tensor ${progress.tensor.index} of ${progress.tensor.count} (${progress.tensor.name})` : ''}
             {progress ? ` — ${formatBytes(progress.loaded)}${progress.total ? ` of ${formatBytes(progress.total)}` : ''}` : '…'}
           </p>
-          <ProgressBar value={progress?.loaded ?? 0} max={progress?.total ?? null} label="Model download" />
+          <ProgressBar value={progress?.loaded ?? 0} max={progress?.total ?? null} label={progress?.tensor ? 'Model loading' : 'Model download'} />
         </div>
       )}
       {model.error && (

@@ -6,7 +6,7 @@ import type { ModelState } from './types';
 export interface ModelSlice {
   model: ModelState;
   modelLoading(source: ModelState['pendingSource']): void;
-  modelProgress(file: string, loaded: number, total: number | null): void;
+  modelProgress(file: string, loaded: number, total: number | null, tensor?: { name: string; index: number; count: number }): void;
   modelLoaded(summary: ModelSummary, record: ModelRecord): void;
   /** The engine keeps the model it had when a load fails: so does the store. */
   modelFailed(message: string): void;
@@ -25,7 +25,7 @@ export const INITIAL_MODEL: ModelState = {
 export const createModelSlice: StateCreator<PlaygroundState, [], [], ModelSlice> = (set) => ({
   model: INITIAL_MODEL,
   modelLoading: (source) => set((s) => ({ model: { ...s.model, status: 'loading', pendingSource: source, progress: null, error: null } })),
-  modelProgress: (file, loaded, total) => set((s) => ({ model: { ...s.model, progress: { file, loaded, total } } })),
+  modelProgress: (file, loaded, total, tensor) => set((s) => ({ model: { ...s.model, progress: { file, loaded, total, tensor } } })),
   modelLoaded: (summary, record) =>
     set((s) => ({
       model: {

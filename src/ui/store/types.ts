@@ -35,7 +35,8 @@ export interface ModelState {
   record: ModelRecord | null;
   /** The model being loaded, while status is 'loading'. */
   pendingSource: ModelStateSource | null;
-  progress: { file: string; loaded: number; total: number | null } | null;
+  /** `tensor` while the weights are read tensor by tensor (streamed from dropped files). */
+  progress: { file: string; loaded: number; total: number | null; tensor?: { name: string; index: number; count: number } } | null;
   /** Why the last load failed. */
   error: string | null;
 }
