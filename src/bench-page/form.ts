@@ -74,6 +74,7 @@ export function renderForm(form: HTMLFormElement, presets: readonly BenchPreset[
     field('Warm-up steps', numberInput('warmup', r.warmup, 0)),
     field('Read back every', numberInput('readback-every', r.readbackEvery, 1)),
     field('Seed', numberInput('seed', r.seed, 0)),
+    field('WASM threads', numberInput('threads', r.threads, 1, 'one per core')),
     checkbox('profile', '1', 'Per-kernel breakdown (tf.profile)', r.profile),
     button,
   );

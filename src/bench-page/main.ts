@@ -66,7 +66,10 @@ function run(request: PageBenchRequest): void {
   };
   worker.onmessage = (message: MessageEvent<BenchEvent>) => {
     const event = message.data;
-    if (event.type === 'backend') setStatus(`backend: ${event.backend}${event.device ? ` (${event.device})` : ''}`);
+    if (event.type === 'backend') {
+      const threads = event.threads !== null ? `, ${event.threads} thread${event.threads === 1 ? '' : 's'}` : '';
+      setStatus(`backend: ${event.backend}${event.device ? ` (${event.device})` : ''}${threads}, cross-origin isolated: ${event.isolated}`);
+    }
     else if (event.type === 'progress') setStatus(event.text);
     else if (event.type === 'done') {
       showResults(event.records);
@@ -86,7 +89,8 @@ function run(request: PageBenchRequest): void {
 
 function describe(r: BenchRecord): string {
   const shape = r.seq !== null ? `batch ${r.batch} × ${r.seq} tokens` : `batch ${r.batch} images`;
-  return `${r.model} on ${r.backend}${r.device ? ` (${r.device})` : ''}, ${shape}, rank ${r.rank}, ${r.steps} measured steps`;
+  const threads = r.threads !== null ? `, ${r.threads} thread${r.threads === 1 ? '' : 's'}` : '';
+  return `${r.model} on ${r.backend}${r.device ? ` (${r.device})` : ''}${threads}, ${shape}, rank ${r.rank}, ${r.steps} measured steps`;
 }
 
 function setRunning(running: boolean): void {

@@ -2,7 +2,7 @@
  * The benchmark page's request, read from and written to the page's query
  * string with the same names as `npm run bench`'s options (model, methods,
  * rank, alpha, batch, seq, steps, warmup, readback-every, backend, profile,
- * seed), so a command line and a page link say the same thing.
+ * seed, threads), so a command line and a page link say the same thing.
  */
 import { BENCH_DEFAULT_METHODS, isMethodName } from '../engine/adapters/methods';
 import type { AdapterMethodName } from '../engine/adapters/types';
@@ -12,6 +12,8 @@ import { isBenchPresetName } from '../engine/bench/presets';
 
 export interface PageBenchRequest extends BenchOptions {
   backend: BackendName;
+  /** WASM's kernel threads (1 to 8, tfjs's pool); absent: one per core. */
+  threads?: number;
 }
 
 const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -49,6 +51,9 @@ export function requestFromParams(params: URLSearchParams): { request: PageBench
   if (methods.length === 0) problems.push('choose at least one method');
   const backend = params.get('backend') ?? DEFAULT_PAGE_REQUEST.backend;
   if (!BACKENDS.includes(backend as BackendName)) problems.push(`backend must be one of ${BACKENDS.join(', ')}, got "${backend}"`);
+  const threads = whole('threads', 1);
+  if (threads !== undefined && threads > 8) problems.push(`threads must be at most 8 (the pool tfjs-wasm builds), got ${threads}`);
+  if (threads !== undefined && backend !== 'wasm') problems.push(`threads is for the wasm backend, not ${backend}`);
   const alphaText = params.get('alpha');
   const alpha = alphaText === null || alphaText === '' ? undefined : Number(alphaText);
   if (alpha !== undefined && !(alpha > 0)) problems.push(`alpha must be a number > 0, got "${alphaText}"`);
@@ -65,6 +70,7 @@ export function requestFromParams(params: URLSearchParams): { request: PageBench
     backend: backend as BackendName,
     profile: params.get('profile') === '1' || params.get('profile') === 'true',
     seed: whole('seed', 0) ?? DEFAULT_PAGE_REQUEST.seed,
+    ...(threads !== undefined && { threads }),
   };
   return problems.length > 0 ? { problems } : { request };
 }
@@ -84,5 +90,6 @@ export function paramsFromRequest(request: PageBenchRequest): URLSearchParams {
   if (request.batch !== undefined) params.set('batch', String(request.batch));
   if (request.seq !== undefined) params.set('seq', String(request.seq));
   if (request.profile) params.set('profile', '1');
+  if (request.threads !== undefined) params.set('threads', String(request.threads));
   return params;
 }

@@ -22,6 +22,17 @@ describe('benchmark page request', () => {
     expect(requestFromParams(params)).toEqual({ request });
   });
 
+  it('carries the WASM thread count, for wasm only and at most tfjs\'s pool of 8', () => {
+    const request: PageBenchRequest = { ...DEFAULT_PAGE_REQUEST, backend: 'wasm', threads: 1 };
+    const params = paramsFromRequest(request);
+    expect(params.get('threads')).toBe('1');
+    expect(requestFromParams(params)).toEqual({ request: { ...request, alpha: undefined, batch: undefined, seq: undefined } });
+    expect(paramsFromRequest(DEFAULT_PAGE_REQUEST).has('threads')).toBe(false);
+    expect(requestFromParams(new URLSearchParams('backend=wasm&threads=9'))).toEqual({ problems: ['threads must be at most 8 (the pool tfjs-wasm builds), got 9'] });
+    expect(requestFromParams(new URLSearchParams('backend=webgpu&threads=2'))).toEqual({ problems: ['threads is for the wasm backend, not webgpu'] });
+    expect(requestFromParams(new URLSearchParams('backend=wasm&threads=0'))).toEqual({ problems: ['threads must be a whole number ≥ 1, got "0"'] });
+  });
+
   it('lists every problem', () => {
     const params = new URLSearchParams('model=gpt5&methods=wegeft,sparse&steps=0&backend=tpu&alpha=-1&batch=2.5');
     expect(requestFromParams(params)).toEqual({

@@ -12,6 +12,13 @@ import { parseBackend, type NodeBackend } from '../node-backend';
 
 export { UsageError };
 
+export const SWEEP_DEFAULT_SEQS = [64, 128, 256, 512, 1024];
+export const SWEEP_DEFAULT_BATCHES = [1, 2, 4, 8, 16, 32];
+export const SWEEP_DEFAULT_METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora'];
+export const SWEEP_DEFAULT_STEPS = 2;
+export const SWEEP_DEFAULT_WARMUP = 1;
+export const SWEEP_DEFAULT_OUT = 'docs/images';
+
 export const BENCH_USAGE = `usage: npm run bench -- [options]
 
 Times the real training step of each method on one model, side by side in one
@@ -35,8 +42,26 @@ comparison's rank, alpha and targets where they have them; everything else
   --browser              run in headless Chromium (the bench.html page) instead of Node
   --profile              add each method's per-kernel breakdown of one step (tf.profile)
   --seed <s>             weights, data and adapters (default 42)
-  --json                 one JSON line per method on stdout
+  --threads <n>          WASM kernel threads, with --browser --backend wasm (default: one per core;
+                         Node's tfjs-wasm runs one thread)
+  --json                 one JSON line per method on stdout (with --sweep: per method and shape)
+
+Scaling sweep (Node): step time and peak memory against sequence length and batch size
+  --sweep                measure the grid below and draw it (default model gpt2-124m, methods
+                         ${SWEEP_DEFAULT_METHODS.join(',')}, ${SWEEP_DEFAULT_STEPS} measured steps after ${SWEEP_DEFAULT_WARMUP} warm-up at each shape)
+  --sweep-seq <list>     sequence lengths, at the smallest batch (default ${SWEEP_DEFAULT_SEQS.join(',')})
+  --sweep-batch <list>   batch sizes, at the shortest sequence (default ${SWEEP_DEFAULT_BATCHES.join(',')})
+  --out <dir>            where the sweep writes bench-sweep.json, bench-sweep.csv,
+                         bench-sweep-seq.png and bench-sweep-batch.png (default ${SWEEP_DEFAULT_OUT})
 `;
+
+/** `--sweep`: the grid and where its files go. */
+export interface SweepCliOptions {
+  seqs: number[];
+  batches: number[];
+  /** A folder, relative to the working directory. */
+  out: string;
+}
 
 export type BenchBackend = NodeBackend | 'webgl';
 
@@ -46,6 +71,10 @@ export interface BenchCliOptions extends BenchOptions {
   browser: boolean;
   /** One JSON line per method on stdout. */
   json: boolean;
+  /** WASM kernel threads in the browser; undefined: one per core. */
+  threads?: number;
+  /** The scaling sweep instead of one benchmark; null without --sweep. */
+  sweep: SweepCliOptions | null;
 }
 
 export const DEFAULT_METHODS: readonly AdapterMethodName[] = BENCH_DEFAULT_METHODS;
@@ -65,6 +94,11 @@ const OPTIONS = {
   profile: { type: 'boolean' },
   seed: { type: 'string' },
   json: { type: 'boolean' },
+  threads: { type: 'string' },
+  sweep: { type: 'boolean' },
+  'sweep-seq': { type: 'string' },
+  'sweep-batch': { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 /** The options of a bench command line (`--help` is answered before, by runCli). */
@@ -73,23 +107,69 @@ export function parseBenchArgs(argv: string[]): BenchCliOptions {
   const text = (name: string) => values[name] as string | undefined;
   const browser = values.browser === true;
   const backend = parseBenchBackend(text('backend'), browser);
+  const sweep = parseSweep(values, browser);
   const options: BenchCliOptions = {
-    model: text('model') ?? 'gpt2-tiny',
-    methods: parseMethods(text('methods')),
+    model: text('model') ?? (sweep ? 'gpt2-124m' : 'gpt2-tiny'),
+    methods: parseMethods(text('methods')) ?? [...(sweep ? SWEEP_DEFAULT_METHODS : DEFAULT_METHODS)],
     rank: wholeNumber('--rank', text('rank'), 1) ?? 16,
     alpha: positiveNumber('--alpha', text('alpha')),
     batch: wholeNumber('--batch', text('batch'), 1),
     seq: wholeNumber('--seq', text('seq'), 2),
-    steps: wholeNumber('--steps', text('steps'), 1) ?? 10,
-    warmup: wholeNumber('--warmup', text('warmup'), 0) ?? 2,
+    steps: wholeNumber('--steps', text('steps'), 1) ?? (sweep ? SWEEP_DEFAULT_STEPS : 10),
+    warmup: wholeNumber('--warmup', text('warmup'), 0) ?? (sweep ? SWEEP_DEFAULT_WARMUP : 2),
     readbackEvery: wholeNumber('--readback-every', text('readback-every'), 1) ?? (backend === 'webgpu' ? 5 : 1),
     backend,
     browser,
     profile: values.profile === true,
     seed: wholeNumber('--seed', text('seed'), 0) ?? 42,
     json: values.json === true,
+    threads: parseThreads(text('threads'), backend, browser),
+    sweep,
   };
   return options;
+}
+
+/** A comma-separated list of whole numbers ≥ `min`, each once. */
+export function parseNumberList(option: string, value: string, min: number): number[] {
+  const items = value.split(',').map((v) => v.trim());
+  if (items.some((v) => v === '')) throw new UsageError(`${option}: an empty item in "${value}" (a comma-separated list such as 64,128)`);
+  const numbers = items.map((v) => wholeNumber(option, v, min)!);
+  const repeated = numbers.filter((n, i) => numbers.indexOf(n) !== i);
+  if (repeated.length > 0) throw new UsageError(`${option} names ${repeated.join(', ')} more than once`);
+  return numbers;
+}
+
+function parseSweep(values: Record<string, string | boolean | undefined>, browser: boolean): SweepCliOptions | null {
+  const sweepOnly = ['sweep-seq', 'sweep-batch', 'out'].filter((name) => values[name] !== undefined);
+  if (values.sweep !== true) {
+    if (sweepOnly.length > 0) throw new UsageError(`--${sweepOnly[0]} needs --sweep`);
+    return null;
+  }
+  if (browser) throw new UsageError('--sweep runs in Node only (without --browser)');
+  // The sweep's grid sets the shapes; one --batch or --seq would contradict it.
+  for (const name of ['batch', 'seq', 'profile']) {
+    if (values[name] !== undefined) throw new UsageError(`--${name} does not go with --sweep (the grid is --sweep-seq and --sweep-batch)`);
+  }
+  const list = (name: string, fallback: number[], min: number) => {
+    const value = values[name] as string | undefined;
+    return value === undefined ? [...fallback] : parseNumberList(`--${name}`, value, min);
+  };
+  return {
+    seqs: list('sweep-seq', SWEEP_DEFAULT_SEQS, 2),
+    batches: list('sweep-batch', SWEEP_DEFAULT_BATCHES, 1),
+    out: (values.out as string | undefined) ?? SWEEP_DEFAULT_OUT,
+  };
+}
+
+function parseThreads(value: string | undefined, backend: BenchBackend, browser: boolean): number | undefined {
+  // tfjs builds a pool of at most 8 (src/engine/backend.ts).
+  const threads = numberOption('--threads', value, { integer: true, min: 1, max: 8 });
+  if (threads === undefined) return undefined;
+  if (backend !== 'wasm') throw new UsageError(`--threads is for the wasm backend, not ${backend}`);
+  if (!browser && threads > 1) {
+    throw new UsageError("--threads above 1 needs --browser: Node's tfjs-wasm runs one thread (threads need a cross-origin isolated page)");
+  }
+  return threads;
 }
 
 function parseBenchBackend(value: string | undefined, browser: boolean): BenchBackend {
@@ -104,8 +184,8 @@ function parseBenchBackend(value: string | undefined, browser: boolean): BenchBa
   return asUsage(() => parseBackend(value ?? 'wasm'));
 }
 
-function parseMethods(value: string | undefined): AdapterMethodName[] {
-  if (value === undefined) return [...DEFAULT_METHODS];
+function parseMethods(value: string | undefined): AdapterMethodName[] | undefined {
+  if (value === undefined) return undefined;
   const names = value.split(',').map((m) => m.trim()).filter((m) => m !== '');
   if (names.length === 0) throw new UsageError('--methods is empty');
   for (const name of names) {

@@ -31,7 +31,7 @@ interface PageState {
 }
 
 export function pageRequest(options: BenchCliOptions): PageBenchRequest {
-  return { ...benchOptions(options), backend: options.backend as BackendName };
+  return { ...benchOptions(options), backend: options.backend as BackendName, ...(options.threads !== undefined && { threads: options.threads }) };
 }
 
 export async function runInBrowser(options: BenchCliOptions, log: (line: string) => void): Promise<BenchRecord[]> {

@@ -40,6 +40,8 @@ export interface BenchRequest extends BenchOptions {
   backend: string;
   /** The GPU adapter, for WebGPU. */
   device: string | null;
+  /** WASM's kernel threads, as running; null or absent off WASM. */
+  threads?: number | null;
 }
 
 /** Only the BenchOptions of a larger record (the CLI's options, the page's request). */
@@ -93,6 +95,7 @@ export async function benchmarkModel(model: Model, request: BenchRequest, hooks:
     model: request.model,
     backend: request.backend,
     device: request.device,
+    threads: request.threads ?? null,
     batchSize,
     seqLength,
     rank: request.rank,

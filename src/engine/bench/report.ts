@@ -15,6 +15,8 @@ export interface BenchContext {
   backend: string;
   /** The GPU adapter (vendor/architecture) on WebGPU; null elsewhere. */
   device: string | null;
+  /** WASM's kernel threads (tfjs-wasm's getThreadsCount); null or absent off WASM. */
+  threads?: number | null;
   batchSize: number;
   /** Tokens per sequence; null for image models. */
   seqLength: number | null;
@@ -34,6 +36,8 @@ export interface BenchRecord {
   model: string;
   backend: string;
   device: string | null;
+  /** WASM's kernel threads; null off WASM. */
+  threads: number | null;
   trainable_parameters: number;
   step_ms_median: number;
   /** This process's CPU ms per step (Node only; null in a browser). */
@@ -75,6 +79,7 @@ export function benchRecords(results: readonly MethodResult[], context: BenchCon
       model: context.model,
       backend: context.backend,
       device: context.device,
+      threads: context.threads ?? null,
       trainable_parameters: r.trainableParameters,
       step_ms_median: round(r.stepMsMedian, 3),
       step_cpu_ms_median: r.cpuMsMedian === null ? null : round(r.cpuMsMedian, 3),
