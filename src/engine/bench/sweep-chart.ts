@@ -1,7 +1,7 @@
 /**
  * The sweep's charts as SVG text: one figure per curve (against sequence
  * length, against batch), two panels each (step time, peak memory), one line
- * per method. Both axes are logarithmic: x in powers of two (the grid's
+ * per method; the step's CPU time where it was read (Node). Both axes are logarithmic: x in powers of two (the grid's
  * doublings), y with 1-2-5 ticks, so a straight line's slope is the scaling
  * exponent (1: linear in the shape, 2: quadratic). Pure string building;
  * scripts/lib/bench/sweep.ts renders it to PNG in headless Chromium.
@@ -147,7 +147,11 @@ export interface SweepFigure {
  * naming the methods, and a line per skipped point saying why.
  */
 export function sweepFigure(points: readonly SweepPoint[], curve: SweepCurve, title: string): SweepFigure {
-  const time = curveSeries(points, curve, (p) => p.step_ms_median);
+  // CPU time where every point has it (Node): on cpu and wasm it is the whole step, and unlike wall time it does
+  // not grow with what else the machine runs; wall time (device time included) where it is missing.
+  const measured = points.filter((p) => p.status === 'measured');
+  const cpu = measured.length > 0 && measured.every((p) => p.step_cpu_ms_median !== null);
+  const time = curveSeries(points, curve, (p) => (cpu ? p.step_cpu_ms_median : p.step_ms_median));
   const memory = curveSeries(points, curve, (p) => p.peak_bytes);
   const maxOf = (series: Series[]) => Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.y)));
   const xTitle = curve === 'seq' ? 'sequence length (tokens)' : 'batch size (sequences)';
@@ -166,7 +170,7 @@ export function sweepFigure(points: readonly SweepPoint[], curve: SweepCurve, ti
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="24" y="22" font-size="15" font-weight="bold">${escape(title)}</text>`,
     ...legend,
-    `<g>${panel({ title: 'Step time (median)', xTitle, yTitle: 'step time', unit: timeUnit(maxOf(time)), series: time }, 0, header)}</g>`,
+    `<g>${panel({ title: cpu ? 'CPU time per step (median)' : 'Step time (median)', xTitle, yTitle: cpu ? 'CPU time per step' : 'step time', unit: timeUnit(maxOf(time)), series: time }, 0, header)}</g>`,
     `<g>${panel({ title: 'Peak memory (tfjs buffers)', xTitle, yTitle: 'peak memory', unit: memoryUnit(maxOf(memory)), series: memory }, PANEL.width, header)}</g>`,
     ...notes,
     '</svg>',

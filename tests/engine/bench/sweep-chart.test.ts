@@ -75,7 +75,7 @@ describe('sweepFigure', () => {
     expect(width).toBeGreaterThan(0);
     expect(height).toBeGreaterThan(0);
     expect(svg).toContain('sequence length (tokens)');
-    expect(svg).toContain('step time (s)');
+    expect(svg).toContain('CPU time per step (s)');
     expect(svg).toContain('peak memory (MiB)');
     expect(svg).toContain('>WeGeFT</text>');
     expect(svg).toContain('>LoRA</text>');
@@ -86,5 +86,15 @@ describe('sweepFigure', () => {
     const batch = sweepFigure(points, 'batch', 't').svg;
     expect(batch).toContain('batch size (sequences)');
     expect(batch).not.toContain('skipped');
+  });
+
+  it('plots wall time where a point has no CPU time (a browser), CPU time where all have it', () => {
+    const wall = points.map((p) => ({ ...p, step_cpu_ms_median: p.status === 'measured' && p.method === 'lora' ? null : p.step_cpu_ms_median }));
+    expect(sweepFigure(wall, 'seq', 't').svg).toContain('>Step time (median)<');
+    const halved = points.map((p) => ({ ...p, step_cpu_ms_median: p.step_cpu_ms_median === null ? null : p.step_cpu_ms_median / 2 }));
+    // 1.8 s and 2.55 s of CPU: ticks 1, 2 and 5 s.
+    const svg = sweepFigure(halved, 'seq', 't').svg;
+    expect(svg).toContain('>CPU time per step (median)<');
+    expect(svg).toMatch(/>5<\/text>/);
   });
 });
