@@ -156,6 +156,7 @@ const sweepCsv = path.join(work, 'sweep.csv');
 const authorsOut = path.join(work, 'wegeft-authors');
 const pytorchBundle = path.join(work, 'pytorch-bundle');
 const bundle = path.join(work, 'bench.cjs');
+const sweepOut = path.join(work, 'bench-sweep');
 
 const RUNS: Run[] = [
   {
@@ -316,6 +317,28 @@ const RUNS: Run[] = [
       });
       expect(record.cached_tokens_per_second).toBeGreaterThan(0);
       expect(record.plain_tokens_per_second).toBeGreaterThan(0);
+    },
+  },
+  {
+    // The sweep on the tiny GPT-2 and a 2 × 2 grid (GPT-2 small's full grid takes half an hour), into a scratch folder.
+    line: `npm run bench -- --sweep --model gpt2-tiny --sweep-seq 8,16 --sweep-batch 1,2 --steps 1 --warmup 0 --out ${sweepOut} --json`,
+    timeoutMs: 240_000,
+    check: (r) => {
+      ok(r);
+      const points = jsonLines(r.stdout) as Array<{ method: string; batch: number; seq: number; status: string; num_tensors_growth: number; peak_bytes: number }>;
+      expect(points.map((p) => [p.method, p.batch, p.seq, p.status, p.num_tensors_growth])).toEqual([
+        ['wegeft', 1, 8, 'measured', 0], ['lora', 1, 8, 'measured', 0],
+        ['wegeft', 1, 16, 'measured', 0], ['lora', 1, 16, 'measured', 0],
+        ['wegeft', 2, 8, 'measured', 0], ['lora', 2, 8, 'measured', 0],
+      ]);
+      // Twice the tokens hold more activations.
+      expect(points[2].peak_bytes).toBeGreaterThan(points[0].peak_bytes);
+      expect(readFileSync(path.join(sweepOut, 'bench-sweep.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + points.length);
+      for (const curve of ['seq', 'batch']) {
+        const png = readFileSync(path.join(sweepOut, `bench-sweep-${curve}.png`));
+        expect(png.subarray(1, 4).toString()).toBe('PNG');
+        expect(png.readUInt32BE(16), 'width in pixels').toBeGreaterThan(1000);
+      }
     },
   },
   {
