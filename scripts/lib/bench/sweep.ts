@@ -106,6 +106,13 @@ function measureInChild(request: ShapeRequest, log: (line: string) => void): Pro
       env: { ...process.env, [SWEEP_SHAPE_ENV]: JSON.stringify(request) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Stopping the sweep stops the shape being measured too (a child would otherwise run on, orphaned).
+    const stop = (signal: NodeJS.Signals) => {
+      child.kill(signal);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     let stdout = '';
     let lastLine = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -115,6 +122,8 @@ function measureInChild(request: ShapeRequest, log: (line: string) => void): Pro
       log(`  ${line}`);
     });
     child.on('close', (code, signal) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
       if (code === 0) {
         resolve({ records: stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as BenchRecord) });
       } else {
