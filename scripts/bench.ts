@@ -30,7 +30,7 @@ import { BENCH_USAGE, parseBenchArgs, type BenchCliOptions } from './lib/bench/a
 import { runCli, UsageError } from './lib/cli';
 import { runInBrowser } from './lib/bench/browser';
 import { GENERATE_USAGE, runGenerateBench } from './lib/bench/generate';
-import { runSweep, shapeRequestFromEnv } from './lib/bench/sweep';
+import { plotSweep, runSweep, shapeRequestFromEnv } from './lib/bench/sweep';
 import { startCliBackend, type NodeBackend } from './lib/node-backend';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -68,6 +68,10 @@ async function runInNode(options: BenchCliOptions): Promise<BenchRecord[]> {
 }
 
 async function runSweepInNode(options: BenchCliOptions): Promise<number> {
+  if (options.sweep!.plot !== null) {
+    await plotSweep(options.sweep!.plot, options.sweep!.out, log);
+    return 0;
+  }
   const shape = shapeRequestFromEnv();
   if (shape === null) {
     const points = await runSweep(options, log);

@@ -53,6 +53,7 @@ Scaling sweep (Node): step time and peak memory against sequence length and batc
   --sweep-batch <list>   batch sizes, at the shortest sequence (default ${SWEEP_DEFAULT_BATCHES.join(',')})
   --out <dir>            where the sweep writes bench-sweep.json, bench-sweep.csv,
                          bench-sweep-seq.png and bench-sweep-batch.png (default ${SWEEP_DEFAULT_OUT})
+  --sweep-plot <json>    measure nothing: draw the two PNGs again from a sweep's bench-sweep.json
 `;
 
 /** `--sweep`: the grid and where its files go. */
@@ -61,6 +62,8 @@ export interface SweepCliOptions {
   batches: number[];
   /** A folder, relative to the working directory. */
   out: string;
+  /** A saved bench-sweep.json to draw again, measuring nothing; null: measure. */
+  plot: string | null;
 }
 
 export type BenchBackend = NodeBackend | 'webgl';
@@ -98,6 +101,7 @@ const OPTIONS = {
   sweep: { type: 'boolean' },
   'sweep-seq': { type: 'string' },
   'sweep-batch': { type: 'string' },
+  'sweep-plot': { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -140,7 +144,7 @@ export function parseNumberList(option: string, value: string, min: number): num
 }
 
 function parseSweep(values: Record<string, string | boolean | undefined>, browser: boolean): SweepCliOptions | null {
-  const sweepOnly = ['sweep-seq', 'sweep-batch', 'out'].filter((name) => values[name] !== undefined);
+  const sweepOnly = ['sweep-seq', 'sweep-batch', 'out', 'sweep-plot'].filter((name) => values[name] !== undefined);
   if (values.sweep !== true) {
     if (sweepOnly.length > 0) throw new UsageError(`--${sweepOnly[0]} needs --sweep`);
     return null;
@@ -158,6 +162,7 @@ function parseSweep(values: Record<string, string | boolean | undefined>, browse
     seqs: list('sweep-seq', SWEEP_DEFAULT_SEQS, 2),
     batches: list('sweep-batch', SWEEP_DEFAULT_BATCHES, 1),
     out: (values.out as string | undefined) ?? SWEEP_DEFAULT_OUT,
+    plot: (values['sweep-plot'] as string | undefined) ?? null,
   };
 }
 

@@ -20,6 +20,7 @@ import {
   measuredPoint, skippedPoint, skipReason, sweepCsv, sweepShapes,
   type SweepContext, type SweepCurve, type SweepPoint, type SweepShape,
 } from '../../../src/engine/bench/sweep';
+import { errorMessage } from '../../../src/engine/errors';
 import { familyFor } from '../../../src/engine/models/registry';
 import { chromiumExecutablePath } from '../chromium';
 import { UsageError } from '../cli';
@@ -173,9 +174,28 @@ export async function runSweep(options: BenchCliOptions, log: (line: string) => 
     writeData(files, points, options);
   }
   writeData(files, points, options);
-  await writeCharts(files, points, options, context.backend, context.threads);
+  await writeCharts(files, points, options.rank);
   log(`wrote ${files.json}, ${files.csv}, ${files.png.seq} and ${files.png.batch}`);
   return points;
+}
+
+/** `--sweep-plot <json>`: the charts again from a sweep's bench-sweep.json (a finished or an interrupted run), measuring nothing. */
+export async function plotSweep(json: string, out: string, log: (line: string) => void): Promise<void> {
+  if (!existsSync(json)) throw new UsageError(`--sweep-plot: ${json} does not exist`);
+  let saved: { rank?: unknown; points?: unknown };
+  try {
+    saved = JSON.parse(readFileSync(json, 'utf8')) as typeof saved;
+  } catch (error) {
+    throw new UsageError(`--sweep-plot: ${json} is not JSON (${errorMessage(error)})`);
+  }
+  const points = saved.points;
+  if (!Array.isArray(points) || points.length === 0 || typeof saved.rank !== 'number') {
+    throw new UsageError(`--sweep-plot: ${json} has no points and rank (not a bench-sweep.json)`);
+  }
+  const files = sweepFiles(out);
+  mkdirSync(out, { recursive: true });
+  await writeCharts(files, points as SweepPoint[], saved.rank);
+  log(`wrote ${files.png.seq} and ${files.png.batch} from ${points.length} points of ${json}`);
 }
 
 function writeData(files: SweepFiles, points: SweepPoint[], options: BenchCliOptions): void {
@@ -184,10 +204,10 @@ function writeData(files: SweepFiles, points: SweepPoint[], options: BenchCliOpt
   writeFileSync(files.csv, sweepCsv(points));
 }
 
-async function writeCharts(files: SweepFiles, points: SweepPoint[], options: BenchCliOptions, backend: string, threads: number | null): Promise<void> {
-  const on = `${options.model} on ${backend}${threads !== null ? ` (${threads} thread${threads === 1 ? '' : 's'})` : ''}, rank ${options.rank}`;
-  const { seqs, batches } = options.sweep!;
-  const [seq0, batch0] = [Math.min(...seqs), Math.min(...batches)];
+async function writeCharts(files: SweepFiles, points: SweepPoint[], rank: number): Promise<void> {
+  const { model, backend, threads } = points.find((p) => p.status === 'measured') ?? points[0];
+  const on = `${model} on ${backend}${threads !== null ? ` (${threads} thread${threads === 1 ? '' : 's'})` : ''}, rank ${rank}`;
+  const [seq0, batch0] = [Math.min(...points.map((p) => p.seq)), Math.min(...points.map((p) => p.batch))];
   const figures = {
     seq: sweepFigure(points, 'seq', `${on}: against sequence length, batch ${batch0}`),
     batch: sweepFigure(points, 'batch', `${on}: against batch size, ${seq0} tokens a sequence`),

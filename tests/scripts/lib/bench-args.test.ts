@@ -11,7 +11,8 @@ describe('bench --sweep options', () => {
   it('defaults to GPT-2 small, WeGeFT and LoRA, the full grid, 2 steps after 1 warm-up, docs/images', () => {
     const options = parseBenchArgs(['--sweep']);
     expect(options).toMatchObject({ model: 'gpt2-124m', methods: ['wegeft', 'lora'], steps: 2, warmup: 1, backend: 'wasm' });
-    expect(options.sweep).toEqual({ seqs: SWEEP_DEFAULT_SEQS, batches: SWEEP_DEFAULT_BATCHES, out: 'docs/images' });
+    expect(options.sweep).toEqual({ seqs: SWEEP_DEFAULT_SEQS, batches: SWEEP_DEFAULT_BATCHES, out: 'docs/images', plot: null });
+    expect(parseBenchArgs(['--sweep', '--sweep-plot', 'a.json']).sweep?.plot).toBe('a.json');
     expect(SWEEP_DEFAULT_SEQS).toEqual([64, 128, 256, 512, 1024]);
     expect(SWEEP_DEFAULT_BATCHES).toEqual([1, 2, 4, 8, 16, 32]);
     expect(parseBenchArgs([]).sweep).toBeNull();
@@ -25,6 +26,7 @@ describe('bench --sweep options', () => {
   it('refuses what does not go with a sweep, naming the option', () => {
     expect(() => parseBenchArgs(['--sweep-seq', '64'])).toThrow('--sweep-seq needs --sweep');
     expect(() => parseBenchArgs(['--out', 'x'])).toThrow('--out needs --sweep');
+    expect(() => parseBenchArgs(['--sweep-plot', 'x.json'])).toThrow('--sweep-plot needs --sweep');
     expect(() => parseBenchArgs(['--sweep', '--batch', '4'])).toThrow('--batch does not go with --sweep');
     expect(() => parseBenchArgs(['--sweep', '--browser'])).toThrow('--sweep runs in Node only');
     expect(() => parseBenchArgs(['--sweep', '--sweep-seq', '64,,128'])).toThrow('--sweep-seq: an empty item');
