@@ -72,7 +72,9 @@ describe('npm run bench (CPU smoke)', () => {
     expect(lora.step_ms_vs_lora).toBe(1);
     expect(lora.peak_bytes_vs_lora).toBe(1);
     expect(bitfit.trainable_parameters as number).toBeLessThan(lora.trainable_parameters as number);
-    expect(stderr).toContain('vit-tiny on wasm: batch 4 images, rank 16');
+    // Node's tfjs-wasm runs one thread, and the report says so.
+    expect(records.map((r) => r.threads)).toEqual([1, 1, 1]);
+    expect(stderr).toContain('vit-tiny on wasm, 1 thread: batch 4 images, rank 16');
   });
 
   it('benchmarks the tiny GPT-2 preset in tokens per second, with the kernel breakdown when asked', async () => {
