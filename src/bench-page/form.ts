@@ -75,6 +75,7 @@ export function renderForm(form: HTMLFormElement, presets: readonly BenchPreset[
     field('Read back every', numberInput('readback-every', r.readbackEvery, 1)),
     field('Seed', numberInput('seed', r.seed, 0)),
     checkbox('profile', '1', 'Per-kernel breakdown (tf.profile)', r.profile),
+    checkbox('checkpointing', '1', 'Activation checkpointing per block', r.checkpointing ?? false),
     button,
   );
 }

@@ -91,6 +91,17 @@ describe('npm run bench (CPU smoke)', () => {
     expect(stderr).toContain('kernels of one wegeft step:');
   });
 
+  it('runs with activation checkpointing when asked, and says so', async () => {
+    const { code, stdout, stderr } = await runBench([
+      '--model', 'gpt2-tiny', '--methods', 'lora', '--batch', '1', '--seq', '16', '--steps', '1', '--warmup', '0', '--checkpointing', '--json',
+    ]);
+    expect(code, stderr).toBe(0);
+    const records = parseLines(stdout);
+    expectWellFormed(records, ['lora']);
+    expect(records[0].checkpointing).toBe(true);
+    expect(stderr).toContain('read-back every 1, activation checkpointing');
+  });
+
   it('takes a checkpoint folder and prints a table without --json', async () => {
     const { code, stdout, stderr } = await runBench([
       '--model', fixtureDir('gpt2'), '--methods', 'lora,wegeft', '--rank', '4', '--batch', '2', '--seq', '8', '--steps', '1', '--warmup', '0',

@@ -33,6 +33,8 @@ export interface BenchOptions {
   seed: number;
   /** Include each method's per-kernel breakdown. */
   profile: boolean;
+  /** Activation checkpointing per block (TrainSettings.checkpointing); off when absent. */
+  checkpointing?: boolean;
 }
 
 export interface BenchRequest extends BenchOptions {
@@ -56,6 +58,7 @@ export function benchOptions(from: BenchOptions): BenchOptions {
     readbackEvery: from.readbackEvery,
     seed: from.seed,
     profile: from.profile,
+    checkpointing: from.checkpointing,
   };
 }
 
@@ -86,6 +89,7 @@ export async function benchmarkModel(model: Model, request: BenchRequest, hooks:
     warmup: request.warmup,
     readbackEvery: request.readbackEvery,
     seed: request.seed,
+    checkpointing: request.checkpointing ?? false,
   };
   const results = await runBenchmark(model, data, settings, hooks);
   const every = request.readbackEvery;
@@ -99,6 +103,7 @@ export async function benchmarkModel(model: Model, request: BenchRequest, hooks:
     steps: wholeWindows(request.steps, every),
     warmup: Math.max(every, wholeWindows(request.warmup, every)),
     readbackEvery: every,
+    checkpointing: request.checkpointing ?? false,
     gpuBytesAllocated: gpuBytesAllocated(),
     includeKernels: request.profile,
   });

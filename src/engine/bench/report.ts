@@ -23,6 +23,8 @@ export interface BenchContext {
   steps: number;
   warmup: number;
   readbackEvery: number;
+  /** Activation checkpointing per block was on (absent: off). */
+  checkpointing?: boolean;
   /** WebGPU's buffer pool (bytes) at the end of the run, all methods together; null off WebGPU. */
   gpuBytesAllocated: number | null;
   /** Include each method's kernel breakdown. */
@@ -49,6 +51,8 @@ export interface BenchRecord {
   steps: number;
   warmup: number;
   readback_every: number;
+  /** Activation checkpointing per block was on. */
+  checkpointing: boolean;
   /** This method's value over LoRA's, from the same run; null when LoRA was not run. */
   trainable_parameters_vs_lora: number | null;
   step_ms_vs_lora: number | null;
@@ -89,6 +93,7 @@ export function benchRecords(results: readonly MethodResult[], context: BenchCon
       steps: context.steps,
       warmup: context.warmup,
       readback_every: context.readbackEvery,
+      checkpointing: context.checkpointing ?? false,
       trainable_parameters_vs_lora: ratio(r.trainableParameters, (l) => l.trainableParameters),
       step_ms_vs_lora: ratio(r.stepMsMedian, (l) => l.stepMsMedian),
       step_cpu_ms_vs_lora: ratio(r.cpuMsMedian, (l) => l.cpuMsMedian),
