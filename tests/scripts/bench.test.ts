@@ -28,6 +28,8 @@ const FIELD_TYPES: Record<string, string> = {
   steps: 'number',
   warmup: 'number',
   readback_every: 'number',
+  estimated_peak_bytes: 'number',
+  checkpointing: 'boolean',
 };
 const NULLABLE_NUMBERS = ['trainable_parameters_vs_lora', 'step_ms_vs_lora', 'step_cpu_ms_median', 'step_cpu_ms_vs_lora', 'throughput_vs_lora', 'peak_bytes_vs_lora', 'gpu_bytes_allocated'];
 
@@ -99,6 +101,10 @@ describe('npm run bench (CPU smoke)', () => {
     const records = parseLines(stdout);
     expectWellFormed(records, ['lora']);
     expect(records[0].checkpointing).toBe(true);
+    // The planner's estimate, made for the same shapes, is near the measured peak.
+    const ratio = (records[0].estimated_peak_bytes as number) / (records[0].peak_bytes as number);
+    expect(ratio).toBeGreaterThan(0.8);
+    expect(ratio).toBeLessThan(1.2);
     expect(stderr).toContain('read-back every 1, activation checkpointing');
   });
 

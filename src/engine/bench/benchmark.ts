@@ -10,7 +10,9 @@ import type { Model } from '../models/model';
 import { initialiseModelFromConfig } from '../models/init';
 import { benchPreset, isBenchPresetName, type BenchPreset } from './presets';
 import { benchRecords, type BenchRecord } from './report';
-import { runBenchmark, wholeWindows, type BenchHooks } from './run';
+import { benchAdapterSettings, runBenchmark, wholeWindows, type BenchHooks } from './run';
+import { memoryPlanInput } from '../train/memory-check';
+import { planMemory } from '../train/memory-plan';
 import { syntheticTrainingData } from './synthetic-data';
 
 /**
@@ -93,6 +95,14 @@ export async function benchmarkModel(model: Model, request: BenchRequest, hooks:
   };
   const results = await runBenchmark(model, data, settings, hooks);
   const every = request.readbackEvery;
+  // The planner's estimate beside each measured peak, as a run would be planned before it starts.
+  const estimatedPeakBytes = Object.fromEntries(
+    results.map((r) => {
+      const adapterSettings = benchAdapterSettings(model, r.method, settings);
+      const shape = { batchSize, seqLength: seqLength ?? 0, gradientAccumulation: 1, checkpointing: settings.checkpointing };
+      return [r.method, planMemory(memoryPlanInput(model, adapterSettings, r.trainableParameters, shape)).peak];
+    }),
+  );
   return benchRecords(results, {
     model: request.model,
     backend: request.backend,
@@ -104,6 +114,7 @@ export async function benchmarkModel(model: Model, request: BenchRequest, hooks:
     warmup: Math.max(every, wholeWindows(request.warmup, every)),
     readbackEvery: every,
     checkpointing: request.checkpointing ?? false,
+    estimatedPeakBytes,
     gpuBytesAllocated: gpuBytesAllocated(),
     includeKernels: request.profile,
   });

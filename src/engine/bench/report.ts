@@ -25,6 +25,8 @@ export interface BenchContext {
   readbackEvery: number;
   /** Activation checkpointing per block was on (absent: off). */
   checkpointing?: boolean;
+  /** The memory planner's estimate of each method's peak, bytes (src/engine/train/memory-plan.ts). */
+  estimatedPeakBytes?: Partial<Record<AdapterMethodName, number>>;
   /** WebGPU's buffer pool (bytes) at the end of the run, all methods together; null off WebGPU. */
   gpuBytesAllocated: number | null;
   /** Include each method's kernel breakdown. */
@@ -43,6 +45,8 @@ export interface BenchRecord {
   throughput: number;
   throughput_unit: 'tokens/s' | 'images/s';
   peak_bytes: number;
+  /** The memory planner's estimate of peak_bytes, made before the run; null when not estimated. */
+  estimated_peak_bytes: number | null;
   gpu_bytes_allocated: number | null;
   num_tensors_growth: number;
   batch: number;
@@ -85,6 +89,7 @@ export function benchRecords(results: readonly MethodResult[], context: BenchCon
       throughput: round(r.throughput, 2),
       throughput_unit: r.unit === 'tokens' ? 'tokens/s' : 'images/s',
       peak_bytes: r.peakBytes,
+      estimated_peak_bytes: context.estimatedPeakBytes?.[r.method] ?? null,
       gpu_bytes_allocated: context.gpuBytesAllocated,
       num_tensors_growth: r.numTensorsGrowth,
       batch: context.batchSize,
