@@ -46,7 +46,7 @@ rows = [json.loads(l) for f in sys.argv[1:] for l in open(f)]
 def features(r):
     c = r['config']; B = r['batch']
     if c['model_type'] == 'gpt2':
-        L, D, H, V, F, T = c['n_layer'], c['n_embd'], c['n_head'], c['vocab_size'], c['n_inner'], r['seq']
+        L, D, H, V, F, T = c['n_layer'], c['n_embd'], c['n_head'], c['vocab_size'], c.get('n_inner') or 4 * c['n_embd'], r['seq']
         N = B * T
         return [L*N*D, L*N*F, L*B*H*T*T, N*D, N*V, B*V, L*N, 1, L*(4*D*D + 2*D*F), N*F, B*H*T*T], (D, F, V, T, L)
     img, p, D, L, H, labels, F = (c[k] for k in ['image_size', 'patch_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'num_labels', 'intermediate_size'])
@@ -101,7 +101,7 @@ print('''/**
  *   npx tsx scripts/lib/bench/memory-calibration.ts > cal.jsonl
  *   npx tsx scripts/lib/bench/memory-calibration.ts --presets > presets.jsonl
  *   python3 scripts/lib/bench/memory-fit.py cal.jsonl presets.jsonl > src/engine/train/memory-coefficients.ts
- * on the wasm backend; not edited by hand.
+ * on the wasm backend (the measurements: scripts/lib/bench/memory-calibration.jsonl); not edited by hand.
  */
 import type { AdapterMethodName } from '../adapters/types';
 

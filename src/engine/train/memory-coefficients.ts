@@ -7,7 +7,7 @@
  *   npx tsx scripts/lib/bench/memory-calibration.ts > cal.jsonl
  *   npx tsx scripts/lib/bench/memory-calibration.ts --presets > presets.jsonl
  *   python3 scripts/lib/bench/memory-fit.py cal.jsonl presets.jsonl > src/engine/train/memory-coefficients.ts
- * on the wasm backend; not edited by hand.
+ * on the wasm backend (the measurements: scripts/lib/bench/memory-calibration.jsonl); not edited by hand.
  */
 import type { AdapterMethodName } from '../adapters/types';
 
