@@ -107,7 +107,8 @@ function printRecords(records: BenchRecord[], options: BenchCliOptions): void {
   log(
     `\n${first.model} on ${first.backend}${first.device ? ` (${first.device})` : ''}${threadsText(first.threads)}: batch ${first.batch}` +
       `${first.seq !== null ? ` × ${first.seq} tokens` : ' images'}, rank ${first.rank}, ` +
-      `${first.steps} measured steps after ${first.warmup} warm-up, read-back every ${first.readback_every}`,
+      `${first.steps} measured steps after ${first.warmup} warm-up, read-back every ${first.readback_every}` +
+      `${first.checkpointing ? ', activation checkpointing' : ''}`,
   );
   if (options.profile) {
     for (const r of records) log(`\nkernels of one ${r.method} step:\n${formatKernels(r.kernels ?? [])}`);

@@ -40,6 +40,8 @@ import type { Evaluation } from '../src/engine/train/evaluate';
 import { stoppingProblem, trainSettingsWithDefaults, validateTrainSettings, type TrainSettings } from '../src/engine/train/settings';
 import { sweepCsv, sweepRuns, type SweepRow } from '../src/engine/train/sweep';
 import { Trainer, type StepMetrics } from '../src/engine/train/trainer';
+import { paddedLength } from '../src/engine/train/batches';
+import { checkRunMemory, memoryBudget, MemoryPlanError } from '../src/engine/train/memory-check';
 import { startCliBackend } from './lib/node-backend';
 import { ProgressBar } from './lib/progress';
 import { runCli, UsageError } from './lib/cli';
@@ -66,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
     const rows: SweepRow[] = [];
     for (const [i, job] of jobs.entries()) {
       if (options.sweep) log(`\nrun ${i + 1} of ${jobs.length}: ${job.method}, rank ${job.rank}`);
+      checkMemory(model, job.adapterSettings, job.settings, data, options);
       const adapter = getAdapterMethod(job.method).create(model, job.adapterSettings, job.settings.seed);
       try {
         const report = await train(model, adapter, data, job.settings, options);
@@ -88,6 +91,17 @@ async function main(argv: string[]): Promise<number> {
     model.dispose();
   }
   return 0;
+}
+
+/** The memory planner before a run: its estimate on stderr, or the refusal (with what would fit), exit 2. */
+function checkMemory(model: Model, settings: AdapterSettings, train: TrainSettings, data: PreparedData, options: TrainCliOptions): void {
+  const trainable = getAdapterMethod(settings.method).countTrainable(model, settings);
+  const seqLength = data.train.kind === 'tokens' ? paddedLength(data.train.sequences) : 0;
+  const shape = { batchSize: train.batchSize, seqLength, gradientAccumulation: train.gradientAccumulation, checkpointing: train.checkpointing ?? false };
+  const budget = memoryBudget(options.memoryBudgetMB === undefined ? undefined : options.memoryBudgetMB * 1e6);
+  const verdict = checkRunMemory(model, settings, trainable, shape, budget);
+  if (!verdict.fits) throw new MemoryPlanError(verdict.refusal ?? verdict.summary);
+  log(`memory: ${verdict.summary}`);
 }
 
 interface CliRun {

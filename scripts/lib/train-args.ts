@@ -7,7 +7,7 @@ import { hasAuthorsFormat } from '../../src/engine/adapters/handoff/export-kinds
 import { DEFAULT_MAX_BUNDLE_DATA_BYTES } from '../../src/engine/adapters/handoff/pytorch-bundle';
 import type { AdapterMethodName, AdapterSettings, TargetSpec } from '../../src/engine/adapters/types';
 import { isScheduleName } from '../../src/engine/train/schedule';
-import { STOPPING_OPTIONS, type TrainSettings } from '../../src/engine/train/settings';
+import { MEMORY_OPTIONS, STOPPING_OPTIONS, type TrainSettings } from '../../src/engine/train/settings';
 import { parseRankList, sweepMethodsProblem } from '../../src/engine/train/sweep';
 import { errorMessage } from '../../src/engine/errors';
 import { asUsage, numberOption as number, parseCommandLine, UsageError } from './cli';
@@ -92,6 +92,8 @@ export interface TrainCliOptions {
   bundle: (typeof BUNDLE_KINDS)[number] | null;
   backend: CliBackend;
   json: boolean;
+  /** --memory-budget: the memory planner's total budget, MB (absent: the backend's). */
+  memoryBudgetMB?: number;
 }
 
 const OPTIONS = {
@@ -117,6 +119,8 @@ const OPTIONS = {
   'readback-every': { type: 'string' },
   [STOPPING_OPTIONS.patience.flag]: { type: 'string' },
   [STOPPING_OPTIONS.keepBest.flag]: { type: 'boolean', default: false },
+  [MEMORY_OPTIONS.checkpointing.flag]: { type: 'boolean', default: false },
+  'memory-budget': { type: 'string' },
   'sweep-ranks': { type: 'string' },
   csv: { type: 'string' },
   out: { type: 'string' },
@@ -156,6 +160,7 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions {
     bundle: parseBundle(values.bundle, values.out, sweep !== null),
     backend,
     json: values.json,
+    memoryBudgetMB: number('--memory-budget', values['memory-budget'], { above: 0 }),
   };
 }
 
@@ -201,6 +206,7 @@ function trainSettings(values: Record<string, string | boolean | string[] | unde
     lossReadbackEvery: number('--readback-every', get('readback-every'), { integer: true, min: 1 }),
     patience: number(`--${patience.flag}`, get(patience.flag), { integer: true, min: patience.min, max: patience.max }),
     keepBest: values[keepBest.flag] === true ? true : undefined,
+    checkpointing: values[MEMORY_OPTIONS.checkpointing.flag] === true ? true : undefined,
   };
   return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<TrainSettings>;
 }
@@ -211,6 +217,8 @@ function stoppingHelp(): string {
   return [
     `  --${patience.flag} <n>`.padEnd(25) + `${patience.help.replace('"Evaluate every"', '--eval-every').replace(/\.$/, '')} [${patience.min}, ${patience.max}]`,
     `  --${keepBest.flag}`.padEnd(25) + keepBest.help.replace(/\.$/, ''),
+    `  --${MEMORY_OPTIONS.checkpointing.flag}`.padEnd(25) + MEMORY_OPTIONS.checkpointing.help.replace(/\.$/, ''),
+    `  --memory-budget <MB>`.padEnd(25) + "refuse a run whose estimated peak memory exceeds this (default: the backend's: WASM's 4 GiB heap, else 4 GiB)",
   ].join('\n');
 }
 

@@ -76,6 +76,7 @@ export function renderForm(form: HTMLFormElement, presets: readonly BenchPreset[
     field('Seed', numberInput('seed', r.seed, 0)),
     field('WASM threads', numberInput('threads', r.threads, 1, 'one per core')),
     checkbox('profile', '1', 'Per-kernel breakdown (tf.profile)', r.profile),
+    checkbox('checkpointing', '1', 'Activation checkpointing per block', r.checkpointing ?? false),
     button,
   );
 }

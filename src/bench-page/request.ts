@@ -2,7 +2,7 @@
  * The benchmark page's request, read from and written to the page's query
  * string with the same names as `npm run bench`'s options (model, methods,
  * rank, alpha, batch, seq, steps, warmup, readback-every, backend, profile,
- * seed, threads), so a command line and a page link say the same thing.
+ * checkpointing, seed, threads), so a command line and a page link say the same thing.
  */
 import { BENCH_DEFAULT_METHODS, isMethodName } from '../engine/adapters/methods';
 import type { AdapterMethodName } from '../engine/adapters/types';
@@ -27,6 +27,7 @@ export const DEFAULT_PAGE_REQUEST: PageBenchRequest = {
   readbackEvery: 5,
   backend: 'webgpu',
   profile: false,
+  checkpointing: false,
   seed: 42,
 };
 
@@ -69,6 +70,7 @@ export function requestFromParams(params: URLSearchParams): { request: PageBench
     readbackEvery: whole('readback-every', 1) ?? DEFAULT_PAGE_REQUEST.readbackEvery,
     backend: backend as BackendName,
     profile: params.get('profile') === '1' || params.get('profile') === 'true',
+    checkpointing: params.get('checkpointing') === '1' || params.get('checkpointing') === 'true',
     seed: whole('seed', 0) ?? DEFAULT_PAGE_REQUEST.seed,
     ...(threads !== undefined && { threads }),
   };
@@ -91,5 +93,6 @@ export function paramsFromRequest(request: PageBenchRequest): URLSearchParams {
   if (request.seq !== undefined) params.set('seq', String(request.seq));
   if (request.profile) params.set('profile', '1');
   if (request.threads !== undefined) params.set('threads', String(request.threads));
+  if (request.checkpointing) params.set('checkpointing', '1');
   return params;
 }

@@ -2,6 +2,7 @@
  * What went wrong with a run, in the user's terms, and which backend to try
  * instead.
  */
+import { MemoryPlanError } from '../engine/train/memory-check';
 import { errorMessage, NonFiniteLossError } from '../engine/errors';
 import type { BackendName, FailureKind } from './protocol';
 
@@ -24,6 +25,10 @@ export function classifyFailure(error: unknown, backend: BackendName | null): Ru
   const message = errorMessage(error);
   if (error instanceof NonFiniteLossError) {
     return { kind: 'non-finite-loss', message, suggestedBackend: backend === 'cpu' ? null : 'cpu' };
+  }
+  if (error instanceof MemoryPlanError) {
+    // Refused before anything was allocated: the planner's message already says what would fit.
+    return { kind: 'out-of-memory', message, suggestedBackend: null };
   }
   if (DEVICE_LOST.test(message)) {
     return {

@@ -64,6 +64,16 @@ export type MethodSettings = Omit<AdapterSettings, 'labels'>;
 
 export type { ScheduleName } from '../engine/train/schedule';
 
+/** The memory planner's verdict on a run, as the page shows it before the run starts. */
+export interface MemoryEstimate {
+  peakBytes: number;
+  fits: boolean;
+  /** The estimate and its parts, against the backend's budget. */
+  summary: string;
+  /** Why it would be refused, with what would fit; null when it fits. */
+  refusal: string | null;
+}
+
 /**
  * What a user sets of a run's training: the engine's TrainSettings fields
  * the app offers (their meaning is documented there, once), with the budget
@@ -73,7 +83,7 @@ export type { ScheduleName } from '../engine/train/schedule';
  * in the rest (AdamW's betas, clipping, loss readback) from its defaults.
  */
 export type TrainingSettings = Required<Pick<TrainSettings, 'learningRate' | 'batchSize' | 'schedule' | 'warmupSteps' | 'weightDecay' | 'seed'>> &
-  Pick<TrainSettings, 'patience' | 'keepBest'> & {
+  Pick<TrainSettings, 'patience' | 'keepBest' | 'checkpointing'> & Partial<Pick<TrainSettings, 'gradientAccumulation'>> & {
     /** Train for this many optimizer steps, or for this many epochs (TrainSettings' steps or epochs). */
     budget: { kind: 'steps'; steps: number } | { kind: 'epochs'; epochs: number };
     /** Language models: tokens per training sequence. */
@@ -301,7 +311,8 @@ export type WorkerCommand =
       /** Held-out images (or token sequences) evaluated at most; default 256. */
       evaluationLimit?: number;
     }
-  | { type: 'countTrainable'; requestId: number; settings: MethodSettings }
+  /** With `training`, the reply also has the memory planner's estimate for the run on the loaded dataset. */
+  | { type: 'countTrainable'; requestId: number; settings: MethodSettings; training?: TrainingSettings }
   | { type: 'addRun'; run: RunSpec }
   | { type: 'updateRun'; run: RunSpec }
   /** Starts a run; with `resume`, continues it from that checkpoint (same curves, from the step it reached). */
@@ -403,6 +414,8 @@ export type WorkerEvent =
       /** Of the base model's parameters, in percent. */
       percent: number | null;
       problems: string[];
+      /** The memory planner's estimate (asked with `training`, a dataset loaded); absent otherwise. */
+      memory?: MemoryEstimate;
     }
   | { type: 'runStatus'; runId: string; status: RunStatus; message: string | null }
   /**

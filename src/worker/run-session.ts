@@ -5,10 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolveAdapterSettings } from '../engine/adapters/registry';
-import type { Adapter, AdapterFiles } from '../engine/adapters/types';
+import type { Adapter, AdapterFiles, AdapterSettings } from '../engine/adapters/types';
 import { adapterToContinue } from './continue-adapter';
 import type { Model, ModelPatch } from '../engine/models/model';
-import type { TrainingData } from '../engine/train/batches';
+import { paddedLength, type TrainingData } from '../engine/train/batches';
+import { checkRunMemory, memoryBudget, MemoryPlanError, type MemoryVerdict } from '../engine/train/memory-check';
 import { classReport, thumbnail } from '../engine/train/class-report';
 import { predictClasses, type Evaluation } from '../engine/train/evaluate';
 import { trainSettingsWithDefaults, type TrainSettings } from '../engine/train/settings';
@@ -73,8 +74,17 @@ export function trainSettingsFor(settings: RunSettings): TrainSettings {
       lossReadbackEvery: LOSS_READBACK_EVERY,
       patience: t.patience ?? 0,
       keepBest: t.keepBest ?? false,
+      gradientAccumulation: t.gradientAccumulation ?? 1,
+      checkpointing: t.checkpointing ?? false,
     },
   );
+}
+
+/** The memory planner's verdict for a run's settings on the active backend (src/engine/train/memory-check.ts). */
+export function runMemoryVerdict(model: Model, settings: AdapterSettings, trainable: number, train: TrainSettings, data: TrainingData, budgetBytes?: number): MemoryVerdict {
+  const seqLength = data.kind === 'tokens' ? paddedLength(data.sequences) : 0;
+  const shape = { batchSize: train.batchSize, seqLength, gradientAccumulation: train.gradientAccumulation, checkpointing: train.checkpointing ?? false };
+  return checkRunMemory(model, settings, trainable, shape, memoryBudget(budgetBytes));
 }
 
 /** The method's full settings for this model (and dataset labels), with problems in words. */
@@ -137,13 +147,16 @@ export class RunSession {
    * when given. With `start`, the adapter is not fresh but a copy of another
    * run's (Train further), which a resume then overwrites with its weights.
    */
-  begin(assets: ModelAssets, data: RunDataCache, resume?: RunCheckpoint, start?: StartingAdapter): void {
+  begin(assets: ModelAssets, data: RunDataCache, resume?: RunCheckpoint, start?: StartingAdapter, memoryBudgetBytes?: number): void {
     this.release();
     if (resume && resume.runId !== this.id) throw new Error(`the checkpoint is of run "${resume.runId}", not "${this.id}"`);
     const { adapterMethod, settings, problems } = adapterSettingsFor(assets, this.spec.settings.method, data.labels());
     if (problems.length > 0) throw new Error(`${adapterMethod.displayName}: ${problems.join('; ')}`);
     const runData = data.forSequenceLength(this.spec.settings.training.seqLength);
     const trainSettings = trainSettingsFor(this.spec.settings);
+    // Before anything is allocated: a run that cannot fit is refused with the numbers and what would fit.
+    const memory = runMemoryVerdict(assets.model, settings, adapterMethod.countTrainable(assets.model, settings), trainSettings, runData.train, memoryBudgetBytes);
+    if (!memory.fits) throw new MemoryPlanError(memory.refusal ?? memory.summary);
     const adapter = start
       ? adapterToContinue(assets.model, start.files, settings, start.from, data.labels())
       : adapterMethod.create(assets.model, settings, this.spec.settings.training.seed);

@@ -5,7 +5,6 @@
  * Node.
  */
 import { loadAdapter } from '../engine/adapters/registry';
-import type { AdapterFiles } from '../engine/adapters/types';
 import { errorMessage, InputFileError } from '../engine/errors';
 import type { FetchFunction, UrlSource } from '../engine/io/url-source';
 import type { FileSource } from '../engine/io/source';
@@ -18,13 +17,14 @@ import { baseModelRef, exportFileSuffix, fileStem, mergedModelZip, runBundleZip,
 import { PYTHON_SOURCES } from './python-sources';
 import { SPLIT_SEED } from './dataset-host';
 import { trainSettingsFor } from './run-session';
+import type { AdapterFiles, AdapterSettings } from '../engine/adapters/types';
 import { defaultModelCache, noModelCache } from '../engine/io/model-cache';
 import { measureDownload } from './download-size';
 import { fileSourceFor, loadModelFromSpec, summariseModel, type LoadedModel } from './model-host';
-import type { BackendName, BackendPreference, BackendSoftwareFacts, ModelSourceSpec, WorkerCommand, WorkerCommandOf } from './protocol';
+import type { BackendName, BackendPreference, BackendSoftwareFacts, MemoryEstimate, ModelSourceSpec, RunSettings, TrainingSettings, WorkerCommand, WorkerCommandOf } from './protocol';
 import { checkTaskMatch, MAX_EVALUATION_EXAMPLES, RunDataCache, type ModelAssets } from './run-data';
 import { importAdapterFiles, methodSettingsOf } from './imported-adapter';
-import { adapterSettingsFor } from './run-session';
+import { adapterSettingsFor, runMemoryVerdict } from './run-session';
 import { datasetRecordOf, FingerprintingSource, modelRecordOf } from './records';
 import { DeviceFaultError, RunScheduler } from './scheduler';
 import { classifyForEach, generateForEach, scoreFolderForEach, type Candidate } from './try-it';
@@ -46,6 +46,8 @@ export interface RuntimeOptions {
   metricIntervalMs?: number;
   /** How often (wall clock of a run's training, ms) a run is checkpointed; it is also checkpointed on pause. */
   checkpointIntervalMs?: number;
+  /** The memory planner's total budget, bytes, instead of what the backend offers (WASM's heap, a soft limit elsewhere). */
+  memoryBudgetBytes?: number;
 }
 
 const SERIAL_COMMANDS: ReadonlySet<WorkerCommand['type']> = new Set(['setBackend', 'loadModel', 'loadDataset', 'restoreAdapter', 'startRun', 'importAdapter']);
@@ -75,7 +77,7 @@ export class PlaygroundRuntime {
   ) {
     this.scheduler = new RunScheduler(
       emit,
-      () => ({ assets: this.current?.assets ?? null, data: this.dataCache, backend: this.backendName, fault: this.deviceFailure }),
+      () => ({ assets: this.current?.assets ?? null, data: this.dataCache, backend: this.backendName, fault: this.deviceFailure, memoryBudgetBytes: options.memoryBudgetBytes }),
       options.metricIntervalMs,
       options.checkpointIntervalMs,
     );
@@ -298,7 +300,17 @@ export class PlaygroundRuntime {
     const { adapterMethod, settings, problems } = adapterSettingsFor(assets, command.settings, this.dataCache?.labels());
     const count = problems.length === 0 ? adapterMethod.countTrainable(assets.model, settings) : null;
     const percent = count === null ? null : (100 * count) / assets.model.parameterCount();
-    this.emit({ type: 'trainableCount', requestId: command.requestId, count, percent, problems });
+    const memory = count !== null && command.training && this.dataCache ? this.memoryEstimate(settings, count, command.training) : undefined;
+    this.emit({ type: 'trainableCount', requestId: command.requestId, count, percent, problems, ...(memory ? { memory } : {}) });
+  }
+
+  /** The memory planner's verdict on a run of these settings on the loaded model and dataset. */
+  private memoryEstimate(settings: AdapterSettings, count: number, training: TrainingSettings): MemoryEstimate {
+    const assets = this.requireModel().assets;
+    const runSettings = { method: { method: settings.method }, training } as RunSettings;
+    const train = this.dataCache!.forSequenceLength(training.seqLength).train;
+    const verdict = runMemoryVerdict(assets.model, settings, count, trainSettingsFor(runSettings), train, this.options.memoryBudgetBytes);
+    return { peakBytes: verdict.plan.peak, fits: verdict.fits, summary: verdict.summary, refusal: verdict.refusal };
   }
 
   /**

@@ -20,6 +20,8 @@ export interface TrainingContext {
   backend: BackendName | null;
   /** Why the backend's device cannot train any more (it was lost), or null. */
   fault?: string | null;
+  /** The memory planner's total budget, bytes, instead of the backend's (src/engine/train/memory-check.ts). */
+  memoryBudgetBytes?: number;
 }
 
 const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -102,12 +104,12 @@ export class RunScheduler {
     const session = this.require(id);
     if (session.status === 'running' || session.status === 'queued') return;
     if (resume || session.status !== 'paused' || !session.trainer) {
-      const { assets, data, fault } = this.context();
+      const { assets, data, fault, memoryBudgetBytes } = this.context();
       if (fault) return this.fail(session, new DeviceFaultError(fault));
       if (!assets) return this.fail(session, new Error('load a model before starting a run'));
       if (!data) return this.fail(session, new Error('load a dataset before starting a run'));
       try {
-        session.begin(assets, data, resume, starting);
+        session.begin(assets, data, resume, starting, memoryBudgetBytes);
       } catch (error) {
         return this.fail(session, error);
       }

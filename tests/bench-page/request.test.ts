@@ -14,11 +14,12 @@ describe('benchmark page request', () => {
   it('round-trips a full request through the query string', () => {
     const request: PageBenchRequest = {
       model: 'vit-tiny', methods: ['wegeft', 'full'], rank: 8, alpha: 16, batch: 32, seq: 12, steps: 4, warmup: 1,
-      readbackEvery: 2, backend: 'wasm', profile: true, seed: 3,
+      readbackEvery: 2, backend: 'wasm', profile: true, checkpointing: true, seed: 3,
     };
     const params = paramsFromRequest(request);
     expect(params.get('readback-every')).toBe('2');
     expect(params.get('methods')).toBe('wegeft,full');
+    expect(params.get('checkpointing')).toBe('1');
     expect(requestFromParams(params)).toEqual({ request });
   });
 

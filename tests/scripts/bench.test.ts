@@ -28,6 +28,8 @@ const FIELD_TYPES: Record<string, string> = {
   steps: 'number',
   warmup: 'number',
   readback_every: 'number',
+  estimated_peak_bytes: 'number',
+  checkpointing: 'boolean',
 };
 const NULLABLE_NUMBERS = ['trainable_parameters_vs_lora', 'step_ms_vs_lora', 'step_cpu_ms_median', 'step_cpu_ms_vs_lora', 'throughput_vs_lora', 'peak_bytes_vs_lora', 'gpu_bytes_allocated'];
 
@@ -91,6 +93,21 @@ describe('npm run bench (CPU smoke)', () => {
     expect(kernels.length).toBeGreaterThan(0);
     expect(kernels.every((k) => typeof k.name === 'string' && k.count > 0 && k.ms >= 0)).toBe(true);
     expect(stderr).toContain('kernels of one wegeft step:');
+  });
+
+  it('runs with activation checkpointing when asked, and says so', async () => {
+    const { code, stdout, stderr } = await runBench([
+      '--model', 'gpt2-tiny', '--methods', 'lora', '--batch', '1', '--seq', '16', '--steps', '1', '--warmup', '0', '--checkpointing', '--json',
+    ]);
+    expect(code, stderr).toBe(0);
+    const records = parseLines(stdout);
+    expectWellFormed(records, ['lora']);
+    expect(records[0].checkpointing).toBe(true);
+    // The planner's estimate, made for the same shapes, is near the measured peak.
+    const ratio = (records[0].estimated_peak_bytes as number) / (records[0].peak_bytes as number);
+    expect(ratio).toBeGreaterThan(0.8);
+    expect(ratio).toBeLessThan(1.2);
+    expect(stderr).toContain('read-back every 1, activation checkpointing');
   });
 
   it('takes a checkpoint folder and prints a table without --json', async () => {

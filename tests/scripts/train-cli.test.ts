@@ -252,6 +252,19 @@ describe('npm run train --patience --keep-best', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/train: early stopping needs evaluations during training/);
   });
+
+  it('prints the memory estimate, trains with --checkpointing, and refuses a run over --memory-budget with the numbers (exit 2)', async () => {
+    writeText(path.join(work, 'memory.txt'), 40, 0);
+    const args = ['--model', tokenizedGpt2(), '--data', path.join(work, 'memory.txt'), '--method', 'lora', '--steps', '2', '--batch', '8', '--seq-length', '24'];
+    const fits = await runTrain([...args, '--checkpointing']);
+    expect(fits.code, fits.stderr).toBe(0);
+    const [, peak] = /memory: estimated peak ~([\d,]+) MB \(weights/.exec(fits.stderr) ?? [];
+    expect(Number(peak?.replace(/,/g, ''))).toBeGreaterThan(0);
+    const refused = await runTrain([...args, '--memory-budget', '2']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/train: This run does not fit: its estimated peak, ~[\d,]+ MB .* exceeds the 2 MB wasm offers \(the given budget\)\./);
+    expect(refused.stderr).not.toMatch(/step 1/);
+  });
 });
 
 describe('npm run train with every registered method, at its defaults', () => {

@@ -56,7 +56,7 @@ export class RuntimeDriver {
   private nextId = 1;
   private waiters: { test: (e: WorkerEvent) => boolean; resolve: (e: WorkerEvent) => void }[] = [];
 
-  constructor(options: { checkpointIntervalMs?: number } = {}) {
+  constructor(options: { checkpointIntervalMs?: number; memoryBudgetBytes?: number } = {}) {
     this.runtime = new PlaygroundRuntime((event) => this.receive(event), {
       baseUrl: 'http://127.0.0.1:1/',
       metricIntervalMs: 20,

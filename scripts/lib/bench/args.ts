@@ -7,6 +7,7 @@ import { BENCH_DEFAULT_METHODS, isMethodName, METHOD_NAMES, methodsWithOption, R
 import type { AdapterMethodName } from '../../../src/engine/adapters/types';
 import type { BenchOptions } from '../../../src/engine/bench/benchmark';
 import { BENCH_PRESETS } from '../../../src/engine/bench/presets';
+import { MEMORY_OPTIONS } from '../../../src/engine/train/settings';
 import { asUsage, numberOption, parseCommandLine, UsageError } from '../cli';
 import { parseBackend, type NodeBackend } from '../node-backend';
 
@@ -41,6 +42,7 @@ comparison's rank, alpha and targets where they have them; everything else
   --backend <b>          cpu, wasm (default) or webgpu; with --browser also webgl (default webgpu)
   --browser              run in headless Chromium (the bench.html page) instead of Node
   --profile              add each method's per-kernel breakdown of one step (tf.profile)
+  --${MEMORY_OPTIONS.checkpointing.flag}        ${MEMORY_OPTIONS.checkpointing.label.toLowerCase()} per block (recompute each block in the backward pass)
   --seed <s>             weights, data and adapters (default 42)
   --threads <n>          WASM kernel threads, with --browser --backend wasm (default: one per core;
                          Node's tfjs-wasm runs one thread)
@@ -95,6 +97,7 @@ const OPTIONS = {
   backend: { type: 'string' },
   browser: { type: 'boolean' },
   profile: { type: 'boolean' },
+  [MEMORY_OPTIONS.checkpointing.flag]: { type: 'boolean' },
   seed: { type: 'string' },
   json: { type: 'boolean' },
   threads: { type: 'string' },
@@ -125,6 +128,7 @@ export function parseBenchArgs(argv: string[]): BenchCliOptions {
     backend,
     browser,
     profile: values.profile === true,
+    checkpointing: values[MEMORY_OPTIONS.checkpointing.flag] === true,
     seed: wholeNumber('--seed', text('seed'), 0) ?? 42,
     json: values.json === true,
     threads: parseThreads(text('threads'), backend, browser),

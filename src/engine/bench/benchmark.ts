@@ -10,7 +10,9 @@ import type { Model } from '../models/model';
 import { initialiseModelFromConfig } from '../models/init';
 import { benchPreset, isBenchPresetName, type BenchPreset } from './presets';
 import { benchRecords, type BenchRecord } from './report';
-import { runBenchmark, wholeWindows, type BenchHooks } from './run';
+import { benchAdapterSettings, runBenchmark, wholeWindows, type BenchHooks } from './run';
+import { memoryPlanInput } from '../train/memory-check';
+import { planMemory } from '../train/memory-plan';
 import { syntheticTrainingData } from './synthetic-data';
 
 /**
@@ -33,6 +35,8 @@ export interface BenchOptions {
   seed: number;
   /** Include each method's per-kernel breakdown. */
   profile: boolean;
+  /** Activation checkpointing per block (TrainSettings.checkpointing); off when absent. */
+  checkpointing?: boolean;
 }
 
 export interface BenchRequest extends BenchOptions {
@@ -58,6 +62,7 @@ export function benchOptions(from: BenchOptions): BenchOptions {
     readbackEvery: from.readbackEvery,
     seed: from.seed,
     profile: from.profile,
+    checkpointing: from.checkpointing,
   };
 }
 
@@ -88,9 +93,18 @@ export async function benchmarkModel(model: Model, request: BenchRequest, hooks:
     warmup: request.warmup,
     readbackEvery: request.readbackEvery,
     seed: request.seed,
+    checkpointing: request.checkpointing ?? false,
   };
   const results = await runBenchmark(model, data, settings, hooks);
   const every = request.readbackEvery;
+  // The planner's estimate beside each measured peak, as a run would be planned before it starts.
+  const estimatedPeakBytes = Object.fromEntries(
+    results.map((r) => {
+      const adapterSettings = benchAdapterSettings(model, r.method, settings);
+      const shape = { batchSize, seqLength: seqLength ?? 0, gradientAccumulation: 1, checkpointing: settings.checkpointing };
+      return [r.method, planMemory(memoryPlanInput(model, adapterSettings, r.trainableParameters, shape)).peak];
+    }),
+  );
   return benchRecords(results, {
     model: request.model,
     backend: request.backend,
@@ -102,6 +116,8 @@ export async function benchmarkModel(model: Model, request: BenchRequest, hooks:
     steps: wholeWindows(request.steps, every),
     warmup: Math.max(every, wholeWindows(request.warmup, every)),
     readbackEvery: every,
+    checkpointing: request.checkpointing ?? false,
+    estimatedPeakBytes,
     gpuBytesAllocated: gpuBytesAllocated(),
     includeKernels: request.profile,
   });

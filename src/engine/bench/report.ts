@@ -25,6 +25,10 @@ export interface BenchContext {
   steps: number;
   warmup: number;
   readbackEvery: number;
+  /** Activation checkpointing per block was on (absent: off). */
+  checkpointing?: boolean;
+  /** The memory planner's estimate of each method's peak, bytes (src/engine/train/memory-plan.ts). */
+  estimatedPeakBytes?: Partial<Record<AdapterMethodName, number>>;
   /** WebGPU's buffer pool (bytes) at the end of the run, all methods together; null off WebGPU. */
   gpuBytesAllocated: number | null;
   /** Include each method's kernel breakdown. */
@@ -45,6 +49,8 @@ export interface BenchRecord {
   throughput: number;
   throughput_unit: 'tokens/s' | 'images/s';
   peak_bytes: number;
+  /** The memory planner's estimate of peak_bytes, made before the run; null when not estimated. */
+  estimated_peak_bytes: number | null;
   gpu_bytes_allocated: number | null;
   num_tensors_growth: number;
   batch: number;
@@ -53,6 +59,8 @@ export interface BenchRecord {
   steps: number;
   warmup: number;
   readback_every: number;
+  /** Activation checkpointing per block was on. */
+  checkpointing: boolean;
   /** This method's value over LoRA's, from the same run; null when LoRA was not run. */
   trainable_parameters_vs_lora: number | null;
   step_ms_vs_lora: number | null;
@@ -86,6 +94,7 @@ export function benchRecords(results: readonly MethodResult[], context: BenchCon
       throughput: round(r.throughput, 2),
       throughput_unit: r.unit === 'tokens' ? 'tokens/s' : 'images/s',
       peak_bytes: r.peakBytes,
+      estimated_peak_bytes: context.estimatedPeakBytes?.[r.method] ?? null,
       gpu_bytes_allocated: context.gpuBytesAllocated,
       num_tensors_growth: r.numTensorsGrowth,
       batch: context.batchSize,
@@ -94,6 +103,7 @@ export function benchRecords(results: readonly MethodResult[], context: BenchCon
       steps: context.steps,
       warmup: context.warmup,
       readback_every: context.readbackEvery,
+      checkpointing: context.checkpointing ?? false,
       trainable_parameters_vs_lora: ratio(r.trainableParameters, (l) => l.trainableParameters),
       step_ms_vs_lora: ratio(r.stepMsMedian, (l) => l.stepMsMedian),
       step_cpu_ms_vs_lora: ratio(r.cpuMsMedian, (l) => l.cpuMsMedian),

@@ -49,6 +49,8 @@ export interface BenchSettings {
   /** Steps per timed window; the loss is read back (the device waited for) at its end. */
   readbackEvery: number;
   seed: number;
+  /** Activation checkpointing per block; off when absent. */
+  checkpointing?: boolean;
 }
 
 export interface MethodResult {
@@ -159,6 +161,7 @@ function trainSettings(model: Model, settings: BenchSettings, totalSteps: number
       schedule: 'constant',
       seed: settings.seed,
       lossReadbackEvery: settings.readbackEvery,
+      checkpointing: settings.checkpointing ?? false,
     },
     methodSpec(method).defaults[model.task].learningRate,
   );

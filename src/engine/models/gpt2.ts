@@ -121,21 +121,25 @@ function forward(model: ModelGraph<Gpt2Config>, inputs: ModelInputs): tf.Tensor 
     const mask = attentionMask(T, null, past); // (T, past + T)
     let h = gpt2Embeddings(model, ids, past); // (B*T, D)
     for (let i = 0; i < c.numLayers; i++) {
-      const block = `${PREFIX}h.${i}`;
-      const ln = (name: string, x: tf.Tensor2D) =>
-        layerNorm(x, model.param(`${block}.${name}.weight`), model.param(`${block}.${name}.bias`), c.layerNormEps);
+      // One block, h (B*T, D) → (B*T, D); checkpointed when the run asks (model.block).
+      h = model.block(h, (h) => {
+        const block = `${PREFIX}h.${i}`;
+        const ln = (name: string, x: tf.Tensor2D) =>
+          layerNorm(x, model.param(`${block}.${name}.weight`), model.param(`${block}.${name}.bias`), c.layerNormEps);
 
-      const qkv = model.linear(`${block}.attn.c_attn`, ln('ln_1', h)); // (B*T, 3D)
-      const [q, k, v] = tf.split(qkv, 3, 1) as tf.Tensor2D[];
-      let scale = c.scaleAttnWeights ? 1 / Math.sqrt(headDim) : 1;
-      if (c.scaleAttnByInverseLayerIdx) scale /= i + 1;
-      const context = attention(q, k, v, mask, {
-        batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numHeads, headDim, scale,
-      }, cache ? { cache, layer: i } : undefined);
-      h = tf.add(h, model.linear(`${block}.attn.c_proj`, context));
+        const qkv = model.linear(`${block}.attn.c_attn`, ln('ln_1', h)); // (B*T, 3D)
+        const [q, k, v] = tf.split(qkv, 3, 1) as tf.Tensor2D[];
+        let scale = c.scaleAttnWeights ? 1 / Math.sqrt(headDim) : 1;
+        if (c.scaleAttnByInverseLayerIdx) scale /= i + 1;
+        const context = attention(q, k, v, mask, {
+          batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numHeads, headDim, scale,
+        }, cache ? { cache, layer: i } : undefined);
+        h = tf.add(h, model.linear(`${block}.attn.c_proj`, context));
 
-      const up = act(model.linear(`${block}.mlp.c_fc`, ln('ln_2', h))) as tf.Tensor2D;
-      h = tf.add(h, model.linear(`${block}.mlp.c_proj`, up));
+        const up = act(model.linear(`${block}.mlp.c_fc`, ln('ln_2', h))) as tf.Tensor2D;
+        h = tf.add(h, model.linear(`${block}.mlp.c_proj`, up));
+        return h;
+      });
     }
     return gpt2Logits(model, h, B, T);
   });

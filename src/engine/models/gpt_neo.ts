@@ -127,23 +127,27 @@ function forward(model: ModelGraph<GptNeoConfig>, inputs: ModelInputs): tf.Tenso
     const localMask = c.attentionLayers.includes('local') ? attentionMask(T, c.windowSize, past) : globalMask;
     let h = gpt2Embeddings(model, ids, past); // (B*T, D): GPT-2's embeddings
     for (let i = 0; i < c.numLayers; i++) {
-      const block = `${PREFIX}h.${i}`;
-      const ln = (name: string, x: tf.Tensor2D) =>
-        layerNorm(x, model.param(`${block}.${name}.weight`), model.param(`${block}.${name}.bias`), c.layerNormEps);
+      // One block, h (B*T, D) → (B*T, D); checkpointed when the run asks (model.block).
+      h = model.block(h, (h) => {
+        const block = `${PREFIX}h.${i}`;
+        const ln = (name: string, x: tf.Tensor2D) =>
+          layerNorm(x, model.param(`${block}.${name}.weight`), model.param(`${block}.${name}.bias`), c.layerNormEps);
 
-      const x = ln('ln_1', h);
-      const q = model.linear(`${block}.attn.attention.q_proj`, x);
-      const k = model.linear(`${block}.attn.attention.k_proj`, x);
-      const v = model.linear(`${block}.attn.attention.v_proj`, x);
-      const mask = c.attentionLayers[i] === 'local' ? localMask : globalMask;
-      // GPT-Neo does not scale attention scores by 1/√head_dim.
-      const context = attention(q, k, v, mask, {
-        batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numHeads, headDim, scale: 1,
-      }, cache ? { cache, layer: i } : undefined);
-      h = tf.add(h, model.linear(`${block}.attn.attention.out_proj`, context));
+        const x = ln('ln_1', h);
+        const q = model.linear(`${block}.attn.attention.q_proj`, x);
+        const k = model.linear(`${block}.attn.attention.k_proj`, x);
+        const v = model.linear(`${block}.attn.attention.v_proj`, x);
+        const mask = c.attentionLayers[i] === 'local' ? localMask : globalMask;
+        // GPT-Neo does not scale attention scores by 1/√head_dim.
+        const context = attention(q, k, v, mask, {
+          batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numHeads, headDim, scale: 1,
+        }, cache ? { cache, layer: i } : undefined);
+        h = tf.add(h, model.linear(`${block}.attn.attention.out_proj`, context));
 
-      const up = act(model.linear(`${block}.mlp.c_fc`, ln('ln_2', h))) as tf.Tensor2D;
-      h = tf.add(h, model.linear(`${block}.mlp.c_proj`, up));
+        const up = act(model.linear(`${block}.mlp.c_fc`, ln('ln_2', h))) as tf.Tensor2D;
+        h = tf.add(h, model.linear(`${block}.mlp.c_proj`, up));
+        return h;
+      });
     }
     return gpt2Logits(model, h, B, T); // GPT-2's ln_f and head
   });

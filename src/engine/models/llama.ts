@@ -226,21 +226,25 @@ function forward(model: ModelGraph<LlamaConfig>, inputs: ModelInputs): tf.Tensor
     const { cos, sin } = ropeTables(c, T, past);
     let h = embed(model.param(`${PREFIX}embed_tokens.weight`), ids); // (B*T, D)
     for (let i = 0; i < c.numLayers; i++) {
-      const block = `${PREFIX}layers.${i}`;
-      const x = rmsNorm(h, model.param(`${block}.input_layernorm.weight`), c.rmsNormEps);
-      const q = applyRope(model.linear(`${block}.self_attn.q_proj`, x), cos, sin, B, T, c.numHeads, c.headDim);
-      const k = applyRope(model.linear(`${block}.self_attn.k_proj`, x), cos, sin, B, T, c.numKvHeads, c.headDim);
-      const v = model.linear(`${block}.self_attn.v_proj`, x);
-      const context = attention(q, k, v, mask, {
-        batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim,
-        scale: 1 / Math.sqrt(c.headDim),
-      }, cache ? { cache, layer: i } : undefined);
-      h = tf.add(h, model.linear(`${block}.self_attn.o_proj`, context));
+      // One block, h (B*T, D) → (B*T, D); checkpointed when the run asks (model.block).
+      h = model.block(h, (h) => {
+        const block = `${PREFIX}layers.${i}`;
+        const x = rmsNorm(h, model.param(`${block}.input_layernorm.weight`), c.rmsNormEps);
+        const q = applyRope(model.linear(`${block}.self_attn.q_proj`, x), cos, sin, B, T, c.numHeads, c.headDim);
+        const k = applyRope(model.linear(`${block}.self_attn.k_proj`, x), cos, sin, B, T, c.numKvHeads, c.headDim);
+        const v = model.linear(`${block}.self_attn.v_proj`, x);
+        const context = attention(q, k, v, mask, {
+          batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim,
+          scale: 1 / Math.sqrt(c.headDim),
+        }, cache ? { cache, layer: i } : undefined);
+        h = tf.add(h, model.linear(`${block}.self_attn.o_proj`, context));
 
-      const y = rmsNorm(h, model.param(`${block}.post_attention_layernorm.weight`), c.rmsNormEps);
-      const gate = act(model.linear(`${block}.mlp.gate_proj`, y));
-      const up = model.linear(`${block}.mlp.up_proj`, y);
-      h = tf.add(h, model.linear(`${block}.mlp.down_proj`, tf.mul(gate, up) as tf.Tensor2D));
+        const y = rmsNorm(h, model.param(`${block}.post_attention_layernorm.weight`), c.rmsNormEps);
+        const gate = act(model.linear(`${block}.mlp.gate_proj`, y));
+        const up = model.linear(`${block}.mlp.up_proj`, y);
+        h = tf.add(h, model.linear(`${block}.mlp.down_proj`, tf.mul(gate, up) as tf.Tensor2D));
+        return h;
+      });
     }
     h = rmsNorm(h, model.param(`${PREFIX}norm.weight`), c.rmsNormEps);
     return tf.reshape(lmHeadLogits(model, h, `${PREFIX}embed_tokens.weight`), [B, T, c.vocabSize]);

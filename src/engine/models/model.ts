@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../errors';
+import { CheckpointScope, checkpointedBlock } from './checkpoint';
 import type {
   AnyModelConfig,
   LinearModule,
@@ -65,6 +66,8 @@ export function linearForward(
 
 export class Model<C extends AnyModelConfig = AnyModelConfig> implements ModelGraph<C> {
   private patch: ModelPatch | null = null;
+  /** Set while a run with activation checkpointing computes its gradients. */
+  private checkpointScope: CheckpointScope | null = null;
   private readonly modulesByPath: Map<string, LinearModule>;
 
   constructor(
@@ -139,6 +142,27 @@ export class Model<C extends AnyModelConfig = AnyModelConfig> implements ModelGr
     } finally {
       this.patch = previous;
     }
+  }
+
+  /**
+   * Runs `fn` (a whole gradient computation: forward and backward) with
+   * activation checkpointing per block on or off, then restores the previous
+   * choice and frees what the recomputed blocks kept.
+   */
+  withCheckpointing<T>(on: boolean, fn: () => T): T {
+    const previous = this.checkpointScope;
+    const scope = on ? new CheckpointScope() : null;
+    this.checkpointScope = scope;
+    try {
+      return fn();
+    } finally {
+      this.checkpointScope = previous;
+      scope?.end();
+    }
+  }
+
+  block(h: tf.Tensor2D, fn: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
+    return this.checkpointScope ? checkpointedBlock(h, fn, this.checkpointScope) : fn(h);
   }
 
   baseLinear(path: string): BaseLinear {

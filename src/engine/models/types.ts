@@ -105,6 +105,12 @@ export interface ModelGraph<C extends ModelConfig = ModelConfig> {
    * attached applied. x: (N, d_in) → (N, d_out).
    */
   linear(path: string, x: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * One transformer block, h (N, D) → (N, D): `fn(h)`, or, with activation
+   * checkpointing on while gradients are recorded, the same with only h kept
+   * for the backward pass (which runs `fn` again).
+   */
+  block(h: tf.Tensor2D, fn: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D;
 }
 
 export interface ModelFamily<C extends AnyModelConfig = AnyModelConfig> {

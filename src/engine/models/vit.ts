@@ -184,21 +184,25 @@ function forward(model: ModelGraph<VitConfig>, inputs: ModelInputs): tf.Tensor {
     let h = tf.reshape(withPositions, [B * T, D]) as tf.Tensor2D;
     const noMask = tf.zeros([T, T]) as tf.Tensor2D; // ViT attention is bidirectional
     for (let i = 0; i < c.numLayers; i++) {
-      const block = `${PREFIX}encoder.layer.${i}`;
-      const ln = (name: string, x: tf.Tensor2D) =>
-        layerNorm(x, model.param(`${block}.${name}.weight`), model.param(`${block}.${name}.bias`), c.layerNormEps);
+      // One block, h (B*T, D) → (B*T, D); checkpointed when the run asks (model.block).
+      h = model.block(h, (h) => {
+        const block = `${PREFIX}encoder.layer.${i}`;
+        const ln = (name: string, x: tf.Tensor2D) =>
+          layerNorm(x, model.param(`${block}.${name}.weight`), model.param(`${block}.${name}.bias`), c.layerNormEps);
 
-      const x = ln('layernorm_before', h);
-      const q = model.linear(`${block}.attention.attention.query`, x);
-      const k = model.linear(`${block}.attention.attention.key`, x);
-      const v = model.linear(`${block}.attention.attention.value`, x);
-      const context = attention(q, k, v, noMask, {
-        batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numHeads, headDim, scale: 1 / Math.sqrt(headDim),
+        const x = ln('layernorm_before', h);
+        const q = model.linear(`${block}.attention.attention.query`, x);
+        const k = model.linear(`${block}.attention.attention.key`, x);
+        const v = model.linear(`${block}.attention.attention.value`, x);
+        const context = attention(q, k, v, noMask, {
+          batch: B, seqLength: T, numHeads: c.numHeads, numKvHeads: c.numHeads, headDim, scale: 1 / Math.sqrt(headDim),
+        });
+        h = tf.add(h, model.linear(`${block}.attention.output.dense`, context));
+
+        const up = act(model.linear(`${block}.intermediate.dense`, ln('layernorm_after', h))) as tf.Tensor2D;
+        h = tf.add(h, model.linear(`${block}.output.dense`, up));
+        return h;
       });
-      h = tf.add(h, model.linear(`${block}.attention.output.dense`, context));
-
-      const up = act(model.linear(`${block}.intermediate.dense`, ln('layernorm_after', h))) as tf.Tensor2D;
-      h = tf.add(h, model.linear(`${block}.output.dense`, up));
     }
     h = layerNorm(h, model.param(`${PREFIX}layernorm.weight`), model.param(`${PREFIX}layernorm.bias`), c.layerNormEps);
     // The CLS state of each image: rows 0, T, 2T, ... of (B*T, D).

@@ -39,7 +39,24 @@ export interface TrainSettings {
   patience?: number;
   /** At the end, put back the trainable weights of the evaluation with the lowest validation loss (step 0 included). */
   keepBest?: boolean;
+  /** Activation checkpointing per transformer block: keep only each block's input, recompute the block in the backward pass. */
+  checkpointing?: boolean;
 }
+
+/**
+ * The memory options of a run, declared once like STOPPING_OPTIONS: the run
+ * form, the train and bench CLIs' flags and --help derive from this.
+ */
+export const MEMORY_OPTIONS = {
+  checkpointing: {
+    kind: 'boolean',
+    label: 'Activation checkpointing',
+    help: "Keep only each block's input for the backward pass and run the block again there: far less memory for activations, about one more forward pass of time per step; the gradients are the same.",
+    flag: 'checkpointing',
+    urlKey: 'ck',
+    default: false,
+  },
+} as const;
 
 /**
  * The run options of early stopping and the best checkpoint, declared once:
@@ -85,6 +102,7 @@ export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = {
   lossReadbackEvery: 10,
   patience: STOPPING_OPTIONS.patience.default,
   keepBest: STOPPING_OPTIONS.keepBest.default,
+  checkpointing: MEMORY_OPTIONS.checkpointing.default,
 };
 
 /**
@@ -141,6 +159,7 @@ export function validateTrainSettings(settings: TrainSettings): string[] {
     problems.push(`the early-stopping patience must be a whole number in [${patience.min}, ${patience.max}], got ${given}`);
   }
   if (settings.keepBest !== undefined && typeof settings.keepBest !== 'boolean') problems.push(`keepBest must be true or false, got ${String(settings.keepBest)}`);
+  if (settings.checkpointing !== undefined && typeof settings.checkpointing !== 'boolean') problems.push(`checkpointing must be true or false, got ${String(settings.checkpointing)}`);
   return problems;
 }
 

@@ -432,12 +432,14 @@ export class Trainer {
     const tensors = batchTensors(batch);
     try {
       const { value, grads } = this.model.withPatch(this.adapter.patch(), () =>
-        tf.variableGrads(() => {
-          const { loss } = batchLoss(this.model, tensors);
-          // Activations are all alive here, just before the backward pass.
-          this.peakTensorBytes = Math.max(this.peakTensorBytes, tf.memory().numBytes);
-          return tf.mul(loss, scale) as tf.Scalar;
-        }, variables),
+        this.model.withCheckpointing(this.settings.checkpointing ?? false, () =>
+          tf.variableGrads(() => {
+            const { loss } = batchLoss(this.model, tensors);
+            // Activations are all alive here, just before the backward pass.
+            this.peakTensorBytes = Math.max(this.peakTensorBytes, tf.memory().numBytes);
+            return tf.mul(loss, scale) as tf.Scalar;
+          }, variables),
+        ),
       );
       const byKey = new Map<string, tf.Tensor>();
       // A variable the loss does not reach has no gradient; AdamW then leaves it alone, as PyTorch does.

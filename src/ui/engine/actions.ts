@@ -499,8 +499,10 @@ export class PlaygroundActions {
   /** The exact trainable-parameter count of a method's settings on the loaded model. */
   async countTrainable(form: RunForm): Promise<TrainableCount> {
     try {
-      const reply = (await this.client.request({ type: 'countTrainable', settings: toRunSettings(form).method })) as WorkerEventOf<'trainableCount'>;
-      return { count: reply.count, percent: reply.percent, problems: reply.problems };
+      const settings = toRunSettings(form);
+      // With the training settings, the reply also has the memory planner's estimate of the run's peak.
+      const reply = (await this.client.request({ type: 'countTrainable', settings: settings.method, training: settings.training })) as WorkerEventOf<'trainableCount'>;
+      return { count: reply.count, percent: reply.percent, problems: reply.problems, ...(reply.memory ? { memory: reply.memory } : {}) };
     } catch (error) {
       return { count: null, percent: null, problems: [(error as Error).message] };
     }

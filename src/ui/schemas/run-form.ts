@@ -7,7 +7,7 @@ import type { MethodSpec, ModelTask, OptionSpec } from '../../engine/adapters/co
 import { targetPatternProblem } from '../../engine/adapters/common/target-pattern';
 import { allOptions, METHOD_SPECS, methodSpec, STUDIED_METHOD, type MethodOptionKey } from '../../engine/adapters/methods';
 import type { AdapterMethodName, TargetSpec } from '../../engine/adapters/types';
-import { STOPPING_OPTIONS, stoppingProblem } from '../../engine/train/settings';
+import { MEMORY_OPTIONS, STOPPING_OPTIONS, stoppingProblem } from '../../engine/train/settings';
 import type { RunSettings, ScheduleName, TrainingSettings } from '../../worker/protocol';
 
 export type { ModelTask };
@@ -50,13 +50,13 @@ interface FieldBase<K extends RunFormKey> {
   tasks?: ModelTask[];
 }
 
-type NumberKey = 'steps' | 'epochs' | 'batchSize' | 'warmupSteps' | 'seed' | 'seqLength' | 'evalEvery' | 'patience' | 'learningRate' | 'weightDecay' | MethodOptionKey;
+type NumberKey = 'steps' | 'epochs' | 'batchSize' | 'gradientAccumulation' | 'warmupSteps' | 'seed' | 'seqLength' | 'evalEvery' | 'patience' | 'learningRate' | 'weightDecay' | MethodOptionKey;
 
 export type FieldSpec =
   | (FieldBase<NumberKey> & { kind: 'integer'; min: number; max: number; /** Empty allowed (null), meaning this. */ emptyMeans?: string })
   | (FieldBase<NumberKey> & { kind: 'number'; min: number; max: number; exclusiveMin?: boolean })
   | (FieldBase<'method' | 'budgetKind' | 'schedule'> & { kind: 'choice'; choices: { value: string; label: string }[] })
-  | (FieldBase<MethodOptionKey | 'keepBest'> & { kind: 'boolean' })
+  | (FieldBase<MethodOptionKey | 'keepBest' | 'checkpointing'> & { kind: 'boolean' })
   | (FieldBase<MethodOptionKey> & { kind: 'text'; placeholder: string });
 
 /** The methods offered, from the registry of declarations. */
@@ -129,6 +129,11 @@ const TRAINING_FIELDS: readonly FieldSpec[] = [
   // Declared in the engine (src/engine/train/settings.ts), where the train CLI's flags come from too.
   (({ label, help, urlKey, min, max }) => ({ key: 'patience', label, help, urlKey, kind: 'integer', min, max }) as const)(STOPPING_OPTIONS.patience),
   (({ label, help, urlKey }) => ({ key: 'keepBest', label, help, urlKey, kind: 'boolean' }) as const)(STOPPING_OPTIONS.keepBest),
+  {
+    key: 'gradientAccumulation', label: 'Gradient accumulation', urlKey: 'ga', kind: 'integer', min: 1, max: 1024,
+    help: 'Micro-batches per optimizer step: the effective batch is batch × this, at the memory of one batch.',
+  },
+  (({ label, help, urlKey }) => ({ key: 'checkpointing', label, help, urlKey, kind: 'boolean' }) as const)(MEMORY_OPTIONS.checkpointing),
 ];
 
 /** Every field of the form: the method, every method option, the training settings (share links use them all). */
@@ -156,6 +161,8 @@ const TRAINING_DEFAULTS: TrainingForm = {
   evalEvery: 0,
   patience: STOPPING_OPTIONS.patience.default,
   keepBest: STOPPING_OPTIONS.keepBest.default,
+  gradientAccumulation: 1,
+  checkpointing: MEMORY_OPTIONS.checkpointing.default,
 };
 
 /** An option's form value from a default (targets: empty, the method's default for the model). */
@@ -295,6 +302,8 @@ export function toRunSettings(form: RunForm): RunSettings {
       evalEvery: form.evalEvery,
       patience: form.patience,
       keepBest: form.keepBest,
+      gradientAccumulation: form.gradientAccumulation,
+      checkpointing: form.checkpointing,
     },
   };
 }

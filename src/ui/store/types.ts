@@ -9,6 +9,7 @@ import type {
   DatasetSummary,
   EvalResult,
   FailureKind,
+  MemoryEstimate,
   MetricPoint,
   ModelRecord,
   ModelSummary,
@@ -66,6 +67,8 @@ export interface TrainableCount {
   count: number | null;
   percent: number | null;
   problems: string[];
+  /** The memory planner's estimate of the run's peak, when a dataset is loaded. */
+  memory?: MemoryEstimate;
 }
 
 export interface RunProgress {

@@ -111,6 +111,12 @@ export interface MethodSpec {
    * Absent for a method whose ΔW is dense.
    */
   readonly updateDirections?: string;
+  /**
+   * Frozen buffers its adapter keeps besides the base model (the memory
+   * planner counts them): a residual copy of every targeted weight (PiSSA),
+   * or random projections shared by the targeted layers (VeRA).
+   */
+  readonly frozenBuffers?: 'residual-weights' | 'shared-projections';
   /** What it trains, in a few words (the README's method table). */
   readonly trains: string;
   /** Where it comes from: the paper, and PEFT's implementation. */

@@ -38,6 +38,7 @@ export const pissaMethod = defineMethod({
   },
   benchByDefault: false,
   exportAs: { kind: 'peft-adapter' }, // a LORA config PEFT loads
+  frozenBuffers: 'residual-weights',
   trains: 'LoRA\'s A and B, started from the top-r SVD of W (the residual frozen)',
   source: 'Meng, Wang, Zhang, NeurIPS 2024 (arXiv 2404.02948); PEFT tuners/lora with init_lora_weights "pissa"',
 });

@@ -29,6 +29,7 @@ export const veraMethod = defineMethod({
   benchByDefault: false,
   exportAs: { kind: 'peft-adapter' }, // PEFT loads it (peft_type VERA)
   updateDirections: 'λ_b ⊙ B',
+  frozenBuffers: 'shared-projections',
   trains: 'λd (r) and λb (d_out) per targeted layer; A and B are frozen and shared',
   source: 'Kopiczko, Blankevoort, Asano, ICLR 2024 (arXiv 2310.11454); PEFT tuners/vera',
 });
