@@ -3,7 +3,7 @@
  * an unknown option, a missing value or a malformed number is a UsageError
  * saying which.
  */
-import { BENCH_DEFAULT_METHODS, isMethodName, METHOD_NAMES, methodsWithOption, RIVAL_METHOD } from '../../../src/engine/adapters/methods';
+import { BENCH_DEFAULT_METHODS, isMethodName, METHOD_NAMES, methodsWithOption, RIVAL_METHOD, STUDIED_METHOD } from '../../../src/engine/adapters/methods';
 import type { AdapterMethodName } from '../../../src/engine/adapters/types';
 import type { BenchOptions } from '../../../src/engine/bench/benchmark';
 import { BENCH_PRESETS } from '../../../src/engine/bench/presets';
@@ -15,7 +15,8 @@ export { UsageError };
 
 export const SWEEP_DEFAULT_SEQS = [64, 128, 256, 512, 1024];
 export const SWEEP_DEFAULT_BATCHES = [1, 2, 4, 8, 16, 32];
-export const SWEEP_DEFAULT_METHODS: readonly AdapterMethodName[] = ['wegeft', 'lora'];
+/** The method under study and its rival (the registry's roles). */
+export const SWEEP_DEFAULT_METHODS: readonly AdapterMethodName[] = [STUDIED_METHOD.name, RIVAL_METHOD.name] as AdapterMethodName[];
 export const SWEEP_DEFAULT_STEPS = 2;
 export const SWEEP_DEFAULT_WARMUP = 1;
 export const SWEEP_DEFAULT_OUT = 'docs/images';

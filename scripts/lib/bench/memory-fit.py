@@ -1,9 +1,10 @@
 """
-python3 scripts/lib/bench/memory-fit.py calibration.jsonl [more.jsonl ...]
+python3 scripts/lib/bench/memory-fit.py calibration.jsonl [more.jsonl ...] --out src/engine/adapters
 
 Least-squares fit of the memory planner's activation coefficients
-(src/engine/train/memory-plan.ts, ACTIVATION_COEFFICIENTS) to the
-measurements of memory-calibration.ts; prints them as TypeScript. Floats of
+(src/engine/train/memory-plan.ts) to the measurements of
+memory-calibration.ts; writes each method's as TypeScript into its folder
+(<out>/<method>/memory.ts), where the method's declaration reads them. Floats of
 one step's peak above the weights and what the run keeps between steps,
 against the features `activationFeatures` computes (same order). Rows where
 the optimizer's update is the peak (2 gradients + 13 of the largest
@@ -12,7 +13,7 @@ larger of the two. Methods that train whole weight matrices (full, head)
 have too few such rows: their step is bitfit's plus a multiple of their
 gradients' size.
 """
-import json, sys
+import json, os, sys
 import numpy as np
 
 def nnls(A, b, iterations=500):
@@ -41,7 +42,12 @@ def fit(A, b):
     coef[SIGNED] -= x[A.shape[1]:]
     return coef
 
-rows = [json.loads(l) for f in sys.argv[1:] for l in open(f)]
+args = sys.argv[1:]
+if '--out' not in args or args.index('--out') + 1 >= len(args):
+    sys.exit('usage: memory-fit.py calibration.jsonl [more.jsonl ...] --out src/engine/adapters')
+OUT = args[args.index('--out') + 1]
+inputs = [a for i, a in enumerate(args) if a != '--out' and (i == 0 or args[i - 1] != '--out')]
+rows = [json.loads(l) for f in inputs for l in open(f)]
 
 def features(r):
     c = r['config']; B = r['batch']
@@ -92,35 +98,22 @@ for family in ['gpt2', 'vit']:
             err = np.max(np.abs(pred - y) / y) if len(y) else 0
             print(f'// {family} {m} checkpointing={ck}: {len(y)} rows, largest error {err:.3f}', file=sys.stderr)
 
-print('''/**
- * The memory planner's activation coefficients: floats of one step's peak
- * per unit of each shape term (memory-plan.ts, activationFeatures; the last
- * term is the targeted layers' weight elements, all-linear as measured), per
- * model family, checkpointing off/on and method, and for methods that train
- * whole matrices, per trainable element. Written by
- *   npx tsx scripts/lib/bench/memory-calibration.ts > cal.jsonl
- *   npx tsx scripts/lib/bench/memory-calibration.ts --presets > presets.jsonl
- *   python3 scripts/lib/bench/memory-fit.py cal.jsonl presets.jsonl > src/engine/train/memory-coefficients.ts
- * on the wasm backend (the measurements: scripts/lib/bench/memory-calibration.jsonl); not edited by hand.
- */
-import type { AdapterMethodName } from '../adapters/types';
-
-/** GPT-2's coefficients serve every causal language model, ViT's every image classifier. */
-export type CoefficientFamily = 'gpt2' | 'vit';
-
-export interface MethodCoefficients {
-  readonly features: readonly number[];
-  readonly perGradient: number;
-}
-''')
-print('export const ACTIVATION_COEFFICIENTS: Record<CoefficientFamily, Record<`${boolean}`, Record<AdapterMethodName, MethodCoefficients>>> = {')
-for family in ['gpt2', 'vit']:
-    print(f'  {family}: {{')
-    for ck in [False, True]:
-        print(f'    {str(ck).lower()}: {{')
-        for m in ['wegeft', 'lora', 'dora', 'pissa', 'vera', 'ia3', 'full', 'bitfit', 'head']:
+LABELS = {'wegeft': 'WeGeFT', 'lora': 'LoRA', 'dora': 'DoRA', 'pissa': 'PiSSA', 'vera': 'VeRA', 'ia3': '(IA)³',
+          'full': 'Full fine-tuning', 'bitfit': 'BitFit', 'head': 'Head-only'}
+for m in LABELS:
+    lines = ["/**",
+             f" * {LABELS[m]}'s activation coefficients for the memory planner (src/engine/train/memory-plan.ts):",
+             " * fitted by scripts/lib/bench/memory-fit.py to scripts/lib/bench/memory-calibration.jsonl; not edited by hand.",
+             " */",
+             "import type { MemoryCoefficients } from '../common/memory-coefficients';",
+             "",
+             "export const memoryCoefficients: MemoryCoefficients = {"]
+    for family in ['gpt2', 'vit']:
+        lines.append(f'  {family}: {{')
+        for ck in [False, True]:
             coef, k = out[(family, ck, m)]
-            print(f"      {m}: {{ features: [{', '.join(f'{c:.4g}' for c in coef)}], perGradient: {k:.3g} }},")
-        print('    },')
-    print('  },')
-print('};')
+            lines.append(f"    {str(ck).lower()}: {{ features: [{', '.join(f'{c:.4g}' for c in coef)}], perGradient: {k:.3g} }},")
+        lines.append('  },')
+    lines.append('};')
+    with open(os.path.join(OUT, m, 'memory.ts'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')

@@ -39,10 +39,11 @@ function frozenElements(model: Model, settings: AdapterSettings, targeted: Retur
 
 /** Elements of the largest tensor the method trains (AdamW's temporaries scale with it). */
 function largestTrainable(model: Model, settings: AdapterSettings, targeted: ReturnType<typeof resolveTargets>): number {
+  const whole = methodSpec(settings.method).trainsWhole;
   const head = model.linearModules().filter((m) => m.layer === null);
-  const headSize = model.config.task === 'image-classification' || settings.method === 'head' ? Math.max(0, ...head.map((m) => m.dIn * m.dOut)) : 0;
-  if (settings.method === 'full') return Math.max(...model.parameterNames().map((n) => model.baseParam(n).size));
-  if (settings.method === 'head') return model.config.task === 'causal-lm' ? model.config.vocabSize * model.config.hiddenSize : headSize;
+  const headSize = model.config.task === 'image-classification' || whole === 'output-head' ? Math.max(0, ...head.map((m) => m.dIn * m.dOut)) : 0;
+  if (whole === 'every-parameter') return Math.max(...model.parameterNames().map((n) => model.baseParam(n).size));
+  if (whole === 'output-head') return model.config.task === 'causal-lm' ? model.config.vocabSize * model.config.hiddenSize : headSize;
   const r = settings.rank ?? 1;
   const perModule = Math.max(0, ...targeted.map((m) => r * Math.max(m.dIn, m.dOut)), ...targeted.map((m) => m.dOut));
   return Math.max(perModule, headSize, model.config.hiddenSize);

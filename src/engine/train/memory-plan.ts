@@ -20,13 +20,15 @@
  * in the ops themselves, so the coefficients are measured:
  * scripts/lib/bench/memory-calibration.ts runs every method on a grid of
  * small shapes, scripts/lib/bench/memory-fit.py fits them
- * (memory-coefficients.ts), and tests/engine/train/memory-plan.test.ts checks
+ * (each method's <method>/memory.ts), and tests/engine/train/memory-plan.test.ts checks
  * the estimate against the measured peak on every bench preset and method.
  * Run both again when the engine's ops change what they keep.
  */
 import type { AdapterMethodName } from '../adapters/types';
 import type { AnyModelConfig, LinearModule } from '../models/types';
-import { ACTIVATION_COEFFICIENTS, type CoefficientFamily } from './memory-coefficients';
+import type { CoefficientFamily } from '../adapters/common/memory-coefficients';
+import type { MethodSpec } from '../adapters/common/method-spec';
+import { METHOD_SPECS, methodSpec } from '../adapters/methods';
 
 export const BYTES_PER_FLOAT = 4;
 
@@ -44,7 +46,7 @@ export interface MemoryPlanInput {
   trainableParameters: number;
   /** Elements of the largest trainable tensor (AdamW updates one tensor at a time). */
   largestTrainable: number;
-  /** Elements of frozen buffers the adapter keeps (PiSSA's residual weights, VeRA's projections). */
+  /** Elements of frozen buffers the adapter keeps (residual weights, shared projections: the method's frozenBuffers). */
   frozenParameters: number;
   batchSize: number;
   /** Tokens per sequence (language models); ignored for images. */
@@ -73,6 +75,13 @@ export interface MemoryPlan {
   largestTensor: number;
 }
 
+/** Plain training's coefficients: the method that declares itself the baseline (its step adds no op of its own). */
+const BASELINE = (() => {
+  const found = (METHOD_SPECS as readonly MethodSpec[]).find((m) => m.memoryBaseline);
+  if (!found) throw new Error('memory planner: no registered method declares memoryBaseline');
+  return found;
+})();
+
 function coefficientFamily(config: AnyModelConfig): CoefficientFamily {
   // GPT-Neo and Llama keep GPT-2's block layout (norm, attention, MLP, residuals): GPT-2's coefficients stand for them.
   return config.task === 'causal-lm' ? 'gpt2' : 'vit';
@@ -98,7 +107,7 @@ function mlpWidth(config: AnyModelConfig): number {
  * (embeddings, final norm), tokens × vocabulary (logits; images: batch ×
  * labels), batch × vocabulary (the loss's shift; images: the pixels),
  * layers × tokens (norms' statistics), 1, and the blocks' linear weights
- * (DoRA's weight norms, PiSSA's residual products), tokens × MLP width and
+ * (weight norms, residual products), tokens × MLP width and
  * batch × heads × tokens² once (the block a checkpointed run recomputes).
  */
 export function activationFeatures(config: AnyModelConfig, batchSize: number, seqLength: number): number[] {
@@ -124,14 +133,15 @@ function targetShare(input: MemoryPlanInput): number {
 
 /** Floats of one micro-batch's backward pass at its end, for `method`. */
 function activationFloats(input: MemoryPlanInput, method: AdapterMethodName): number {
-  const table = ACTIVATION_COEFFICIENTS[coefficientFamily(input.config)][`${input.checkpointing}`];
+  const family = coefficientFamily(input.config);
+  const ck = `${input.checkpointing}` as const;
   const features = activationFeatures(input.config, input.batchSize, input.seqLength);
   const dot = (coefficients: readonly number[]) => coefficients.reduce((s, c, i) => s + c * features[i], 0);
-  const own = table[method];
+  const own = methodSpec(method).memory[family][ck];
   let floats = dot(own.features) + own.perGradient * input.trainableParameters;
-  if (input.targeted.length > 0 && method !== 'bitfit') {
-    // Measured with every linear layer targeted: what the method adds over plain training (bitfit) scales with its share of them.
-    const plain = dot(table.bitfit.features);
+  if (input.targeted.length > 0 && method !== BASELINE.name) {
+    // Measured with every linear layer targeted: what the method adds over plain training (the baseline) scales with its share of them.
+    const plain = dot(BASELINE.memory[family][ck].features);
     floats = plain + (floats - plain) * targetShare(input);
   }
   return Math.max(floats, 0);

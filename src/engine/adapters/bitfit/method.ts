@@ -1,5 +1,6 @@
 /** BitFit's declaration (no tfjs: the page imports it). */
 import { defineMethod, type MethodConfig } from '../common/method-spec';
+import { memoryCoefficients } from './memory';
 
 export const bitfitMethod = defineMethod({
   name: 'bitfit',
@@ -15,6 +16,8 @@ export const bitfitMethod = defineMethod({
   benchByDefault: true,
   exportAs: { kind: 'parameters' }, // PEFT has no such type
   trains: 'the bias terms (linear layers and norms)',
+  memory: memoryCoefficients,
+  memoryBaseline: true,
   source: 'Ben Zaken, Ravfogel, Goldberg, ACL 2022 (arXiv 2106.10199); not in PEFT (peft_type BITFIT here)',
 });
 

@@ -8,6 +8,7 @@
  * lists them). No tfjs here: the page's main thread imports this.
  */
 import type { TargetSpec } from '../types';
+import type { MemoryCoefficients } from './memory-coefficients';
 import { targetPatternProblem } from './target-pattern';
 
 export type ModelTask = 'causal-lm' | 'image-classification';
@@ -113,10 +114,25 @@ export interface MethodSpec {
   readonly updateDirections?: string;
   /**
    * Frozen buffers its adapter keeps besides the base model (the memory
-   * planner counts them): a residual copy of every targeted weight (PiSSA),
-   * or random projections shared by the targeted layers (VeRA).
+   * planner counts them): a residual copy of every targeted weight, or
+   * random projections shared by the targeted layers.
    */
   readonly frozenBuffers?: 'residual-weights' | 'shared-projections';
+  /**
+   * Whole tensors it trains, when it trains some (the memory planner sizes
+   * AdamW's temporaries by the largest): every parameter of the model, or
+   * the output head (a language model's lm_head untied from the embedding).
+   */
+  readonly trainsWhole?: 'every-parameter' | 'output-head';
+  /** Its activation coefficients for the memory planner, fitted to measurements (<method>/memory.ts). */
+  readonly memory: MemoryCoefficients;
+  /**
+   * The memory planner's reference for plain training: the method whose
+   * step adds no op of its own around the linear layers. One method
+   * declares it; what another method adds over it scales with the share of
+   * layers that method targets.
+   */
+  readonly memoryBaseline?: boolean;
   /** What it trains, in a few words (the README's method table). */
   readonly trains: string;
   /** Where it comes from: the paper, and PEFT's implementation. */

@@ -1,6 +1,7 @@
 /** DoRA's declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
 import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { alphaOption, rankOption, targetsOption } from '../common/options';
+import { memoryCoefficients } from './memory';
 
 /** Whether a LORA adapter_config.json is DoRA's (PEFT: use_dora). */
 export function isDoraConfig(config: Record<string, unknown>): boolean {
@@ -24,6 +25,7 @@ export const doraMethod = defineMethod({
   benchByDefault: false,
   exportAs: { kind: 'peft-adapter' }, // a LORA config PEFT loads
   trains: 'LoRA\'s A and B, plus a magnitude vector (d_out) per targeted layer',
+  memory: memoryCoefficients,
   source: 'Liu et al., ICML 2024 (arXiv 2402.09353); PEFT tuners/lora with use_dora',
 });
 

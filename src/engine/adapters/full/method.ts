@@ -1,5 +1,6 @@
 /** Full fine-tuning's declaration (no tfjs: the page imports it). */
 import { defineMethod, type MethodConfig } from '../common/method-spec';
+import { memoryCoefficients } from './memory';
 
 export const fullMethod = defineMethod({
   name: 'full',
@@ -15,6 +16,8 @@ export const fullMethod = defineMethod({
   benchByDefault: true,
   exportAs: { kind: 'full-checkpoint' }, // every weight: a whole Hugging Face checkpoint
   trains: 'every parameter',
+  memory: memoryCoefficients,
+  trainsWhole: 'every-parameter',
   source: 'the baseline (transformers\' Trainer); saved here in PEFT\'s layout, peft_type FULL',
 });
 

@@ -1,5 +1,6 @@
 /** Head-only's declaration (no tfjs: the page imports it). */
 import { defineMethod, type MethodConfig } from '../common/method-spec';
+import { memoryCoefficients } from './memory';
 
 export const headMethod = defineMethod({
   name: 'head',
@@ -14,6 +15,8 @@ export const headMethod = defineMethod({
   benchByDefault: false,
   exportAs: { kind: 'parameters' }, // PEFT has no such type
   trains: 'the output head (classifier, or lm_head untied from the embedding)',
+  memory: memoryCoefficients,
+  trainsWhole: 'output-head',
   source: 'a linear probe; peft_type HEAD here',
 });
 

@@ -1,6 +1,7 @@
 /** (IA)³'s declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
 import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { targetsOption } from '../common/options';
+import { memoryCoefficients } from './memory';
 
 export const ia3Method = defineMethod({
   name: 'ia3',
@@ -29,6 +30,7 @@ export const ia3Method = defineMethod({
   benchByDefault: false,
   exportAs: { kind: 'peft-adapter' }, // PEFT loads it (peft_type IA3)
   trains: 'one vector per targeted layer: d_out (keys, values) or d_in (feed-forward input)',
+  memory: memoryCoefficients,
   source: 'Liu et al., NeurIPS 2022 (arXiv 2205.05638); PEFT tuners/ia3',
 });
 

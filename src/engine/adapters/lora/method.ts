@@ -1,6 +1,7 @@
 /** LoRA's declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
 import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { alphaOption, rankOption, targetsOption } from '../common/options';
+import { memoryCoefficients } from './memory';
 
 export const loraMethod = defineMethod({
   name: 'lora',
@@ -20,6 +21,7 @@ export const loraMethod = defineMethod({
   exportAs: { kind: 'peft-adapter' }, // PEFT loads it (peft_type LORA)
   updateDirections: 's·B',
   trains: 'A (r × d_in) and B (d_out × r) per targeted layer',
+  memory: memoryCoefficients,
   source: 'Hu et al., ICLR 2022 (arXiv 2106.09685); PEFT tuners/lora',
 });
 

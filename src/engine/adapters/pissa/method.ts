@@ -1,6 +1,7 @@
 /** PiSSA's declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
 import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { alphaOption, rankOption, targetsOption } from '../common/options';
+import { memoryCoefficients } from './memory';
 
 /** Whether a LORA adapter_config.json is PiSSA's (PEFT: init_lora_weights "pissa" or "pissa_niter_N"). */
 export function isPissaConfig(config: Record<string, unknown>): boolean {
@@ -40,6 +41,7 @@ export const pissaMethod = defineMethod({
   exportAs: { kind: 'peft-adapter' }, // a LORA config PEFT loads
   frozenBuffers: 'residual-weights',
   trains: 'LoRA\'s A and B, started from the top-r SVD of W (the residual frozen)',
+  memory: memoryCoefficients,
   source: 'Meng, Wang, Zhang, NeurIPS 2024 (arXiv 2404.02948); PEFT tuners/lora with init_lora_weights "pissa"',
 });
 

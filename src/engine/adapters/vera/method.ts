@@ -1,6 +1,7 @@
 /** VeRA's declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
 import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { rankOption, targetsOption } from '../common/options';
+import { memoryCoefficients } from './memory';
 
 export const veraMethod = defineMethod({
   name: 'vera',
@@ -31,6 +32,7 @@ export const veraMethod = defineMethod({
   updateDirections: 'λ_b ⊙ B',
   frozenBuffers: 'shared-projections',
   trains: 'λd (r) and λb (d_out) per targeted layer; A and B are frozen and shared',
+  memory: memoryCoefficients,
   source: 'Kopiczko, Blankevoort, Asano, ICLR 2024 (arXiv 2310.11454); PEFT tuners/vera',
 });
 

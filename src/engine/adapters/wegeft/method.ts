@@ -1,6 +1,7 @@
 /** WeGeFT's declaration: names, PEFT type, options, defaults per task, source (no tfjs: the page imports it). */
 import { defineMethod, type MethodConfig } from '../common/method-spec';
 import { alphaOption, rankOption, targetsOption } from '../common/options';
+import { memoryCoefficients } from './memory';
 
 export const wegeftMethod = defineMethod({
   name: 'wegeft',
@@ -33,6 +34,7 @@ export const wegeftMethod = defineMethod({
   exportAs: { kind: 'own-adapter', authorsFormat: true }, // PEFT has no WEGEFT; the authors' fork (peft_type "WeGeFT") does
   updateDirections: 's·W·φᵀ (the paper\'s clusters)',
   trains: 'φ, ψ (r × d_in) per module type, shared by all layers',
+  memory: memoryCoefficients,
   source: 'Savadikar, Song, Wu, ICML 2025 (arXiv 2312.00700); the authors\' code savadikarc/gift; not in PEFT (peft_type WEGEFT in PEFT\'s layout)',
 });
 
