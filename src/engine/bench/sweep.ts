@@ -91,15 +91,15 @@ export interface SweepContext {
   warmup: number;
 }
 
+/** What every point of a shape says about where it was run, measured or not. */
+function pointContext(method: AdapterMethodName, shape: SweepShape, context: SweepContext) {
+  const { model, backend, threads } = context;
+  return { method, model, backend, threads, batch: shape.batch, seq: shape.seq, curves: shape.curves };
+}
+
 export function measuredPoint(record: BenchRecord, shape: SweepShape, context: SweepContext): SweepPoint {
   return {
-    method: record.method,
-    model: context.model,
-    backend: context.backend,
-    threads: context.threads,
-    batch: shape.batch,
-    seq: shape.seq,
-    curves: shape.curves,
+    ...pointContext(record.method, shape, context),
     status: 'measured',
     reason: null,
     step_ms_median: record.step_ms_median,
@@ -114,13 +114,7 @@ export function measuredPoint(record: BenchRecord, shape: SweepShape, context: S
 
 export function skippedPoint(method: AdapterMethodName, shape: SweepShape, context: SweepContext, reason: string): SweepPoint {
   return {
-    method,
-    model: context.model,
-    backend: context.backend,
-    threads: context.threads,
-    batch: shape.batch,
-    seq: shape.seq,
-    curves: shape.curves,
+    ...pointContext(method, shape, context),
     status: 'skipped',
     reason,
     step_ms_median: null,
