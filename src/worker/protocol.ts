@@ -214,7 +214,10 @@ export interface MetricPoint {
   examplesPerSecond: number;
   /** Tokens per second (language models), else null. */
   tokensPerSecond: number | null;
+  /** tfjs's bytes (on WebGPU, the GPU's bytes in use) after the step, when its activations are gone. */
   memoryBytes: number;
+  /** The step at its highest (the trainer's StepMetrics.peakBytes: activations, gradients and the optimizer's temporaries included); absent in older saves. */
+  peakBytes?: number;
   numTensors: number;
   /** WebGPU: GPU buffers held (in use + pooled) after the step; absent on other backends. */
   gpuBuffers?: number;

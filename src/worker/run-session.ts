@@ -357,6 +357,7 @@ export class RunSession {
         examplesPerSecond: seconds > 0 ? m.examples / seconds : 0,
         tokensPerSecond: m.tokens > 0 && seconds > 0 ? m.tokens / seconds : null,
         memoryBytes: m.memory.gpuBytes ?? m.memory.numBytes,
+        peakBytes: m.peakBytes,
         numTensors: m.memory.numTensors,
         ...(m.memory.gpuBuffers !== undefined ? { gpuBuffers: m.memory.gpuBuffers } : {}),
         validation: evaluation,

@@ -9,7 +9,7 @@
  * loss read-back, so it includes the device's work; warm-up windows (kernel
  * compilation, AdamW's moments) are left out, and the median window counts.
  *
- * Peak memory counts distinct data buffers (src/engine/bench/memory.ts):
+ * Peak memory counts distinct data buffers (src/engine/train/buffer-bytes.ts):
  * the base model's parameters, plus what the method keeps between steps
  * (its adapter, AdamW's moments, the loss window: measured while it is set
  * up), plus the highest level of everything else during one step of it
@@ -26,7 +26,7 @@ import type { TrainingData } from '../train/batches';
 import { trainSettingsWithDefaults, type TrainSettings } from '../train/settings';
 import { Trainer } from '../train/trainer';
 import { summariseKernels, type KernelSummary } from './kernels';
-import { measureBufferBytes, tensorBytes } from './memory';
+import { measureBufferBytes, tensorBytes } from '../train/buffer-bytes';
 
 export interface BenchSettings {
   methods: AdapterMethodName[];

@@ -3,7 +3,7 @@
  * starts, from the model's shapes, the method's exact trainable count and
  * the run's batch, sequence length and checkpointing choice.
  *
- * The peak is the benchmark's measure (src/engine/bench/memory.ts: distinct
+ * The peak is the benchmark's measure (src/engine/train/buffer-bytes.ts: distinct
  * tfjs buffers): the base weights, what the run keeps between steps (its
  * trainable tensors, AdamW's two moments, frozen buffers some methods keep),
  * and the highest level one step reaches, which is the larger of

@@ -38,6 +38,7 @@ import { clipByGlobalNorm, globalNorm } from './clip';
 import { batchLoss, evaluate, type Evaluation } from './evaluate';
 import { learningRateAt, type Schedule } from './schedule';
 import { scheduleFor, totalStepsFor, validateTrainSettings, type TrainSettings } from './settings';
+import { measureBufferBytes } from './buffer-bytes';
 import { LossWindow, memorySnapshot, type LossPoint, type MemorySnapshot } from './step-metrics';
 import { checkTrainingData } from './validate-data';
 
@@ -101,6 +102,13 @@ export interface StepMetrics {
   /** Real (unpadded) tokens in this step; 0 for images. */
   tokens: number;
   memory: MemorySnapshot;
+  /**
+   * The step at its highest, bytes: what tfjs held at its start (tf.memory().numBytes: weights, variables,
+   * moments) plus the most distinct buffers the step added on top (saved activations, gradients, the
+   * optimizer's temporaries: train/buffer-bytes.ts); on WebGPU the buffer pool's size if that is larger.
+   * `memory` is taken after the step, when its activations are gone.
+   */
+  peakBytes: number;
   /** Evaluation on the validation set, when one ran after this step. */
   evaluation?: Evaluation;
   /** Warnings that arose at this step (a diverging loss); absent when none. */
@@ -122,7 +130,7 @@ export class Trainer {
   private readonly bestCheckpoint: BestCheckpoint;
   private stepsDone = 0;
   private failure: Error | null = null;
-  private peakTensorBytes = 0;
+  private highWaterBytes = 0;
   private disposed = false;
   private firstLoss: number | null = null;
   private readonly givenWarnings: string[] = [];
@@ -284,13 +292,9 @@ export class Trainer {
     return this.stream.epoch;
   }
 
-  /**
-   * High-water mark of memory: tfjs's tensor bytes, sampled at the end of
-   * every forward pass (when activations peak) and after every step, or the
-   * GPU buffer pool's size when the backend reports it and it is larger.
-   */
+  /** High-water mark of memory over the steps so far: the highest of their `peakBytes`. */
   get peakBytes(): number {
-    return Math.max(this.peakTensorBytes, memorySnapshot().gpuBytesAllocated ?? 0);
+    return this.highWaterBytes;
   }
 
   /**
@@ -309,6 +313,14 @@ export class Trainer {
   }
 
   private async runStep(): Promise<StepMetrics> {
+    const atStart = tf.memory().numBytes;
+    const { result, bytes } = await measureBufferBytes(() => this.measuredStep());
+    const peakBytes = Math.max(atStart + bytes.peak, result.memory.gpuBytesAllocated ?? 0);
+    this.highWaterBytes = Math.max(this.highWaterBytes, peakBytes);
+    return { ...result, peakBytes };
+  }
+
+  private async measuredStep(): Promise<Omit<StepMetrics, 'peakBytes'>> {
     const started = performance.now();
     const learningRate = learningRateAt(this.schedule, this.settings.learningRate, this.stepsDone);
     const batches = this.nextBatches();
@@ -331,7 +343,6 @@ export class Trainer {
     // Early stopping ended the run at this evaluation: the losses since the last read-back come now.
     if (!readBack && this.done) read = await this.readLosses();
     const memory = memorySnapshot();
-    this.peakTensorBytes = Math.max(this.peakTensorBytes, memory.numBytes);
     return {
       step: this.stepsDone,
       totalSteps: this.totalSteps,
@@ -435,8 +446,6 @@ export class Trainer {
         this.model.withCheckpointing(this.settings.checkpointing ?? false, () =>
           tf.variableGrads(() => {
             const { loss } = batchLoss(this.model, tensors);
-            // Activations are all alive here, just before the backward pass.
-            this.peakTensorBytes = Math.max(this.peakTensorBytes, tf.memory().numBytes);
             return tf.mul(loss, scale) as tf.Scalar;
           }, variables),
         ),

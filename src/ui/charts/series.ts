@@ -163,7 +163,7 @@ export function summaryRows(runs: RunRecord[], metrics: Record<string, MetricPoi
           : null,
       medianStepMs: median(stepTimes),
       throughput: median(points.map(throughputOf)),
-      peakMemoryBytes: points.length ? Math.max(...points.map((p) => p.memoryBytes)) : null,
+      peakMemoryBytes: points.length ? Math.max(...points.map((p) => p.peakBytes ?? p.memoryBytes)) : null,
       // An imported run was trained elsewhere: no steps, losses or timings here.
       status: run.imported ? 'imported' : run.status,
     };

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTargets } from '../../../src/engine/adapters/common/targets';
 import { benchmarkModel, benchShapes } from '../../../src/engine/bench/benchmark';
-import { tensorBytes } from '../../../src/engine/bench/memory';
+import { tensorBytes } from '../../../src/engine/train/buffer-bytes';
 import { benchAdapterSettings, runBenchmark, validateBenchSettings, type BenchSettings } from '../../../src/engine/bench/run';
 import { syntheticTrainingData } from '../../../src/engine/bench/synthetic-data';
 import { DirectorySource } from '../../../src/engine/io/node-source';

@@ -1,6 +1,6 @@
 /**
  * The memory planner's estimate is within 20% of the benchmark's measured
- * peak (distinct tfjs buffers: src/engine/bench/memory.ts) for every bench
+ * peak (distinct tfjs buffers: src/engine/train/buffer-bytes.ts) for every bench
  * preset and every registered method, with and without activation
  * checkpointing. The two tiny presets run as they are; the two large ones
  * with one transformer block and a small batch (the estimate is linear in

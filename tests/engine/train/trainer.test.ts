@@ -145,6 +145,20 @@ describe('Trainer on the gpt2 fixture', () => {
     adapter.dispose();
   });
 
+  it("reports each step at its highest, activations included, and the run's high-water", async () => {
+    const adapter = new ParamAdapter(model, TRAINED);
+    const trainer = new Trainer({ model, adapter, train: mixedData(), settings: settings({ steps: 3, batchSize: 4 }) });
+    const metrics = await runAll(trainer);
+    const config = model.config as { vocabSize: number };
+    for (const m of metrics) {
+      // The logits of 4 padded sequences (at least 2 tokens each) are alive inside the step and gone after it.
+      expect(m.peakBytes - m.memory.numBytes).toBeGreaterThanOrEqual(4 * 2 * config.vocabSize * 4);
+    }
+    expect(trainer.peakBytes).toBe(Math.max(...metrics.map((m) => m.peakBytes)));
+    trainer.dispose();
+    adapter.dispose();
+  });
+
   it('follows the schedule and counts epochs', async () => {
     const adapter = new ParamAdapter(model, TRAINED);
     const trainer = new Trainer({

@@ -17,6 +17,7 @@ function step(n: number, numTensors: number, read: { losses: number[]; ms: numbe
     examples: 4,
     tokens: 100,
     memory: { numTensors, numBytes: 0 },
+    peakBytes: 0,
   };
 }
 

@@ -80,6 +80,17 @@ describe('chart series', () => {
     expect(rows.map((r) => [r.status, r.validation, r.steps, r.firstLoss])).toEqual([['imported', 'accuracy 50.0%', 0, null], ['imported', 'not evaluated', 0, null]]);
   });
 
+  it("peak memory is the steps' own high-water where the points carry it, else the memory after each step", () => {
+    const { store, a, b } = twoRuns();
+    const metrics = {
+      [a]: [point(a, 1, 3, { peakBytes: 9000 }), point(a, 2, 2, { peakBytes: 12000 })],
+      [b]: [point(b, 1, 3), point(b, 2, 2)],
+    };
+    const [rowA, rowB] = summaryRows(selectRunList(store.getState()), metrics, (r) => describeMethod(r.form));
+    expect(rowA.peakMemoryBytes).toBe(12000);
+    expect(rowB.peakMemoryBytes).toBe(Math.max(...metrics[b].map((p) => p.memoryBytes)));
+  });
+
   it('the validation metric is accuracy for classifiers and perplexity for language models', () => {
     expect(validationOf(point('a', 1, 1, { validation: { kind: 'classifier', loss: 1, accuracy: 0.75 } }))).toBe(0.75);
     expect(validationOf(point('a', 1, 1, { validation: { kind: 'lm', loss: 2, perplexity: 7.39 } }))).toBe(7.39);

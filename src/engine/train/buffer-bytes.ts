@@ -41,40 +41,61 @@ export interface BufferBytes {
   retained: number;
 }
 
-/**
- * Runs `fn` while counting distinct tfjs data buffers made and freed. Not
- * re-entrant: one measurement at a time.
- */
-export async function measureBufferBytes<T>(fn: () => Promise<T>): Promise<{ result: T; bytes: BufferBytes }> {
-  const engine = engineBookkeeping();
-  const ownTrack = Object.prototype.hasOwnProperty.call(engine, 'trackTensor');
-  const ownRemove = Object.prototype.hasOwnProperty.call(engine, 'removeDataId');
-  if (ownTrack || ownRemove) throw new Error('memory tracking: a measurement is already running');
+/** One measurement's running count. */
+interface Counter {
+  live: number;
+  peak: number;
+}
+
+/** The measurements running now: the engine's two calls are observed while any is. */
+const counters = new Set<Counter>();
+
+function observe(engine: EngineBookkeeping): void {
   const track = engine.trackTensor;
   const remove = engine.removeDataId;
-  let live = 0;
-  let peak = 0;
   engine.trackTensor = function (this: EngineBookkeeping, tensor, backend) {
     const isNewBuffer = !this.state.tensorInfo.has(tensor.dataId);
     track.call(this, tensor, backend);
-    if (isNewBuffer) {
-      live += this.state.tensorInfo.get(tensor.dataId)?.bytes ?? 0;
-      peak = Math.max(peak, live);
+    if (!isNewBuffer) return;
+    const bytes = this.state.tensorInfo.get(tensor.dataId)?.bytes ?? 0;
+    for (const c of counters) {
+      c.live += bytes;
+      c.peak = Math.max(c.peak, c.live);
     }
   };
   engine.removeDataId = function (this: EngineBookkeeping, dataId, backend) {
     const had = this.state.tensorInfo.has(dataId);
     const bytes = this.state.tensorInfo.get(dataId)?.bytes ?? 0;
     remove.call(this, dataId, backend);
-    if (had && !this.state.tensorInfo.has(dataId)) live -= bytes;
+    if (had && !this.state.tensorInfo.has(dataId)) for (const c of counters) c.live -= bytes;
   };
+}
+
+/**
+ * Runs `fn` while counting distinct tfjs data buffers made and freed.
+ * Measurements nest (the trainer measures each step; the benchmark measures
+ * a whole set-up around it): each counts from its own start.
+ */
+export async function measureBufferBytes<T>(fn: () => Promise<T>): Promise<{ result: T; bytes: BufferBytes }> {
+  const engine = engineBookkeeping();
+  if (counters.size === 0) {
+    if (Object.prototype.hasOwnProperty.call(engine, 'trackTensor') || Object.prototype.hasOwnProperty.call(engine, 'removeDataId')) {
+      throw new Error('memory tracking: something else already replaced the engine\'s trackTensor/removeDataId');
+    }
+    observe(engine);
+  }
+  const counter: Counter = { live: 0, peak: 0 };
+  counters.add(counter);
   try {
     const result = await fn();
-    return { result, bytes: { peak, retained: live } };
+    return { result, bytes: { peak: counter.peak, retained: counter.live } };
   } finally {
-    // Back to the prototype's methods.
-    delete (engine as Partial<EngineBookkeeping>).trackTensor;
-    delete (engine as Partial<EngineBookkeeping>).removeDataId;
+    counters.delete(counter);
+    if (counters.size === 0) {
+      // Back to the prototype's methods.
+      delete (engine as Partial<EngineBookkeeping>).trackTensor;
+      delete (engine as Partial<EngineBookkeeping>).removeDataId;
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { measureBufferBytes, tensorBytes } from '../../../src/engine/bench/memory';
+import { measureBufferBytes, tensorBytes } from '../../../src/engine/train/buffer-bytes';
 import { useBackend } from '../../helpers/backend';
 
 beforeAll(async () => {
@@ -59,10 +59,20 @@ describe('measureBufferBytes', () => {
     expect(Object.prototype.hasOwnProperty.call(engine, 'removeDataId')).toBe(false);
   });
 
-  it('refuses to run inside another measurement', async () => {
-    await measureBufferBytes(async () => {
-      await expect(measureBufferBytes(async () => undefined)).rejects.toThrow('already running');
+  it('nests: an inner measurement counts from its own start, the outer one sees everything', async () => {
+    const { result: inner, bytes: outer } = await measureBufferBytes(async () => {
+      const a = tf.ones([10]); // 40 bytes, before the inner measurement
+      const { bytes } = await measureBufferBytes(async () => {
+        const b = tf.ones([5]); // 20
+        b.dispose();
+        a.dispose();
+      });
+      return bytes;
     });
+    expect(inner).toEqual({ peak: 20, retained: -40 });
+    expect(outer).toEqual({ peak: 60, retained: 0 });
+    const engine = tf.engine() as unknown as Record<string, unknown>;
+    expect(Object.prototype.hasOwnProperty.call(engine, 'trackTensor')).toBe(false);
   });
 });
 
