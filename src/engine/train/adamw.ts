@@ -83,9 +83,11 @@ export class AdamW {
 
   /**
    * One optimizer step. `grads` is keyed like the variables; `learningRate`
-   * overrides the constructor's for this step (a schedule's current value).
+   * overrides the constructor's for this step (a schedule's current value);
+   * `gradScale` (a scalar tensor, e.g. gradient clipping's coefficient)
+   * multiplies each gradient as it is used, exactly as a scaled copy would.
    */
-  applyGradients(grads: ReadonlyMap<string, tf.Tensor>, learningRate: number = this.learningRate): void {
+  applyGradients(grads: ReadonlyMap<string, tf.Tensor>, learningRate: number = this.learningRate, gradScale?: tf.Scalar): void {
     if (this.disposed) throw new Error('AdamW: applyGradients after dispose()');
     if (!(learningRate >= 0) || !Number.isFinite(learningRate)) {
       throw new Error(`AdamW: learning rate must be a finite number ≥ 0, got ${learningRate}`);
@@ -97,7 +99,7 @@ export class AdamW {
         throw new Error(`AdamW: gradient for "${name}" has shape [${grad.shape}], the variable [${variable.shape}]`);
       }
     }
-    for (const [name, grad] of grads) this.updateOne(this.variables.get(name)!, this.momentsFor(name), grad, learningRate);
+    for (const [name, grad] of grads) this.updateOne(this.variables.get(name)!, this.momentsFor(name), grad, learningRate, gradScale);
     this.steps++;
   }
 
@@ -157,21 +159,58 @@ export class AdamW {
     return moments;
   }
 
-  private updateOne(variable: tf.Variable, moments: Moments, grad: tf.Tensor, learningRate: number): void {
+  /**
+   * The update of one variable. Each temporary is freed as soon as the next
+   * one is made (one tidy around them all would hold about 13 of the
+   * variable's size at once; this holds at most three), in the same order of
+   * operations, so the values are the same.
+   */
+  private updateOne(variable: tf.Variable, moments: Moments, grad: tf.Tensor, learningRate: number, gradScale?: tf.Scalar): void {
     moments.steps++;
     const t = moments.steps;
     const biasCorrection1 = 1 - this.beta1 ** t;
     const biasCorrection2Sqrt = Math.sqrt(1 - this.beta2 ** t);
     const stepSize = learningRate / biasCorrection1;
     tf.tidy(() => {
-      const decayed = this.weightDecay !== 0 ? tf.mul(variable, 1 - learningRate * this.weightDecay) : variable;
-      const m = tf.add(tf.mul(moments.m, this.beta1), tf.mul(grad, 1 - this.beta1));
-      const v = tf.add(tf.mul(moments.v, this.beta2), tf.mul(tf.square(grad), 1 - this.beta2));
-      const denom = tf.add(tf.div(tf.sqrt(v), biasCorrection2Sqrt), this.epsilon);
-      const updated = tf.sub(decayed, tf.mul(tf.div(m, denom), stepSize));
+      // An error part-way leaves the rest to the tidy; disposing twice is harmless.
+      const g = gradScale ? tf.mul(grad, gradScale) : grad;
+      const free = (...tensors: tf.Tensor[]) => tensors.forEach((x) => x !== grad && x.dispose());
+      // m ← β1·m + (1 − β1)·g
+      let a = tf.mul(moments.m, this.beta1);
+      let b = tf.mul(g, 1 - this.beta1);
+      const m = tf.add(a, b);
+      free(a, b);
       moments.m.assign(m);
+      free(m);
+      // v ← β2·v + (1 − β2)·g²
+      b = tf.square(g);
+      free(g);
+      a = tf.mul(b, 1 - this.beta2);
+      free(b);
+      b = tf.mul(moments.v, this.beta2);
+      const v = tf.add(b, a);
+      free(a, b);
       moments.v.assign(v);
-      variable.assign(updated);
+      free(v);
+      // denom = sqrt(v) / sqrt(1 − β2^t) + ε
+      a = tf.sqrt(moments.v);
+      b = tf.div(a, biasCorrection2Sqrt);
+      free(a);
+      const denom = tf.add(b, this.epsilon);
+      free(b);
+      // p ← p·(1 − lr·wd) − (lr / (1 − β1^t)) · m / denom
+      a = tf.div(moments.m, denom);
+      free(denom);
+      b = tf.mul(a, stepSize);
+      free(a);
+      if (this.weightDecay !== 0) {
+        a = tf.mul(variable, 1 - learningRate * this.weightDecay);
+        variable.assign(a);
+        free(a);
+      }
+      a = tf.sub(variable, b);
+      free(b);
+      variable.assign(a);
     });
   }
 }

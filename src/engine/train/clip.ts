@@ -12,11 +12,12 @@ import * as tf from '@tensorflow/tfjs';
 
 /** The L2 norm of all gradients taken together, as a scalar tensor. */
 export function globalNorm(grads: Iterable<tf.Tensor>): tf.Scalar {
-  return tf.tidy(() => {
-    const squares = [...grads].map((g) => tf.sum(tf.square(g)) as tf.Scalar);
-    if (squares.length === 0) return tf.scalar(0);
-    return tf.sqrt(sumPairwise(squares)) as tf.Scalar;
-  });
+  // Each gradient's square is freed as soon as it is summed: one tidy around them all would keep
+  // a copy of every gradient alive at once (for full fine-tuning, the whole model's size again).
+  const squares = [...grads].map((g) => tf.tidy(() => tf.sum(tf.square(g)) as tf.Scalar));
+  const norm = tf.tidy(() => (squares.length === 0 ? tf.scalar(0) : (tf.sqrt(sumPairwise(squares)) as tf.Scalar)));
+  squares.forEach((s) => s.dispose());
+  return norm;
 }
 
 /**
@@ -32,6 +33,20 @@ function sumPairwise(values: tf.Scalar[]): tf.Scalar {
     level = next;
   }
   return level[0];
+}
+
+/**
+ * min(max_norm / (norm + 1e-6), 1), as a scalar tensor the caller disposes:
+ * the factor clip_grad_norm_ scales every gradient by. The optimizer applies
+ * it to one gradient at a time (AdamW's gradScale), so clipping never holds a
+ * scaled copy of every gradient beside the gradients.
+ */
+export function clipCoefficient(norm: tf.Scalar, maxNorm: number): tf.Scalar {
+  if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) {
+    throw new Error(`the maximum gradient norm must be a finite number > 0, got ${maxNorm}`);
+  }
+  // min(coef, 1): a multiply by exactly 1 when the norm is already small.
+  return tf.tidy(() => tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1) as tf.Scalar);
 }
 
 export interface ClippedGradients {
@@ -50,12 +65,9 @@ export function clipByGlobalNorm(grads: ReadonlyMap<string, tf.Tensor>, maxNorm:
     throw new Error(`the maximum gradient norm must be a finite number > 0, got ${maxNorm}`);
   }
   const norm = globalNorm(grads.values());
+  const coef = clipCoefficient(norm, maxNorm);
   const clipped = new Map<string, tf.Tensor>();
-  tf.tidy(() => {
-    // min(coef, 1): a multiply by exactly 1 when the norm is already small.
-    const coef = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
-    // tidy does not look inside a Map, so each result is kept explicitly.
-    for (const [name, g] of grads) clipped.set(name, tf.keep(tf.mul(g, coef)));
-  });
+  for (const [name, g] of grads) clipped.set(name, tf.mul(g, coef));
+  coef.dispose();
   return { grads: clipped, norm };
 }

@@ -34,7 +34,7 @@ import {
   type Batch,
   type TrainingData,
 } from './batches';
-import { clipByGlobalNorm, globalNorm } from './clip';
+import { clipCoefficient, globalNorm } from './clip';
 import { batchLoss, evaluate, type Evaluation } from './evaluate';
 import { learningRateAt, type Schedule } from './schedule';
 import { scheduleFor, totalStepsFor, validateTrainSettings, type TrainSettings } from './settings';
@@ -465,25 +465,23 @@ export class Trainer {
     }
   }
 
-  /** Clips (when set), applies AdamW, frees the gradients; returns the norm before clipping. */
+  /**
+   * Clips (when set), applies AdamW, frees the gradients; returns the norm
+   * before clipping. Clipping's coefficient is applied by AdamW to one
+   * gradient at a time, not as a scaled copy of them all.
+   */
   private clipAndApply(grads: Map<string, tf.Tensor>, learningRate: number): tf.Scalar {
-    let norm: tf.Scalar;
-    let applied = grads;
-    if (this.settings.maxGradNorm !== null) {
-      const clipped = clipByGlobalNorm(grads, this.settings.maxGradNorm);
-      norm = clipped.norm;
-      applied = clipped.grads;
-    } else {
-      norm = globalNorm(grads.values());
-    }
+    const norm = globalNorm(grads.values());
+    let coefficient: tf.Scalar | undefined;
     try {
-      this.optimizer.applyGradients(applied, learningRate);
+      coefficient = this.settings.maxGradNorm !== null ? clipCoefficient(norm, this.settings.maxGradNorm) : undefined;
+      this.optimizer.applyGradients(grads, learningRate, coefficient);
     } catch (error) {
       norm.dispose();
       throw error;
     } finally {
+      coefficient?.dispose();
       for (const g of grads.values()) g.dispose();
-      if (applied !== grads) for (const g of applied.values()) g.dispose();
     }
     return norm;
   }

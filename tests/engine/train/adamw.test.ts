@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AdamW } from '../../../src/engine/train/adamw';
+import { measureBufferBytes } from '../../../src/engine/train/buffer-bytes';
 import { useBackend } from '../../helpers/backend';
 
 /** torch.optim.AdamW's single-tensor update, in float64, for one parameter vector. */
@@ -122,6 +123,27 @@ describe('AdamW', () => {
     optimizer.dispose();
     expect(tf.memory().numTensors).toBe(before - 2); // its two moment buffers
     expect(w.isDisposed).toBe(false);
+  });
+
+  it('holds at most five buffers of the variable\'s size at once in an update (four without a gradient scale), and a scale is the same as a scaled gradient', async () => {
+    const shape = [64, 64];
+    const bytes = 64 * 64 * 4;
+    const w = track(tf.variable(tf.randomNormal(shape, 0, 1, 'float32', 1)));
+    const copy = track(tf.variable(w.clone()));
+    const grad = track(tf.randomNormal(shape, 0, 1, 'float32', 2));
+    const scale = track(tf.scalar(0.25));
+    const scaled = track(tf.mul(grad, scale));
+    const a = new AdamW(new Map([['w', w]]), { learningRate: 1e-2, weightDecay: 0.1 });
+    const b = new AdamW(new Map([['w', copy]]), { learningRate: 1e-2, weightDecay: 0.1 });
+    a.applyGradients(new Map([['w', grad]]), 1e-2, scale); // allocates the moments
+    b.applyGradients(new Map([['w', scaled]]));
+    const withScale = await measureBufferBytes(async () => a.applyGradients(new Map([['w', grad]]), 1e-2, scale));
+    const without = await measureBufferBytes(async () => b.applyGradients(new Map([['w', scaled]])));
+    expect(withScale.bytes.peak).toBeLessThanOrEqual(5 * bytes + 64);
+    expect(without.bytes.peak).toBeLessThanOrEqual(4 * bytes + 64);
+    expect(Array.from(await w.data())).toEqual(Array.from(await copy.data()));
+    a.dispose();
+    b.dispose();
   });
 
   it('rejects gradients it cannot apply, naming the variable', () => {

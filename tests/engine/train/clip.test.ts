@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clipByGlobalNorm, globalNorm } from '../../../src/engine/train/clip';
+import { measureBufferBytes } from '../../../src/engine/train/buffer-bytes';
 import { useBackend } from '../../helpers/backend';
 
 beforeAll(async () => {
@@ -30,6 +31,15 @@ describe('globalNorm', () => {
     const norm = globalNorm(grads);
     expect((await norm.data())[0]).toBeCloseTo(Math.sqrt(506), 5);
     tf.dispose([norm, ...grads]);
+  });
+
+  it("frees each gradient's square as it goes: never more than one gradient's size beside the inputs", async () => {
+    const grads = [0, 1, 2, 3].map((i) => tf.randomNormal([32, 32], 0, 1, 'float32', i));
+    const { result: norm, bytes } = await measureBufferBytes(async () => globalNorm(grads));
+    expect(bytes.peak).toBeLessThanOrEqual(32 * 32 * 4 + 64);
+    expect(bytes.retained).toBe(4); // the norm
+    norm.dispose();
+    grads.forEach((g) => g.dispose());
   });
 
   it('is 0 for no gradients', async () => {
