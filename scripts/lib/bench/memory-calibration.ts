@@ -10,7 +10,7 @@
  * JSON line per measurement on stdout, with the shapes it was taken at.
  */
 import { METHOD_NAMES } from '../../../src/engine/adapters/methods';
-import { tensorBytes } from '../../../src/engine/bench/memory';
+import { tensorBytes } from '../../../src/engine/train/buffer-bytes';
 import { BENCH_PRESETS } from '../../../src/engine/bench/presets';
 import { runBenchmark } from '../../../src/engine/bench/run';
 import { syntheticTrainingData } from '../../../src/engine/bench/synthetic-data';
@@ -22,12 +22,18 @@ const GPT2_GRID: number[][] = [
   [1, 32, 2, 128, 128, 1, 16], [2, 32, 2, 128, 128, 2, 16], [1, 64, 4, 128, 256, 1, 32], [2, 64, 2, 256, 128, 2, 32],
   [3, 32, 4, 512, 128, 1, 48], [1, 48, 4, 384, 192, 3, 16], [2, 48, 2, 128, 96, 1, 64], [1, 96, 4, 256, 384, 2, 24],
   [2, 64, 4, 1024, 256, 1, 32], [3, 48, 4, 256, 192, 2, 32], [1, 32, 2, 256, 256, 4, 32], [2, 96, 2, 512, 384, 1, 16],
+  // Deep and narrow: a checkpointed run's cost per layer is small beside its once-per-step terms, and is pinned only by depth.
+  [6, 32, 2, 128, 128, 1, 32], [12, 32, 2, 256, 128, 1, 32], [8, 48, 4, 128, 192, 2, 16], [4, 64, 4, 512, 256, 1, 64],
+  [12, 64, 4, 256, 256, 1, 24], [6, 96, 4, 128, 384, 1, 48],
 ];
 /** [image size, patch, width, layers, heads, labels, MLP width, batch] */
 const VIT_GRID: number[][] = [
   [16, 8, 32, 1, 2, 10, 128, 2], [16, 4, 32, 2, 2, 10, 128, 2], [32, 8, 64, 1, 4, 10, 256, 4], [32, 8, 48, 2, 4, 100, 96, 2],
   [24, 4, 32, 1, 2, 5, 128, 1], [32, 16, 64, 2, 2, 10, 256, 8], [16, 4, 48, 3, 4, 10, 192, 3], [32, 8, 32, 2, 2, 50, 256, 6],
   [24, 8, 96, 1, 4, 10, 384, 2], [32, 4, 32, 1, 4, 10, 64, 1], [16, 8, 64, 2, 4, 20, 128, 5],
+  // Deep, and with as many patches as DeiT's 196 (the 14 × 14 grid of a 224 image at patch 16).
+  [32, 4, 32, 6, 2, 10, 128, 1], [32, 4, 48, 12, 4, 10, 192, 1], [48, 4, 64, 8, 4, 10, 256, 1], [56, 4, 64, 12, 2, 100, 256, 1],
+  [32, 8, 96, 6, 4, 10, 384, 4], [32, 4, 32, 4, 4, 10, 128, 2],
 ];
 
 function configs(): { config: Record<string, unknown>; batch: number; seq: number | null }[] {

@@ -7,14 +7,16 @@ memory-calibration.ts; writes each method's as TypeScript into its folder
 (<out>/<method>/memory.ts), where the method's declaration reads them. Floats of
 one step's peak above the weights and what the run keeps between steps,
 against the features `activationFeatures` computes (same order). Rows where
-the optimizer's update is the peak (2 gradients + 13 of the largest
-variable, AdamW's temporaries) are left out of the fit: the planner takes the
+the optimizer's update is the peak (the gradients + 5 of the largest
+variable, AdamW's temporaries: OPTIMIZER_TEMPORARIES in memory-plan.ts) are left out of the fit: the planner takes the
 larger of the two. Methods that train whole weight matrices (full, head)
 have too few such rows: their step is bitfit's plus a multiple of their
 gradients' size.
 """
 import json, os, sys
 import numpy as np
+
+OPTIMIZER_TEMPORARIES = 5  # src/engine/train/memory-plan.ts
 
 def nnls(A, b, iterations=500):
     """Lawson-Hanson non-negative least squares: min |Ax - b| with x >= 0."""
@@ -77,16 +79,16 @@ for family in ['gpt2', 'vit']:
             for r in sel:
                 x, shape = features(r)
                 s = step_floats(r)
-                if s > 1.1 * (2 * r['trainable'] + 13 * largest_variable(r, shape)):
+                if s > 1.1 * (r['trainable'] + OPTIMIZER_TEMPORARIES * largest_variable(r, shape)):
                     X.append(x); y.append(s)
             X = np.array(X, float); y = np.array(y, float)
-            if m == 'head' and len(y) >= 6:
+            if m == 'head' and 6 <= len(y) < 12:
                 # Few rows (the update of lm_head is usually the peak): the five main terms only, all non-negative.
                 coef = np.zeros(X.shape[1])
                 coef[:5] = nnls(X[:, :5] / y[:, None], np.ones_like(y))
                 out[(family, ck, m)] = (list(coef), 0.0)
             elif m in ('full', 'head') and len(y) <= X.shape[1]:
-                G = np.array([r['trainable'] for r in sel if step_floats(r) > 1.1 * (2 * r['trainable'] + 13 * largest_variable(r, features(r)[1]))], float)
+                G = np.array([r['trainable'] for r in sel if step_floats(r) > 1.1 * (r['trainable'] + OPTIMIZER_TEMPORARIES * largest_variable(r, features(r)[1]))], float)
                 k = float(np.linalg.lstsq(G[:, None], y - X @ base, rcond=None)[0][0]) if len(y) else 1.0
                 coef = list(base); out[(family, ck, m)] = (coef, k)
             else:

@@ -12,8 +12,9 @@
  *   reads and every gradient it computes until the whole pass ends, so this
  *   grows with layers × tokens × width (attention's probabilities with
  *   batch × heads × tokens²), plus the logits and the loss's copies of them;
- * - the optimizer's update: the gradients, their clipped copies, and AdamW's
- *   temporaries for the largest variable (about 13 of its size).
+ * - the optimizer's update: the gradients, and for the largest variable its
+ *   clipped gradient and AdamW's temporaries (src/engine/train/adamw.ts frees
+ *   each as it goes: at most five of the variable's size are alive at once).
  *
  * The first is linear in a handful of shape terms (activationFeatures). How
  * many tensors of each size the engine keeps is not written down anywhere but
@@ -31,6 +32,9 @@ import type { MethodSpec } from '../adapters/common/method-spec';
 import { METHOD_SPECS, methodSpec } from '../adapters/methods';
 
 export const BYTES_PER_FLOAT = 4;
+
+/** Tensors of the largest variable's size alive at once in AdamW's update (memory-fit.py uses the same). */
+export const OPTIMIZER_TEMPORARIES = 5;
 
 /** What the planner needs to know about a run. */
 export interface MemoryPlanInput {
@@ -66,7 +70,7 @@ export interface MemoryPlan {
   step: number;
   /** Of `step`: the backward pass's end (activations and gradients). */
   activations: number;
-  /** Of `step`: the optimizer's update (gradients, clipped copies, AdamW temporaries). */
+  /** Of `step`: the optimizer's update (gradients, AdamW's temporaries for the largest variable). */
   optimizerUpdate: number;
   /** Gradients summed over micro-batches (gradient accumulation > 1). */
   accumulation: number;
@@ -166,8 +170,8 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const frozen = input.frozenParameters * B;
   const gradients = input.trainableParameters * B;
   const activations = activationFloats(input, input.method) * B;
-  // Clipping makes a copy of every gradient; AdamW's update of one variable makes about 13 temporaries of its size.
-  const optimizerUpdate = 2 * gradients + 13 * input.largestTrainable * B;
+  // AdamW updates one variable at a time: its clipped gradient, β1·m, (1 − β1)·g and the new m are alive together.
+  const optimizerUpdate = gradients + OPTIMIZER_TEMPORARIES * input.largestTrainable * B;
   // With accumulation, the running sum of the previous micro-batches' gradients is alive during the next backward pass.
   const accumulation = input.gradientAccumulation > 1 ? gradients : 0;
   const step = Math.max(activations + accumulation, optimizerUpdate);

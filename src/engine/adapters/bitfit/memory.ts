@@ -6,11 +6,11 @@ import type { MemoryCoefficients } from '../common/memory-coefficients';
 
 export const memoryCoefficients: MemoryCoefficients = {
   gpt2: {
-    false: { features: [40.38, 4.1, 0.5419, -15.12, 2.057, -2.052, 56.61, 859.2, 0.03144, 16.52, 2.568], perGradient: 0 },
-    true: { features: [0, 0, 0, 30.68, 2.043, -3.968, 53.13, 740.7, 0.03234, 19.81, 3.292], perGradient: 0 },
+    false: { features: [41.01, 4.174, 0.7953, -15.74, 1.95, -0.6566, 31, 1090, 0.02289, 16.67, 2.053], perGradient: 0 },
+    true: { features: [0, 0, 0.3754, 30.67, 2.044, -6.676, 73.45, 512.9, 0.03404, 20.09, 2.001], perGradient: 0 },
   },
   vit: {
-    false: { features: [23.72, 9.322, 0, 18.77, 51.83, 2.037, -102.8, 628.9, 0.06793, 0, 4.438], perGradient: 0 },
-    true: { features: [0, 0.5988, 0, 28, 39.09, 2.341, -26.22, 110.9, 0.113, 11.76, 5.445], perGradient: 0 },
+    false: { features: [21.18, 9.065, 0.83, 21.33, 53.25, 2.263, -40.58, -127.5, 0.07677, 0, 3.408], perGradient: 0 },
+    true: { features: [0, 0.3915, 0, 33.53, 35.25, 2.259, -55.35, 13.54, 0.0587, 11.72, 4.538], perGradient: 0 },
   },
 };

@@ -6,11 +6,11 @@ import type { MemoryCoefficients } from '../common/memory-coefficients';
 
 export const memoryCoefficients: MemoryCoefficients = {
   gpt2: {
-    false: { features: [51.67, 0.3931, 1.131, -43.31, 1.116, 19.8, 344.3, -636.3, 0.5181, 21.61, 2.064], perGradient: 0 },
-    true: { features: [0, 0, 0, 17.38, 0.1175, 31.46, 235.4, -2482, 0.8293, 19.5, 5.112], perGradient: 0 },
+    false: { features: [45.14, 0.3845, 1.788, -32.53, 1.575, 11.14, 479.2, -2427, 0.5282, 20.77, 0], perGradient: 0 },
+    true: { features: [0, 0, 0, 27.5, 1.854, 17.34, 208.8, 1706, 0.3526, 19.24, 1.662], perGradient: 0 },
   },
   vit: {
-    false: { features: [0, 9.724, 6.581, 13.82, 150.5, 0.951, 83.63, 2273, 1.449, 2.372, 0], perGradient: 0 },
-    true: { features: [0, 0, 0, -2.946, 179.9, -0.1755, -328.4, 6919, 1.279, 18.64, 8.984], perGradient: 0 },
+    false: { features: [0, 8.979, 2.268, 19.49, 149.7, 0.7016, 386.2, -6183, 1.4, 1.969, 3.176], perGradient: 0 },
+    true: { features: [0, 0, 0.02386, 28.77, 83.04, 1.291, 5.734, 6066, 0.4976, 13.01, 4.884], perGradient: 0 },
   },
 };

@@ -6,11 +6,11 @@ import type { MemoryCoefficients } from '../common/memory-coefficients';
 
 export const memoryCoefficients: MemoryCoefficients = {
   gpt2: {
-    false: { features: [40.38, 4.1, 0.5419, -15.12, 2.057, -2.052, 56.61, 859.2, 0.03144, 16.52, 2.568], perGradient: 0.719 },
-    true: { features: [0, 0, 0, 30.68, 2.043, -3.968, 53.13, 740.7, 0.03234, 19.81, 3.292], perGradient: 0.74 },
+    false: { features: [48.4, 0, 0, -37.49, 6.427, -28.09, 224.7, -2658, 1.411, 18.51, 0.2484], perGradient: 0 },
+    true: { features: [3.842, 0, 0, 20.71, 2.502, 7.982, 39.38, -48.03, 0.9115, 19.23, 3.443], perGradient: 0 },
   },
   vit: {
-    false: { features: [23.72, 9.322, 0, 18.77, 51.83, 2.037, -102.8, 628.9, 0.06793, 0, 4.438], perGradient: 0.565 },
-    true: { features: [0, 0.5988, 0, 28, 39.09, 2.341, -26.22, 110.9, 0.113, 11.76, 5.445], perGradient: 0.466 },
+    false: { features: [15.82, 8.579, 1.315, 14.4, 129.4, 2.685, 67.51, -4447, 1.432, 0, 3.906], perGradient: 0 },
+    true: { features: [0, 0.4764, 0, 23.59, 60.48, 4.109, -51.19, 3416, 1.066, 10.46, 5.461], perGradient: 0 },
   },
 };

@@ -6,11 +6,11 @@ import type { MemoryCoefficients } from '../common/memory-coefficients';
 
 export const memoryCoefficients: MemoryCoefficients = {
   gpt2: {
-    false: { features: [50.36, 6.086, 0.5827, -18.99, 2.065, -2.216, 56.94, 842.7, 0.0313, 15.54, 2.439], perGradient: 0 },
-    true: { features: [0, 0, 0, 36.7, 2.049, -4.093, 51.78, 749.5, 0.03121, 20.83, 3.273], perGradient: 0 },
+    false: { features: [51.01, 6.178, 0.797, -19.68, 1.956, -0.723, 30.31, 1091, 0.02256, 15.67, 2.029], perGradient: 0 },
+    true: { features: [0, 0, 0.3891, 36.77, 2.053, -6.832, 71.4, 526.8, 0.03193, 21.1, 1.93], perGradient: 0 },
   },
   vit: {
-    false: { features: [34.79, 11.17, 0, 8.95, 31.48, 2.208, -125.9, 1172, 0.08164, 0, 5.21], perGradient: 0 },
-    true: { features: [0, 0.6899, 0, 39.13, 84.3, 2.166, -47.13, -545.6, 0.1132, 11.58, 5.552], perGradient: 0 },
+    false: { features: [31.94, 10.88, 0.8567, 11.6, 33.05, 2.466, -51.22, 295.4, 0.09464, 0, 4.141], perGradient: 0 },
+    true: { features: [0, 0.4747, 0, 43.19, 83.62, 2.131, -62.6, -614.7, 0.05748, 11.65, 4.928], perGradient: 0 },
   },
 };

@@ -6,11 +6,11 @@ import type { MemoryCoefficients } from '../common/memory-coefficients';
 
 export const memoryCoefficients: MemoryCoefficients = {
   gpt2: {
-    false: { features: [32.42, 3.91, 0, -4.51, 2.352, -6.088, 294.3, 928.6, 0.1708, 15.19, 2.936], perGradient: 0 },
-    true: { features: [0, 0, 0, 32.45, 2.201, -4.662, 214.3, 1604, 0.1622, 18.92, 2.567], perGradient: 0 },
+    false: { features: [35.38, 4.095, 0, -9.81, 2.029, -1.098, 242.2, 1668, 0.1625, 15.61, 3.071], perGradient: 0 },
+    true: { features: [1.649, 0, 0, 27.75, 2.04, -3.558, 236.9, 1856, 0.205, 19.1, 2.354], perGradient: 0 },
   },
   vit: {
-    false: { features: [29.42, 9.414, 0, 14.52, 38.05, 2.14, -386.9, 1.833e+04, 0.01748, 0, 5.254], perGradient: 0 },
-    true: { features: [0, 3.764, 0, 51.81, 121, 1.978, -303.3, 1.574e+04, 0.02615, 4.101, 4.781], perGradient: 0 },
+    false: { features: [19.7, 7.829, 0.4872, 26.68, 27.9, 2.507, 160.4, 1515, 0.1434, 0, 3.631], perGradient: 0 },
+    true: { features: [0, 0.1678, 0, 42.23, 124.8, 2.239, 107.7, 3540, 0.2429, 8.836, 4.145], perGradient: 0 },
   },
 };

@@ -6,11 +6,11 @@ import type { MemoryCoefficients } from '../common/memory-coefficients';
 
 export const memoryCoefficients: MemoryCoefficients = {
   gpt2: {
-    false: { features: [48.84, 8.386, 0.03428, -14.03, 2.443, -8.683, 453.7, 118, 0.1755, 14.35, 2.69], perGradient: 0 },
-    true: { features: [0, 0, 0, 38.98, 2.162, -3.634, 229.9, 2195, 0.155, 23.02, 2.592], perGradient: 0 },
+    false: { features: [50.53, 8.853, 0, -17.31, 2.133, -4.281, 417.7, 588.2, 0.1637, 14.39, 2.748], perGradient: 0 },
+    true: { features: [1.633, 0, 0, 34.4, 2, -2.376, 241.3, 2616, 0.2031, 23.11, 2.534], perGradient: 0 },
   },
   vit: {
-    false: { features: [49.73, 12.46, 0, 1.041, 52.91, 2.081, 32.61, 6883, 0.1115, 0, 5.242], perGradient: 0 },
-    true: { features: [0, 1.64, 0, 54.09, 130.4, 2.03, 24.18, 6921, 0.1577, 10.37, 5.21], perGradient: 0 },
+    false: { features: [41.69, 11.45, 0.5795, 7.152, 52.86, 2.685, 390.4, 1027, 0.1942, 0, 3.948], perGradient: 0 },
+    true: { features: [0, 0.08356, 0, 49.56, 145.3, 2.099, 113.8, 4967, 0.2658, 12.7, 4.762], perGradient: 0 },
   },
 };

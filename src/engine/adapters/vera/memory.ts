@@ -6,11 +6,11 @@ import type { MemoryCoefficients } from '../common/memory-coefficients';
 
 export const memoryCoefficients: MemoryCoefficients = {
   gpt2: {
-    false: { features: [62.08, 9.447, 0.7137, -19.86, 2.13, -4.239, 283.3, 154.2, 0.03541, 14.9, 2.017], perGradient: 0 },
-    true: { features: [0, 0, 0, 48.97, 1.974, -2.772, 85.63, 1793, 0.01602, 23.81, 3.332], perGradient: 0 },
+    false: { features: [62, 9.673, 0.8472, -19.69, 2.042, -3.344, 276.7, 183.1, 0.02833, 14.82, 1.641], perGradient: 0 },
+    true: { features: [0.3025, 0, 0.08205, 48.1, 2.009, -6.003, 88.25, 1864, 0.0258, 23.99, 3.076], perGradient: 0 },
   },
   vit: {
-    false: { features: [54.5, 13.91, 0, -0.1123, 71.31, 1.998, 100, 651.2, 0.09073, 0, 5.712], perGradient: 0 },
-    true: { features: [0, 0, 0, 56.14, 119.3, 2.06, 112.2, 684.3, 0.06881, 14.29, 5.642], perGradient: 0 },
+    false: { features: [49.25, 13.3, 0.9413, 3.174, 68.98, 2.503, 303.6, -1289, 0.1372, 0, 4.363], perGradient: 0 },
+    true: { features: [0, 0.3182, 0, 62.42, 128.2, 1.835, -13.37, 1144, 0.01575, 13.86, 5.11], perGradient: 0 },
   },
 };

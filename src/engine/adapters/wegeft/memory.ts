@@ -6,11 +6,11 @@ import type { MemoryCoefficients } from '../common/memory-coefficients';
 
 export const memoryCoefficients: MemoryCoefficients = {
   gpt2: {
-    false: { features: [30.79, 4.322, 0, -1.385, 2.335, -6.584, 248.8, 3601, 0.1835, 14.75, 3.159], perGradient: 0 },
-    true: { features: [0, 0, 0, 32.68, 2.158, -4.172, 167.4, 4418, 0.1768, 19.1, 2.864], perGradient: 0 },
+    false: { features: [32.12, 4.635, 0, -4.21, 2.112, -3.65, 232.5, 3878, 0.178, 14.84, 3.067], perGradient: 0 },
+    true: { features: [0.6401, 0, 0, 29.48, 2.081, -4.746, 227.8, 4091, 0.2139, 19.24, 2.364], perGradient: 0 },
   },
   vit: {
-    false: { features: [27.8, 9.195, 0, 16.7, 38.35, 2.082, -316.3, 1.682e+04, 0.1036, 0, 4.943], perGradient: 0 },
-    true: { features: [0, 3.162, 0, 49.86, 118.8, 1.956, -239.4, 1.43e+04, 0.1172, 5.031, 4.66], perGradient: 0 },
+    false: { features: [18.69, 7.807, 0.602, 27.3, 31.59, 2.498, 161.1, 3341, 0.211, 0, 3.325], perGradient: 0 },
+    true: { features: [0, 0.1378, 0, 42.05, 122.2, 2.212, 98.83, 5314, 0.2766, 8.99, 4.038], perGradient: 0 },
   },
 };
