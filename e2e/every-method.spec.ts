@@ -6,7 +6,6 @@
  * registry, so a new method is trained here without editing this file.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
@@ -16,7 +15,7 @@ import { loadAdapter, resolveAdapterSettings } from '../src/engine/adapters/regi
 import { DirectorySource } from '../src/engine/io/node-source';
 import { MemorySource } from '../src/engine/io/source';
 import { loadModel } from '../src/engine/models/load';
-import { PUBLIC, bundledModel, openFreshApp, snap } from './helpers';
+import { bundledModel, openBundledOnWasm, snap } from './helpers';
 
 const LM = bundledModel('causal-lm');
 
@@ -25,16 +24,9 @@ test('every method trains side by side on the bundled language model, and its fi
   await tf.setBackend('cpu');
   const model = await loadModel(new DirectorySource(LM.dir));
 
-  await openFreshApp(page);
   // WASM: this test is about the methods; nine runs at once on SwiftShader's software WebGPU
   // lost the device on this 2-core machine (handled: each run failed saying so, with Retry on WASM).
-  await page.getByLabel('Backend preference').selectOption('wasm');
-  await expect(page.getByTestId('backend-badge')).toContainText('WASM', { timeout: 60_000 });
-  await page.getByRole('button', { name: `Load ${LM.title}` }).click();
-  await expect(page.getByTestId('model-summary')).toContainText(LM.name);
-  await page.getByLabel('Evaluate on at most').fill('16');
-  await page.getByTestId('data-drop-files').setInputFiles(join(PUBLIC, 'datasets', 'sotu.txt'));
-  await expect(page.getByTestId('dataset-summary')).toBeVisible();
+  await openBundledOnWasm(page, { task: 'causal-lm', dataset: 'sotu.txt', evalAtMost: 16 });
 
   const methods = page.locator('#methods');
   const runs = page.getByTestId('run');

@@ -70,19 +70,22 @@ export function bundledModel(task: 'image-classification' | 'causal-lm'): Bundle
 }
 
 /**
- * A fresh app on WASM with the bundled ViT loaded and the digits dropped,
- * evaluating at most 32 held-out images: the set-up of tests about what
- * training shows (analysis, sweeps), not about the backend (SwiftShader's
- * WebGPU would spend minutes per step).
+ * A fresh app on WASM with a bundled model loaded and one of public/datasets
+ * dropped, evaluating at most `evalAtMost` held-out examples: the set-up of
+ * tests about what training shows (methods, analysis, sweeps), not about the
+ * backend (SwiftShader's WebGPU would spend minutes per step).
  */
-export async function openBundledVitOnDigits(page: Page): Promise<void> {
-  const vit = bundledModel('image-classification');
+export async function openBundledOnWasm(page: Page, options: { task: 'image-classification' | 'causal-lm'; dataset: string; evalAtMost: number }): Promise<void> {
+  const model = bundledModel(options.task);
   await openFreshApp(page);
   await page.getByLabel('Backend preference').selectOption('wasm');
   await expect(page.getByTestId('backend-badge')).toContainText('WASM', { timeout: 60_000 });
-  await page.getByRole('button', { name: `Load ${vit.title}` }).click();
-  await expect(page.getByTestId('model-summary')).toContainText(vit.name);
-  await page.getByLabel('Evaluate on at most').fill('32');
-  await page.getByTestId('data-drop-files').setInputFiles(join(PUBLIC, 'datasets', 'digits.zip'));
+  await page.getByRole('button', { name: `Load ${model.title}` }).click();
+  await expect(page.getByTestId('model-summary')).toContainText(model.name);
+  await page.getByLabel('Evaluate on at most').fill(String(options.evalAtMost));
+  await page.getByTestId('data-drop-files').setInputFiles(join(PUBLIC, 'datasets', options.dataset));
   await expect(page.getByTestId('dataset-summary')).toBeVisible();
 }
+
+/** The bundled ViT on the digits, evaluating at most 32 held-out images. */
+export const openBundledVitOnDigits = (page: Page): Promise<void> => openBundledOnWasm(page, { task: 'image-classification', dataset: 'digits.zip', evalAtMost: 32 });
