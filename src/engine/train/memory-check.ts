@@ -79,6 +79,17 @@ export interface MemoryBudget {
 /** wasm32 addresses 2^32 bytes; tfjs-backend-wasm's Emscripten build lets its heap grow to getHeapMax() = 4,294,901,760 (4 GiB − 64 KiB). */
 export const WASM_HEAP_MAX_BYTES = 4_294_901_760;
 /**
+ * Of that heap, what a run may plan to use: its allocator must place each
+ * new tensor in one contiguous block, and after a step's frees the heap is
+ * fragmented. Measured here (docs/benchmarks.md, memory planner): full
+ * fine-tuning of GPT-2 small at 1 × 128, estimated at 3,261 MB (76% of the
+ * heap), aborted inside tfjs-wasm ("Aborted()") in its first step; every run
+ * measured at up to 1,887 MB (44%) completed. Three quarters refuses that run
+ * before it starts; the threshold rests on that one failure and is conservative
+ * guesswork between the two, not a measured limit.
+ */
+export const WASM_USABLE_FRACTION = 0.75;
+/**
  * No browser API reports how much GPU memory a page may use, and the
  * plain-JavaScript backend's typed arrays are limited by the machine, not a
  * heap size: for both, a soft limit of 4 GiB (a tab's practical ceiling on
@@ -107,7 +118,12 @@ export function memoryBudget(totalBytes?: number): MemoryBudget {
     };
   }
   if (backend === 'wasm') {
-    return { backend, totalBytes: totalBytes ?? WASM_HEAP_MAX_BYTES, largestTensorBytes: null, source: totalBytes ? 'the given budget' : "the WASM heap's maximum (wasm32: 4 GiB less 64 KiB)" };
+    return {
+      backend,
+      totalBytes: totalBytes ?? Math.floor(WASM_HEAP_MAX_BYTES * WASM_USABLE_FRACTION),
+      largestTensorBytes: null,
+      source: totalBytes ? 'the given budget' : "three quarters of the WASM heap's maximum (wasm32: 4 GiB less 64 KiB; the rest is left to the allocator's fragmentation)",
+    };
   }
   return { backend, totalBytes: totalBytes ?? SOFT_LIMIT_BYTES, largestTensorBytes: null, source: totalBytes ? 'the given budget' : 'a soft limit of 4 GiB' };
 }
